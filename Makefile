@@ -1,0 +1,39 @@
+# Every target installs what it needs first (scripts/bootstrap is idempotent and quick).
+VENV := .venv
+PY := $(VENV)/bin/python
+PYTEST := $(VENV)/bin/pytest
+
+.PHONY: venv up test test-unit test-integration test-e2e lint bench chaos migrate clean
+
+venv:
+	@scripts/bootstrap
+
+up: venv
+	@scripts/up
+
+migrate: venv
+	@$(PY) -m shared.migrate_all
+
+test: venv
+	@scripts/test
+
+test-unit: venv
+	@$(PYTEST) -q -m "not integration" shared/tests/unit services/*/tests/unit
+
+test-integration: venv
+	@$(PYTEST) -q shared/tests/integration services/*/tests/integration
+
+test-e2e: venv
+	@$(PYTEST) -q tests-e2e
+
+lint: venv
+	@$(VENV)/bin/ruff check .
+
+bench: venv
+	@$(PY) -m bench.run
+
+chaos: venv
+	@$(PYTEST) -q tests-chaos
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,207 @@
+"""The kombu event bus on RabbitMQ: topology, confirmed publishing, and consuming.
+
+Topology is declared in one place: a durable topic exchange for events, a dead-letter
+exchange, and per consuming service a durable (quorum) queue bound to the event types
+it subscribes to plus its dead-letter queue. Both the relays and the consumers declare
+it, so no event is dropped for want of a queue whichever process starts first.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from kombu import Connection, Exchange, Queue, binding
+from kombu.mixins import ConsumerMixin
+from marshmallow import ValidationError
+
+from shared.events import Event, parse_envelope
+from shared.logs import correlation
+
+log = logging.getLogger(__name__)
+
+# Which service consumes which event types (DESIGN.md §3, the catalog's last column).
+SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
+    "code_issuer": (
+        "code.invalidated",
+        "code.used",
+        "code.expired",
+        "job_seeker.registered",
+        "job_seeker.corrected",
+        "job_seeker.closed",
+    ),
+    "registration": (
+        "code.issued",
+        "code.revoked",
+        "code.expired",
+        "auth_key.mailed",
+        "auth_key.delivery_failed",
+        "auth_key.expired",
+    ),
+    "notifier": ("code.issued", "code.revoked", "code.used"),
+}
+
+# Redelivery of a message whose handler keeps failing stops here; then it is dead-lettered.
+DELIVERY_LIMIT = 5
+
+
+@dataclass(frozen=True)
+class Topology:
+    namespace: str = "jobportal"
+    quorum: bool = True
+
+    @property
+    def exchange(self) -> Exchange:
+        return Exchange(f"{self.namespace}.events", "topic", durable=True)
+
+    @property
+    def dead_letter_exchange(self) -> Exchange:
+        return Exchange(f"{self.namespace}.dead", "topic", durable=True)
+
+    def queue_name(self, service: str) -> str:
+        return f"{self.namespace}.{service}"
+
+    def _arguments(self, dead_letter_key: str | None) -> dict:
+        args: dict = {}
+        if self.quorum:
+            args["x-queue-type"] = "quorum"
+        if dead_letter_key:
+            args["x-dead-letter-exchange"] = self.dead_letter_exchange.name
+            args["x-dead-letter-routing-key"] = dead_letter_key
+            if self.quorum:
+                args["x-delivery-limit"] = DELIVERY_LIMIT
+        return args
+
+    def service_queue(self, service: str, routing_keys: Iterable[str] | None = None) -> Queue:
+        keys = SUBSCRIPTIONS[service] if routing_keys is None else tuple(routing_keys)
+        name = self.queue_name(service)
+        return Queue(
+            name,
+            bindings=[binding(self.exchange, routing_key=key) for key in keys],
+            durable=True,
+            queue_arguments=self._arguments(f"{name}.dead"),
+        )
+
+    def dead_letter_queue(self, service: str) -> Queue:
+        name = self.queue_name(service)
+        return Queue(
+            f"{name}.dlq",
+            exchange=self.dead_letter_exchange,
+            routing_key=f"{name}.dead",
+            durable=True,
+            queue_arguments=self._arguments(None),
+        )
+
+    def all_queues(self) -> list[Queue]:
+        queues = []
+        for service in SUBSCRIPTIONS:
+            queues += [self.service_queue(service), self.dead_letter_queue(service)]
+        return queues
+
+    def declare(self, connection: Connection) -> None:
+        """Declare exchanges and every service's queues (idempotent)."""
+        channel = connection.default_channel
+        self.exchange(channel).declare()
+        self.dead_letter_exchange(channel).declare()
+        for queue in self.all_queues():
+            queue(channel).declare()
+
+    def delete(self, connection: Connection) -> None:
+        """Remove this namespace's queues and exchanges (tests clean up with it)."""
+        channel = connection.default_channel
+        for queue in self.all_queues():
+            queue(channel).delete()
+        self.exchange(channel).delete()
+        self.dead_letter_exchange(channel).delete()
+
+
+def connect(broker_url: str) -> Connection:
+    """A kombu connection whose publishes wait for the broker's confirm."""
+    return Connection(
+        broker_url,
+        transport_options={"confirm_publish": True},
+        connect_timeout=5,
+        heartbeat=30,
+    )
+
+
+Handler = Callable[[Event], None]
+
+
+class EventConsumer(ConsumerMixin):
+    """Consumes one service queue; one callback validates, dispatches and acks.
+
+    Malformed messages and payloads that fail the handler's schema are dead-lettered at
+    once; a handler that raises anything else is requeued after a short pause, and the
+    quorum queue's delivery limit dead-letters it if it keeps failing. Unknown event
+    types are acknowledged and ignored.
+    """
+
+    def __init__(
+        self,
+        connection: Connection,
+        topology: Topology,
+        service: str,
+        handlers: dict[str, Handler],
+        prefetch: int = 20,
+        retry_pause: float = 0.5,
+    ):
+        self.connection = connection
+        self.topology = topology
+        self.service = service
+        self.handlers = handlers
+        self.prefetch = prefetch
+        self.retry_pause = retry_pause
+        self.handled = 0
+
+    def get_consumers(self, Consumer, channel):  # noqa: N803 - kombu's signature
+        self.topology.declare(self.connection)
+        consumer = Consumer(
+            queues=[self.topology.service_queue(self.service)],
+            callbacks=[self.on_message],
+            accept=["json"],
+            on_decode_error=self.on_decode_error,
+        )
+        consumer.qos(prefetch_count=self.prefetch)
+        return [consumer]
+
+    def on_decode_error(self, message, exc) -> None:
+        log.warning("undecodable message dead-lettered", extra={"error": str(exc)[:200]})
+        message.reject(requeue=False)
+
+    def on_message(self, body, message) -> None:
+        try:
+            event = parse_envelope(body)
+        except ValidationError as exc:
+            log.warning("malformed envelope dead-lettered", extra={"errors": exc.messages})
+            message.reject(requeue=False)
+            return
+        handler = self.handlers.get(event.type)
+        if handler is None:
+            message.ack()
+            return
+        with correlation(event.correlation_id):
+            try:
+                handler(event)
+            except ValidationError as exc:
+                log.warning(
+                    "malformed event dead-lettered",
+                    extra={"event_type": event.type, "event_id": str(event.event_id),
+                           "errors": exc.messages},
+                )
+                message.reject(requeue=False)
+                return
+            except Exception:
+                log.exception(
+                    "event handler failed; requeued",
+                    extra={"event_type": event.type, "event_id": str(event.event_id)},
+                )
+                time.sleep(self.retry_pause)
+                message.requeue()
+                return
+            message.ack()
+            self.handled += 1
+            log.info("event handled", extra={"event_type": event.type,
+                                             "event_id": str(event.event_id)})

@@ -1,0 +1,83 @@
+"""PostgreSQL: connection pools, databases and schema migrations (yoyo-migrations)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from psycopg_pool import ConnectionPool
+from yoyo import get_backend, read_migrations
+
+SHARED_MIGRATIONS = Path(__file__).parent / "migrations"
+log = logging.getLogger(__name__)
+
+
+def make_pool(dsn: str, min_size: int = 1, max_size: int = 10, name: str = "db") -> ConnectionPool:
+    """A pool opened at once; call it in each process (after fork), never before."""
+    pool = ConnectionPool(
+        dsn,
+        min_size=min_size,
+        max_size=max_size,
+        name=name,
+        open=False,
+        timeout=10,
+        kwargs={"autocommit": False},
+        check=ConnectionPool.check_connection,
+    )
+    pool.open(wait=False)
+    return pool
+
+
+def database_name(dsn: str) -> str:
+    return conninfo_to_dict(dsn)["dbname"]
+
+
+def _maintenance_dsn(dsn: str) -> str:
+    return make_conninfo(dsn, dbname="postgres")
+
+
+def create_database(dsn: str) -> bool:
+    """Create the database `dsn` names if it is missing; True when it was created."""
+    name = database_name(dsn)
+    with psycopg.connect(_maintenance_dsn(dsn), autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if exists:
+            return False
+        try:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        except psycopg.errors.DuplicateDatabase:
+            return False
+    return True
+
+
+def drop_database(dsn: str) -> None:
+    name = database_name(dsn)
+    with psycopg.connect(_maintenance_dsn(dsn), autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def _yoyo_url(dsn: str) -> str:
+    parts = conninfo_to_dict(dsn)
+    user = parts.get("user", "postgres")
+    password = f":{parts['password']}" if parts.get("password") else ""
+    host = parts.get("host", "127.0.0.1")
+    port = parts.get("port", "5432")
+    return f"postgresql+psycopg://{user}{password}@{host}:{port}/{parts['dbname']}"
+
+
+def migrate(dsn: str, service_migrations: Path, create: bool = True) -> list[str]:
+    """Apply the shared (outbox, inbox) and the service's migrations; return applied ids."""
+    if create:
+        create_database(dsn)
+    backend = get_backend(_yoyo_url(dsn))
+    migrations = read_migrations(str(SHARED_MIGRATIONS), str(service_migrations))
+    with backend.lock():
+        pending = backend.to_apply(migrations)
+        backend.apply_migrations(pending)
+    applied = [m.id for m in pending]
+    if applied:
+        log.info("migrations applied", extra={"migrations": applied})
+    return applied

@@ -1,0 +1,208 @@
+"""The event envelope (DESIGN.md §3) and the strict payload schemas of the catalog."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
+
+from shared.clock import iso
+
+ENVELOPE_VERSION = 1
+_NUMBER = validate.Regexp(r"^[0-9]{5}-[0-9]{1,8}$")
+_DIGEST = validate.Regexp(r"^[0-9a-f]{64}$")
+
+
+class EnvelopeSchema(Schema):
+    """What every message on the bus carries; consumers ignore unknown envelope fields."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    event_id = fields.UUID(required=True)
+    type = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    version = fields.Integer(required=True, strict=True)
+    occurred_at = fields.AwareDateTime(required=True)
+    producer = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    correlation_id = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    payload = fields.Dict(required=True)
+
+
+class _Strict(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class CodeIssued(_Strict):
+    code_id = fields.UUID(required=True)
+    job_seeker_number = fields.String(required=True, validate=_NUMBER)
+    birth_date = fields.Date(required=True)
+    code_digest = fields.String(required=True, validate=_DIGEST)
+    issued_at = fields.AwareDateTime(required=True)
+    expires_at = fields.AwareDateTime(required=True)
+    supersedes = fields.List(fields.UUID(), required=True)
+
+
+class CodeRevoked(_Strict):
+    code_id = fields.UUID(required=True)
+    reason = fields.String(
+        required=True,
+        validate=validate.OneOf(
+            ["superseded", "revoked_by_office", "holder_corrected", "job_seeker_closed"]
+        ),
+    )
+
+
+class JobSeekerRegistered(_Strict):
+    job_seeker_number = fields.String(required=True, validate=_NUMBER)
+    birth_date = fields.Date(required=True)
+    office_id = fields.String(required=True, validate=validate.Length(min=1, max=50))
+
+
+class JobSeekerCorrected(_Strict):
+    job_seeker_number = fields.String(required=True, validate=_NUMBER)
+    birth_date = fields.Date(required=True)
+
+
+class JobSeekerClosed(_Strict):
+    job_seeker_number = fields.String(required=True, validate=_NUMBER)
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class CodeInvalidated(_Strict):
+    code_id = fields.UUID(required=True)
+    reason = fields.String(required=True, validate=validate.OneOf(["too_many_attempts"]))
+    failed_attempts = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+
+
+class CodeUsed(_Strict):
+    code_id = fields.UUID(required=True)
+    account_id = fields.UUID(required=True)
+    used_at = fields.AwareDateTime(required=True)
+
+
+class CodeExpired(_Strict):
+    code_id = fields.UUID(required=True)
+    expired_at = fields.AwareDateTime(required=True)
+
+
+class AccountRegistered(_Strict):
+    account_id = fields.UUID(required=True)
+    job_seeker_number = fields.String(required=True, validate=_NUMBER)
+    email = fields.String(required=True, validate=validate.Length(min=3, max=100))
+    registered_at = fields.AwareDateTime(required=True)
+    privacy_policy_version = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    terms_of_use_version = fields.String(required=True, validate=validate.Length(min=1, max=50))
+
+
+class AuthKeyMailed(_Strict):
+    application_id = fields.UUID(required=True)
+    delivered_at = fields.AwareDateTime(required=True)
+
+
+class AuthKeyDeliveryFailed(_Strict):
+    application_id = fields.UUID(required=True)
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class AuthKeyExpired(_Strict):
+    application_id = fields.UUID(required=True)
+    expired_at = fields.AwareDateTime(required=True)
+
+
+CATALOG: dict[str, type[Schema]] = {
+    "code.issued": CodeIssued,
+    "code.revoked": CodeRevoked,
+    "job_seeker.registered": JobSeekerRegistered,
+    "job_seeker.corrected": JobSeekerCorrected,
+    "job_seeker.closed": JobSeekerClosed,
+    "code.invalidated": CodeInvalidated,
+    "code.used": CodeUsed,
+    "code.expired": CodeExpired,
+    "account.registered": AccountRegistered,
+    "auth_key.mailed": AuthKeyMailed,
+    "auth_key.delivery_failed": AuthKeyDeliveryFailed,
+    "auth_key.expired": AuthKeyExpired,
+}
+
+
+@dataclass(frozen=True)
+class Event:
+    event_id: uuid.UUID
+    type: str
+    occurred_at: datetime
+    producer: str
+    correlation_id: str
+    payload: dict[str, Any]
+    version: int = ENVELOPE_VERSION
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_message(self) -> dict[str, Any]:
+        """The JSON body put on the bus."""
+        return {
+            "event_id": str(self.event_id),
+            "type": self.type,
+            "version": self.version,
+            "occurred_at": iso(self.occurred_at),
+            "producer": self.producer,
+            "correlation_id": self.correlation_id,
+            "payload": self.payload,
+        }
+
+
+def new_event(
+    type_: str,
+    payload: dict[str, Any],
+    *,
+    producer: str,
+    now: datetime,
+    correlation_id: str | None = None,
+) -> Event:
+    """Build an event, validating its payload strictly against the catalog (producers)."""
+    schema = CATALOG[type_]()
+    unknown = set(payload) - set(schema.fields)
+    if unknown:
+        raise ValidationError({name: ["Unknown field."] for name in sorted(unknown)})
+    dumped = schema.dump(payload)
+    schema.load(dumped)  # raises ValidationError: a producer never emits a bad event
+    return Event(
+        event_id=uuid.uuid4(),
+        type=type_,
+        occurred_at=now,
+        producer=producer,
+        correlation_id=correlation_id or str(uuid.uuid4()),
+        payload=_json_ready(dumped),
+    )
+
+
+def _json_ready(payload: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in payload.items():
+        if isinstance(value, str) and "T" in value and value.endswith("+00:00"):
+            value = value[: -len("+00:00")] + "Z"
+        out[key] = value
+    return out
+
+
+def parse_envelope(body: Any) -> Event:
+    """Read an envelope from the bus; raises ValidationError for anything malformed."""
+    if not isinstance(body, dict):
+        raise ValidationError({"_schema": ["the message is not a JSON object"]})
+    data = EnvelopeSchema().load(body)
+    return Event(
+        event_id=data["event_id"],
+        type=data["type"],
+        occurred_at=data["occurred_at"],
+        producer=data["producer"],
+        correlation_id=data["correlation_id"],
+        payload=data["payload"],
+        version=data["version"],
+    )
+
+
+def read_payload(event: Event, schema: Schema) -> dict[str, Any]:
+    """A consumer's lenient read of only the fields it needs (its schema uses EXCLUDE)."""
+    return schema.load(event.payload, unknown=EXCLUDE)

@@ -1,0 +1,107 @@
+"""Structured JSON logs with a correlation id, and masking of personal data and secrets."""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import re
+import sys
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from pythonjsonlogger.json import JsonFormatter
+
+_correlation: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "correlation_id", default=None
+)
+
+SECRET_KEYS = {
+    "code", "account_creation_code", "auth_key", "password", "password_confirmation",
+    "application_token", "session_token", "token", "secret", "authorization",
+}
+PERSONAL_KEYS = {"email", "email_confirmation", "birth_date", "to"}
+_EMAIL = re.compile(r"([A-Za-z0-9!#$%&'*+/=?^_`{|}~.-])[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]*@([A-Za-z0-9.-]+)")
+_DATE = re.compile(r"\b(19|20)\d\d-\d\d-\d\d\b(?!T)")
+_RESERVED = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}
+
+
+def mask_email(email: str) -> str:
+    """a***@example.jp: enough for support to recognise, not to harvest."""
+    return _EMAIL.sub(lambda m: f"{m.group(1)}***@{m.group(2)}", email)
+
+
+def mask_text(text: str) -> str:
+    return _DATE.sub("****-**-**", mask_email(text))
+
+
+def mask_value(key: str, value: Any) -> Any:
+    lowered = key.lower()
+    if lowered in SECRET_KEYS:
+        return "[secret]"
+    if lowered in PERSONAL_KEYS:
+        return mask_email(value) if isinstance(value, str) and "@" in value else "[masked]"
+    if isinstance(value, dict):
+        return {k: mask_value(str(k), v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [mask_value(key, v) for v in value]
+    if isinstance(value, str):
+        return mask_text(value)
+    return value
+
+
+class MaskingFilter(logging.Filter):
+    """Masks emails and dates in messages and secret or personal fields in extras."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.args:
+            record.msg = record.getMessage()
+            record.args = ()
+        if isinstance(record.msg, str):
+            record.msg = mask_text(record.msg)
+        for key, value in list(record.__dict__.items()):
+            if key not in _RESERVED:
+                record.__dict__[key] = mask_value(key, value)
+        record.correlation_id = _correlation.get()
+        return True
+
+
+def configure(service: str, level: str = "INFO") -> None:
+    """JSON lines on stderr for the whole process, masked, with the service name."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        JsonFormatter(
+            "%(asctime)s %(levelname)s %(name)s %(message)s",
+            rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+            static_fields={"service": service},
+            timestamp=False,
+        )
+    )
+    handler.addFilter(MaskingFilter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    for noisy in ("amqp", "kombu", "psycopg.pool", "yoyo"):
+        logging.getLogger(noisy).setLevel("WARNING")
+
+
+def current_correlation_id() -> str | None:
+    return _correlation.get()
+
+
+@contextmanager
+def correlation(correlation_id: str | None) -> Iterator[str]:
+    """Run a block under a correlation id (a new one when none is given)."""
+    value = correlation_id or str(uuid.uuid4())
+    token = _correlation.set(value)
+    try:
+        yield value
+    finally:
+        _correlation.reset(token)
+
+
+def set_correlation(correlation_id: str | None) -> str:
+    value = correlation_id or str(uuid.uuid4())
+    _correlation.set(value)
+    return value

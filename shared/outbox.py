@@ -1,0 +1,253 @@
+"""The transactional outbox: events and Celery tasks written with the change that causes them.
+
+`add_event` and `add_task` take the caller's connection and never commit. The relay
+(`Relay`) publishes unpublished rows in id order with publisher confirms and marks them
+sent; rows are claimed with FOR UPDATE SKIP LOCKED so several relays never publish the
+same row at once. A task row's arguments (which may hold a secret such as the plain auth
+key) are scrubbed once the broker confirmed the message.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from datetime import datetime
+from typing import Any
+
+import psycopg
+from kombu import Connection as BrokerConnection
+from kombu import Exchange, Producer, Queue
+from psycopg import Connection
+from psycopg.rows import dict_row
+from psycopg.types.json import Jsonb
+
+from shared.bus import Topology, connect
+from shared.clock import Clock
+from shared.events import Event
+
+log = logging.getLogger(__name__)
+CHANNEL = "outbox"
+
+
+def add_event(conn: Connection, event: Event) -> None:
+    """Queue an event for publication in the caller's transaction."""
+    conn.execute(
+        "INSERT INTO outbox (message_id, kind, destination, body, headers, created_at) "
+        "VALUES (%s, 'event', %s, %s, '{}', %s)",
+        (event.event_id, event.type, Jsonb(event.to_message()), event.occurred_at),
+    )
+    conn.execute(f"NOTIFY {CHANNEL}")
+
+
+def add_task(
+    conn: Connection,
+    *,
+    queue: str,
+    task: str,
+    kwargs: dict[str, Any],
+    now: datetime,
+    correlation_id: str | None = None,
+    task_id: uuid.UUID | None = None,
+) -> uuid.UUID:
+    """Queue a Celery task message (protocol 2, JSON) in the caller's transaction."""
+    task_id = task_id or uuid.uuid4()
+    conn.execute(
+        "INSERT INTO outbox (message_id, kind, destination, body, headers, created_at) "
+        "VALUES (%s, 'task', %s, %s, %s, %s)",
+        (
+            task_id,
+            queue,
+            Jsonb({"task": task, "kwargs": kwargs}),
+            Jsonb({"correlation_id": correlation_id}),
+            now,
+        ),
+    )
+    conn.execute(f"NOTIFY {CHANNEL}")
+    return task_id
+
+
+def task_queue(name: str) -> Queue:
+    """A Celery task queue as Celery itself declares it (classic, durable, direct)."""
+    return Queue(name, Exchange(name, "direct", durable=True), routing_key=name, durable=True)
+
+
+def celery_message(row: dict) -> tuple[list, dict]:
+    """Body and headers of a Celery protocol 2 message for an outbox task row."""
+    task_id = str(row["message_id"])
+    body = [[], row["body"]["kwargs"], {"callbacks": None, "errbacks": None,
+                                        "chain": None, "chord": None}]
+    headers = {
+        "lang": "py",
+        "task": row["body"]["task"],
+        "id": task_id,
+        "shadow": None,
+        "eta": None,
+        "expires": None,
+        "group": None,
+        "group_index": None,
+        "retries": 0,
+        "timelimit": [None, None],
+        "root_id": task_id,
+        "parent_id": None,
+        "argsrepr": "()",
+        "kwargsrepr": "{...}",  # the arguments may hold a secret: never in a worker's log
+        "origin": "outbox-relay",
+        "ignore_result": True,
+        "correlation_id": (row["headers"] or {}).get("correlation_id"),
+    }
+    return body, headers
+
+
+class Relay:
+    """Publishes a service's outbox; run several at once safely."""
+
+    def __init__(
+        self,
+        dsn: str,
+        broker_url: str,
+        topology: Topology,
+        clock: Clock,
+        batch_size: int = 200,
+        poll_interval: float = 1.0,
+        name: str = "relay",
+    ):
+        self.dsn = dsn
+        self.broker_url = broker_url
+        self.topology = topology
+        self.clock = clock
+        self.batch_size = batch_size
+        self.poll_interval = poll_interval
+        self.name = name
+        self.stopping = threading.Event()
+        self.published = 0
+        self._broker: BrokerConnection | None = None
+        self._producer: Producer | None = None
+        self._declared_queues: set[str] = set()
+        self._db: Connection | None = None
+
+    # --- broker side -------------------------------------------------------------
+    def _ensure_broker(self) -> Producer:
+        if self._producer is None:
+            self._broker = connect(self.broker_url)
+            self._broker.ensure_connection(max_retries=1)
+            self.topology.declare(self._broker)
+            self._declared_queues = set()
+            self._producer = Producer(self._broker.default_channel, serializer="json")
+        return self._producer
+
+    def _drop_broker(self) -> None:
+        if self._broker is not None:
+            try:
+                self._broker.release()
+            except Exception:  # noqa: BLE001 - closing a broken connection
+                pass
+        self._broker = self._producer = None
+
+    def _publish(self, producer: Producer, row: dict) -> None:
+        if row["kind"] == "event":
+            body = row["body"]
+            producer.publish(
+                body,
+                exchange=self.topology.exchange,
+                routing_key=row["destination"],
+                delivery_mode=2,
+                serializer="json",
+                message_id=str(row["message_id"]),
+                correlation_id=body.get("correlation_id"),
+                type=body.get("type"),
+            )
+            return
+        queue = task_queue(row["destination"])
+        if queue.name not in self._declared_queues:
+            queue(producer.channel).declare()
+            self._declared_queues.add(queue.name)
+        body, headers = celery_message(row)
+        producer.publish(
+            body,
+            exchange=queue.exchange,
+            routing_key=queue.routing_key,
+            headers=headers,
+            delivery_mode=2,
+            serializer="json",
+            correlation_id=headers["id"],
+        )
+
+    # --- database side -----------------------------------------------------------
+    def _ensure_db(self) -> Connection:
+        if self._db is None or self._db.closed:
+            self._db = psycopg.connect(self.dsn, row_factory=dict_row)
+        return self._db
+
+    def run_once(self) -> int:
+        """Publish one batch; return how many rows were published."""
+        conn = self._ensure_db()
+        with conn.transaction():
+            rows = conn.execute(
+                "SELECT id, message_id, kind, destination, body, headers FROM outbox "
+                "WHERE published_at IS NULL ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED",
+                (self.batch_size,),
+            ).fetchall()
+            if not rows:
+                return 0
+            producer = self._ensure_broker()
+            for row in rows:
+                self._publish(producer, row)
+            ids = [row["id"] for row in rows]
+            conn.execute(
+                "UPDATE outbox SET published_at = %s, body = CASE WHEN kind = 'task' "
+                "THEN jsonb_build_object('task', body->'task', 'kwargs', '{}'::jsonb, "
+                "'scrubbed', true) ELSE body END WHERE id = ANY(%s)",
+                (self.clock.now(), ids),
+            )
+        self.published += len(rows)
+        return len(rows)
+
+    def _wait(self, listener: Connection | None) -> Connection | None:
+        """Sleep until NOTIFY or the poll interval; returns a (re)usable listener."""
+        try:
+            if listener is None or listener.closed:
+                listener = psycopg.connect(self.dsn, autocommit=True)
+                listener.execute(f"LISTEN {CHANNEL}")
+            for _ in listener.notifies(timeout=self.poll_interval, stop_after=1):
+                pass
+            return listener
+        except psycopg.Error:
+            time.sleep(self.poll_interval)
+            return None
+
+    def run(self) -> None:
+        """Publish until `stopping` is set; survives broker and database outages."""
+        listener: Connection | None = None
+        backoff = 0.5
+        while not self.stopping.is_set():
+            try:
+                count = self.run_once()
+                backoff = 0.5
+            except psycopg.Error as exc:
+                log.warning("outbox relay: database unavailable", extra={"error": str(exc)[:200]})
+                if self._db is not None:
+                    self._db.close()
+                self._db = None
+                self.stopping.wait(backoff)
+                backoff = min(backoff * 2, 5)
+                continue
+            except Exception as exc:  # noqa: BLE001 - broker errors vary by transport
+                log.warning("outbox relay: broker unavailable, events wait",
+                            extra={"error": str(exc)[:200]})
+                self._drop_broker()
+                self.stopping.wait(backoff)
+                backoff = min(backoff * 2, 5)
+                continue
+            if count < self.batch_size:
+                listener = self._wait(listener)
+        if listener is not None:
+            listener.close()
+        self._drop_broker()
+        if self._db is not None:
+            self._db.close()
+
+
+def pending_count(conn: Connection) -> int:
+    return conn.execute("SELECT count(*) FROM outbox WHERE published_at IS NULL").fetchone()[0]
