@@ -1,5 +1,10 @@
 from shared.tokens import (
-    CROCKFORD, group, is_crockford, keyed_digest, normalise_crockford, random_crockford,
+    CROCKFORD,
+    group,
+    is_crockford,
+    keyed_digest,
+    normalise_crockford,
+    random_crockford,
     same_digest,
 )
 
