@@ -1,0 +1,199 @@
+"""The whole system started for end-to-end tests: every Procfile process, on free ports,
+with its own databases, bus namespace, SMTP server, Redis prefix and movable clock."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import requests
+from kombu import Connection
+
+from shared.bus import Topology
+from shared.clock import set_file_clock
+from shared.db import drop_database
+from shared.outbox import task_queue
+from shared.testing import BROKER, REDIS, dsn_for, unique
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVICES = {"code-issuer": "code_issuer", "registration": "registration", "notifier": "notifier"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def procfile(path: Path = ROOT / "Procfile") -> dict[str, str]:
+    """name -> command of every process line."""
+    lines: dict[str, str] = {}
+    for raw in path.read_text().splitlines():
+        if raw.strip() and not raw.lstrip().startswith("#"):
+            name, command = raw.split(":", 1)
+            lines[name.strip()] = command.strip()
+    return lines
+
+
+def service_of(process: str) -> str | None:
+    for prefix, package in SERVICES.items():
+        if process == prefix or process.startswith(prefix + "-"):
+            return package
+    return None
+
+
+@dataclass
+class System:
+    workdir: Path
+    namespace: str = field(default_factory=lambda: unique("e2e"))
+    processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.ports = {name: free_port() for name in
+                      ("code_issuer", "registration", "smtp", "mail_page", "portal")}
+        self.databases = {pkg: dsn_for(unique(f"e2e_{pkg}")) for pkg in SERVICES.values()}
+        self.clock_file = self.workdir / "clock"
+        self.logs = self.workdir / "logs"
+        self.logs.mkdir(parents=True, exist_ok=True)
+        self.env = {
+            **os.environ,
+            "PATH": f"{ROOT / '.venv' / 'bin'}:{os.environ.get('PATH', '')}",
+            "APP_MODE": "development",
+            "BROKER_URL": BROKER,
+            "REDIS_URL": REDIS,
+            "REDIS_PREFIX": f"{self.namespace}:",
+            "BUS_NAMESPACE": self.namespace,
+            "TEST_CLOCK_FILE": str(self.clock_file),
+            "CODE_ISSUER_PORT": str(self.ports["code_issuer"]),
+            "REGISTRATION_PORT": str(self.ports["registration"]),
+            "PORTAL_PORT": str(self.ports["portal"]),
+            "CODE_ISSUER_URL": self.code_issuer_url,
+            "REGISTRATION_URL": self.registration_url,
+            "SMTP_PORT": str(self.ports["smtp"]),
+            "SMTP_LISTEN_PORT": str(self.ports["smtp"]),
+            "MAIL_PAGE_PORT": str(self.ports["mail_page"]),
+            "MAIL_PAGE_URL": self.mail_url,
+            "MAIL_STORE_DIR": str(self.workdir / "mail"),
+            "BEAT_SCHEDULE_FILE": str(self.workdir / "celerybeat-schedule"),
+            "NOTIFIER_CONCURRENCY": "2",
+            "WEB_CONCURRENCY": "2",
+            "PYTHONUNBUFFERED": "1",
+        }
+
+    @property
+    def code_issuer_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports['code_issuer']}"
+
+    @property
+    def registration_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports['registration']}"
+
+    @property
+    def mail_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports['mail_page']}"
+
+    @property
+    def portal_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports['portal']}"
+
+    def env_for(self, process: str) -> dict[str, str]:
+        env = dict(self.env)
+        package = service_of(process)
+        if package:
+            env["DATABASE_URL"] = self.databases[package]
+        return env
+
+    def migrate(self) -> None:
+        for package, dsn in self.databases.items():
+            subprocess.run([sys.executable, "-m", package, "migrate"], check=True, cwd=ROOT,
+                           env={**self.env, "DATABASE_URL": dsn}, timeout=120)
+
+    def start_process(self, name: str) -> subprocess.Popen:
+        command = procfile()[name]
+        log = open(self.logs / f"{name}.log", "ab")  # noqa: SIM115 - lives with the process
+        proc = subprocess.Popen(["bash", "-c", f"exec {command}"], cwd=ROOT,
+                                env=self.env_for(name), stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+        self.processes[name] = proc
+        return proc
+
+    def start(self, names: list[str] | None = None) -> None:
+        self.migrate()
+        for name in names or list(procfile()):
+            self.start_process(name)
+        self.wait_ready()
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        urls = [f"{self.code_issuer_url}/readyz", f"{self.registration_url}/readyz",
+                f"{self.mail_url}/api/messages"]
+        if "portal" in self.processes:
+            urls.append(f"{self.portal_url}/healthz")
+        deadline = time.monotonic() + timeout
+        for url in urls:
+            while True:
+                self.check_alive()
+                try:
+                    if requests.get(url, timeout=2).status_code == 200:
+                        break
+                except requests.RequestException:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"{url} not ready; logs in {self.logs}")
+                time.sleep(0.2)
+
+    def check_alive(self) -> None:
+        for name, proc in self.processes.items():
+            if proc.poll() is not None:
+                tail = (self.logs / f"{name}.log").read_text(errors="replace")[-3000:]
+                raise RuntimeError(f"process {name} exited with {proc.returncode}:\n{tail}")
+
+    def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
+        proc = self.processes.pop(name)
+        os.killpg(proc.pid, sig)
+        proc.wait(timeout=30)
+
+    def stop(self) -> None:
+        for proc in self.processes.values():
+            try:
+                os.killpg(proc.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        deadline = time.monotonic() + 15
+        for proc in self.processes.values():
+            try:
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+        self.processes.clear()
+        for dsn in self.databases.values():
+            drop_database(dsn)
+        with Connection(BROKER) as conn:
+            Topology(self.namespace).delete(conn)
+            for name in (f"{self.namespace}.mail", f"{self.namespace}.timers"):
+                try:
+                    task_queue(name)(conn.default_channel).delete()
+                    task_queue(name).exchange(conn.default_channel).delete()
+                except Exception:  # noqa: BLE001 - already gone
+                    pass
+        import redis
+
+        client = redis.Redis.from_url(REDIS)
+        for key in client.scan_iter(match=f"{self.namespace}:*"):
+            client.delete(key)
+
+    def move_clock(self, at: datetime) -> None:
+        """Every running process sees `at` as now (their FileClock re-reads the file)."""
+        set_file_clock(str(self.clock_file), at)
+        time.sleep(0.5)
+
+    def command_line(self, name: str) -> list[str]:
+        return shlex.split(procfile()[name])
