@@ -12,7 +12,7 @@ up: venv
 	@scripts/up
 
 migrate: venv
-	@$(PY) -m shared.migrate_all
+	@for s in code_issuer registration notifier; do $(PY) -m $$s migrate || exit 1; done
 
 test: venv
 	@scripts/test
