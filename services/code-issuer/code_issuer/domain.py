@@ -1,0 +1,208 @@
+"""The code-issuer's rules (R1-R3 and the job-seeker record of issue 9); no I/O, `now` passed in."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from shared import tokens
+
+CODE_LENGTH = 10  # R1: 10 Crockford base32 characters = 50 bits
+ACTIVE = "active"
+ENDED_STATUSES = ("used", "expired", "superseded", "revoked", "invalidated")
+STATUSES = (ACTIVE, *ENDED_STATUSES)
+
+# Hyphen look-alikes an office keyboard or IME may produce (R7); NFKC folds the full-width ones.
+_DASHES = str.maketrans({ch: "-" for ch in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u30fc\uff70\ufe63"})
+NUMBER_PATTERN = re.compile(r"^[0-9]{5}-[0-9]{1,8}$")
+DATE_PATTERN = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+OLDEST_BIRTH_DATE = date(1900, 1, 1)
+
+
+class Refused(Exception):
+    """A request the rules refuse; `code` is the error code of the HTTP contract."""
+
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
+# --- R1: the code -------------------------------------------------------------------
+def new_code() -> str:
+    """A fresh random code (made with `secrets`)."""
+    return tokens.random_crockford(CODE_LENGTH)
+
+
+def normalise_code(text: str) -> str | None:
+    """The canonical 10 characters of a typed code, or None if it cannot be one."""
+    folded = tokens.normalise_crockford(text)
+    return folded if tokens.is_crockford(folded, CODE_LENGTH) else None
+
+
+def code_digest(secret: str, code: str) -> str:
+    """The keyed digest stored and published instead of the code (purpose `code`)."""
+    return tokens.keyed_digest(secret, code, "code")
+
+
+# --- R7: input normalisation ----------------------------------------------------------
+def fold_text(text: str) -> str:
+    """NFKC (full-width digits to half-width) and every hyphen look-alike to '-'."""
+    return unicodedata.normalize("NFKC", text).translate(_DASHES).strip()
+
+
+def normalise_number(text: str) -> str | None:
+    """`12345-1234567` from any full-width or look-alike spelling, or None."""
+    folded = fold_text(text)
+    return folded if NUMBER_PATTERN.match(folded) else None
+
+
+def parse_birth_date(text: str, today: date) -> date | None:
+    """A real past date written YYYY-MM-DD (western calendar), or None."""
+    folded = fold_text(text)
+    if not DATE_PATTERN.match(folded):
+        return None
+    try:
+        value = date.fromisoformat(folded)
+    except ValueError:
+        return None
+    return value if OLDEST_BIRTH_DATE <= value < today else None
+
+
+# --- R2: expiry ---------------------------------------------------------------------
+def expires_at(issued_at: datetime, tz: ZoneInfo, validity_days: int = 5) -> datetime:
+    """The first instant the code is no longer valid (exclusive end).
+
+    Valid until 23:59:59 office time of the `validity_days`-th day after the issue date,
+    so the end is midnight (office time) starting the day after that: issued 4/1 at any
+    hour -> valid through 4/6 23:59:59.999999 JST, expired from 4/7 00:00:00 JST.
+    """
+    if issued_at.tzinfo is None:
+        raise ValueError("issued_at must be timezone-aware")
+    issue_date = issued_at.astimezone(tz).date()
+    end_date = issue_date + timedelta(days=validity_days + 1)
+    return datetime.combine(end_date, time(0), tzinfo=tz)
+
+
+def is_expired(expires: datetime, now: datetime) -> bool:
+    return now >= expires
+
+
+def ending(wanted: str, expires: datetime, now: datetime) -> str:
+    """How an open code ends when it is superseded (R3) or revoked: `wanted`, unless its
+    time already ran out, in which case it died of expiry first (R2)."""
+    return "expired" if is_expired(expires, now) else wanted
+
+
+@dataclass(frozen=True)
+class CodeState:
+    """What the store keeps about a code's life."""
+
+    ended_status: str | None
+    expires_at: datetime
+
+
+def status(code: CodeState, now: datetime) -> str:
+    """active, or why the code died; the first recorded death wins, then time (R2)."""
+    if code.ended_status is not None:
+        return code.ended_status
+    return "expired" if is_expired(code.expires_at, now) else ACTIVE
+
+
+# --- R3 and issue 9: who may get a code ------------------------------------------------
+NEVER = datetime(1970, 1, 1, tzinfo=UTC)  # "as of" of a fact no office event has set yet
+
+
+@dataclass(frozen=True)
+class JobSeeker:
+    """What the offices told us about a person; `*_as_of` order late or reordered events."""
+
+    job_seeker_number: str
+    birth_date: date | None
+    birth_date_as_of: datetime
+    office_id: str | None
+    announced: bool  # known from an office system's event, not only from an earlier issue
+    closed: bool
+    closed_reason: str | None
+    state_as_of: datetime
+
+
+def birth_date_for_issue(known: JobSeeker | None, given: date | None) -> date:
+    """The birth date a new code is issued for, or why no code can be issued.
+
+    A person announced by an office event keeps the announced birth date: a different one
+    is refused. A person known only from earlier issues (an office without the event
+    integration) takes the newly typed date: the new code supersedes the old ones (R3).
+    """
+    if known is not None and known.closed:
+        raise Refused("JOB_SEEKER_CLOSED")
+    if given is None:
+        if known is None or known.birth_date is None:
+            raise Refused("BIRTH_DATE_REQUIRED")
+        return known.birth_date
+    if known is not None and known.announced and given != known.birth_date:
+        raise Refused("BIRTH_DATE_MISMATCH")
+    return given
+
+
+def known_after_issue(known: JobSeeker | None, number: str, birth_date: date,
+                      now: datetime) -> JobSeeker:
+    """The person as recorded by an issue at the counter."""
+    if known is None:
+        return JobSeeker(number, birth_date, now, None, False, False, None, NEVER)
+    if known.birth_date == birth_date:
+        return known
+    return replace(known, birth_date=birth_date, birth_date_as_of=now)
+
+
+def _blank(number: str) -> JobSeeker:
+    return JobSeeker(number, None, NEVER, None, True, False, None, NEVER)
+
+
+def after_registered(known: JobSeeker | None, number: str, birth_date: date, office_id: str,
+                     at: datetime) -> JobSeeker:
+    """`job_seeker.registered`: known (again); a later `closed` still wins over it."""
+    person = replace(known or _blank(number), announced=True)
+    if at >= person.birth_date_as_of:
+        person = replace(person, birth_date=birth_date, birth_date_as_of=at, office_id=office_id)
+    if at > person.state_as_of:
+        person = replace(person, closed=False, closed_reason=None, state_as_of=at)
+    return person
+
+
+def after_corrected(known: JobSeeker | None, number: str, birth_date: date,
+                    at: datetime) -> JobSeeker:
+    """`job_seeker.corrected`: the newest correction's birth date is the known one."""
+    person = replace(known or _blank(number), announced=True)
+    if at >= person.birth_date_as_of:
+        person = replace(person, birth_date=birth_date, birth_date_as_of=at)
+    return person
+
+
+def after_closed(known: JobSeeker | None, number: str, reason: str, at: datetime) -> JobSeeker:
+    """`job_seeker.closed`: no code until a later `registered`; on a tie, closed wins."""
+    person = replace(known or _blank(number), announced=True)
+    if at >= person.state_as_of:
+        person = replace(person, closed=True, closed_reason=reason, state_as_of=at)
+    return person
+
+
+def revoked_for_birth_date(code_birth_date: date, code_issued_at: datetime,
+                           known_birth_date: date | None, corrected_at: datetime | None) -> bool:
+    """Whether a birth-date change revokes an active code (reason holder_corrected).
+
+    A code for another birth date than the known one is revoked, and so is every code
+    issued before a correction was made; a code issued after it for the corrected date
+    stays, so a repeated or late correction does not revoke the code staff re-issued.
+    """
+    if known_birth_date is not None and code_birth_date != known_birth_date:
+        return True
+    return corrected_at is not None and code_issued_at < corrected_at
+
+
+def revoked_by_closing(code_issued_at: datetime, closed_at: datetime, still_closed: bool) -> bool:
+    """A closed person keeps no active code; a late `closed` (reopened since) revokes only
+    the codes issued before it."""
+    return still_closed or code_issued_at < closed_at

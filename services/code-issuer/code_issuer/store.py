@@ -1,0 +1,131 @@
+"""SQL of the code-issuer, by hand; the caller owns the transaction (nothing here commits)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from psycopg import Connection
+from psycopg.rows import class_row
+
+from code_issuer.domain import JobSeeker
+
+
+@dataclass(frozen=True)
+class CodeRow:
+    code_id: uuid.UUID
+    job_seeker_number: str
+    birth_date: date
+    issued_at: datetime
+    expires_at: datetime
+    ended_status: str | None
+    ended_reason: str | None
+    ended_at: datetime | None
+    failed_attempts: int
+    used_at: datetime | None
+    account_id: uuid.UUID | None
+
+
+_CODE_COLUMNS = ("code_id, job_seeker_number, birth_date, issued_at, expires_at, ended_status, "
+                 "ended_reason, ended_at, failed_attempts, used_at, account_id")
+_JOB_SEEKER_COLUMNS = ("job_seeker_number, birth_date, birth_date_as_of, office_id, announced, "
+                       "closed, closed_reason, state_as_of")
+
+
+def lock_job_seeker(conn: Connection, number: str) -> None:
+    """Serialise every change of one person's codes until the transaction ends (R3).
+
+    An advisory lock also covers a person not yet in `job_seekers`.
+    """
+    conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 7001))", (number,))
+
+
+def get_job_seeker(conn: Connection, number: str) -> JobSeeker | None:
+    cur = conn.cursor(row_factory=class_row(JobSeeker))
+    return cur.execute(f"SELECT {_JOB_SEEKER_COLUMNS} FROM job_seekers WHERE job_seeker_number = %s",
+                       (number,)).fetchone()
+
+
+def save_job_seeker(conn: Connection, row: JobSeeker, now: datetime) -> None:
+    """Insert or replace one person's record (called under `lock_job_seeker`)."""
+    conn.execute(
+        f"INSERT INTO job_seekers ({_JOB_SEEKER_COLUMNS}, created_at, updated_at) "
+        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
+        "ON CONFLICT (job_seeker_number) DO UPDATE SET birth_date = EXCLUDED.birth_date, "
+        "birth_date_as_of = EXCLUDED.birth_date_as_of, office_id = EXCLUDED.office_id, "
+        "announced = EXCLUDED.announced, closed = EXCLUDED.closed, "
+        "closed_reason = EXCLUDED.closed_reason, state_as_of = EXCLUDED.state_as_of, "
+        "updated_at = EXCLUDED.updated_at",
+        (row.job_seeker_number, row.birth_date, row.birth_date_as_of, row.office_id,
+         row.announced, row.closed, row.closed_reason, row.state_as_of, now, now),
+    )
+
+
+def open_codes(conn: Connection, number: str) -> list[CodeRow]:
+    """The person's codes not yet recorded as dead (some may be past their expiry)."""
+    cur = conn.cursor(row_factory=class_row(CodeRow))
+    return cur.execute(
+        f"SELECT {_CODE_COLUMNS} FROM codes WHERE job_seeker_number = %s "
+        "AND ended_status IS NULL ORDER BY issued_at FOR UPDATE",
+        (number,),
+    ).fetchall()
+
+
+def insert_code(conn: Connection, *, code_id: uuid.UUID, number: str, birth_date: date,
+                digest: str, issued_at: datetime, expires_at: datetime) -> None:
+    conn.execute(
+        "INSERT INTO codes (code_id, job_seeker_number, birth_date, code_digest, issued_at, "
+        "expires_at) VALUES (%s, %s, %s, %s, %s, %s)",
+        (code_id, number, birth_date, digest, issued_at, expires_at),
+    )
+
+
+def digest_exists(conn: Connection, digest: str) -> bool:
+    return conn.execute("SELECT 1 FROM codes WHERE code_digest = %s", (digest,)).fetchone() is not None
+
+
+def end_code(conn: Connection, code_id: uuid.UUID, status: str, reason: str | None,
+             at: datetime) -> CodeRow | None:
+    """Record a code's death unless it already died (the first death wins, atomically)."""
+    cur = conn.cursor(row_factory=class_row(CodeRow))
+    return cur.execute(
+        f"UPDATE codes SET ended_status = %s, ended_reason = %s, ended_at = %s "
+        f"WHERE code_id = %s AND ended_status IS NULL RETURNING {_CODE_COLUMNS}",
+        (status, reason, at, code_id),
+    ).fetchone()
+
+
+def record_failed_attempts(conn: Connection, code_id: uuid.UUID, failed_attempts: int) -> bool:
+    """Raise the office view's failure count to what registration reported (never lower)."""
+    row = conn.execute(
+        "UPDATE codes SET failed_attempts = GREATEST(failed_attempts, %s) WHERE code_id = %s "
+        "RETURNING code_id",
+        (failed_attempts, code_id),
+    ).fetchone()
+    return row is not None
+
+
+def record_use(conn: Connection, code_id: uuid.UUID, account_id: uuid.UUID, used_at: datetime) -> bool:
+    """Keep the fact that a code opened an account, whatever else happened to it."""
+    row = conn.execute(
+        "UPDATE codes SET used_at = COALESCE(used_at, %s), account_id = COALESCE(account_id, %s) "
+        "WHERE code_id = %s RETURNING code_id",
+        (used_at, account_id, code_id),
+    ).fetchone()
+    return row is not None
+
+
+def get_code(conn: Connection, code_id: uuid.UUID) -> CodeRow | None:
+    cur = conn.cursor(row_factory=class_row(CodeRow))
+    return cur.execute(f"SELECT {_CODE_COLUMNS} FROM codes WHERE code_id = %s", (code_id,)).fetchone()
+
+
+def codes_of(conn: Connection, number: str) -> list[CodeRow]:
+    """A person's codes, newest first."""
+    cur = conn.cursor(row_factory=class_row(CodeRow))
+    return cur.execute(
+        f"SELECT {_CODE_COLUMNS} FROM codes WHERE job_seeker_number = %s "
+        "ORDER BY issued_at DESC, code_id",
+        (number,),
+    ).fetchall()

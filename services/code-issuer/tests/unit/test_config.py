@@ -1,0 +1,34 @@
+import pytest
+from code_issuer.config import Config
+
+from shared.config import ConfigError
+
+STRONG = "x" * 40
+
+
+def test_defaults_point_at_the_local_servers():
+    config = Config.from_env({})
+    assert config.database_url.endswith("/jobportal_code_issuer")
+    assert config.office_api_keys == ("dev-office-key",)
+    assert config.code_validity_days == 5 and config.office_time_zone == "Asia/Tokyo"
+
+
+def test_several_office_keys_are_read_from_one_variable():
+    assert Config.from_env({"OFFICE_API_KEYS": "a-key, b-key,"}).office_api_keys == ("a-key", "b-key")
+
+
+def test_production_refuses_default_secrets_keys_and_the_test_clock():
+    base = {"APP_MODE": "production", "DIGEST_SECRET": STRONG, "OFFICE_API_KEYS": "k" * 40}
+    assert Config.from_env(base).trusted_proxies == ()
+    for override in ({"DIGEST_SECRET": "dev-only-secret-change-me"},
+                     {"OFFICE_API_KEYS": "dev-office-key,other"},
+                     {"TEST_CLOCK_FILE": "/tmp/clock"}, {"DIGEST_SECRET": "short"}):
+        with pytest.raises(ConfigError):
+            Config.from_env({**base, **override})
+
+
+def test_unknown_office_zone_or_no_key_is_refused():
+    with pytest.raises(ConfigError):
+        Config.from_env({"OFFICE_TIME_ZONE": "Mars/Olympus"})
+    with pytest.raises(ConfigError):
+        Config.from_env({"OFFICE_API_KEYS": " , "})
