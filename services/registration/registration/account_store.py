@@ -1,0 +1,72 @@
+"""SQL of accounts and sessions, by hand; functions never commit (the caller does)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from psycopg import Connection
+from psycopg.rows import dict_row
+
+
+def email_registered(conn: Connection, email: str) -> bool:
+    """R6: case-insensitive, through the unique index on lower(email)."""
+    return conn.execute(
+        "SELECT 1 FROM accounts WHERE lower(email) = lower(%s)", (email,)).fetchone() is not None
+
+
+def insert_account(conn: Connection, a: dict[str, Any]) -> None:
+    conn.execute(
+        "INSERT INTO accounts (account_id, email, job_seeker_number, code_id, password_hash, "
+        "registered_at, privacy_policy_version, terms_of_use_version) VALUES (%(account_id)s, "
+        "%(email)s, %(job_seeker_number)s, %(code_id)s, %(password_hash)s, %(registered_at)s, "
+        "%(privacy_policy_version)s, %(terms_of_use_version)s)",
+        a,
+    )
+
+
+def account_by_email(conn: Connection, email: str) -> dict | None:
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(
+            "SELECT account_id, email, password_hash FROM accounts WHERE lower(email) = lower(%s)",
+            (email,)).fetchone()
+
+
+def replace_password_hash(conn: Connection, account_id: uuid.UUID, old: str, new: str) -> bool:
+    """Rehash on login; a concurrent change of the hash wins over this one."""
+    return conn.execute(
+        "UPDATE accounts SET password_hash = %s WHERE account_id = %s AND password_hash = %s",
+        (new, account_id, old)).rowcount == 1
+
+
+def insert_session(
+    conn: Connection, session_id: uuid.UUID, account_id: uuid.UUID, token_digest: str,
+    now: datetime,
+) -> None:
+    conn.execute(
+        "INSERT INTO sessions (session_id, account_id, token_digest, created_at, last_seen_at) "
+        "VALUES (%s, %s, %s, %s, %s)", (session_id, account_id, token_digest, now, now))
+
+
+def session_by_token(conn: Connection, token_digest: str) -> dict | None:
+    """The open session of a token with its account, locked for the touch that follows."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(
+            "SELECT s.session_id, s.created_at, s.last_seen_at, a.account_id, a.email, "
+            "a.job_seeker_number, a.registered_at FROM sessions s JOIN accounts a "
+            "USING (account_id) WHERE s.token_digest = %s AND s.ended_at IS NULL "
+            "FOR UPDATE OF s", (token_digest,)).fetchone()
+
+
+def touch_session(conn: Connection, session_id: uuid.UUID, now: datetime) -> None:
+    """R13: each use moves the idle expiry (never backwards)."""
+    conn.execute(
+        "UPDATE sessions SET last_seen_at = GREATEST(last_seen_at, %s) WHERE session_id = %s",
+        (now, session_id))
+
+
+def end_session(conn: Connection, session_id: uuid.UUID, now: datetime) -> None:
+    conn.execute(
+        "UPDATE sessions SET ended_at = %s WHERE session_id = %s AND ended_at IS NULL",
+        (now, session_id))

@@ -1,0 +1,99 @@
+"""Step 2 (R4-R6, R9): check the identity, count failures, open an application."""
+
+from __future__ import annotations
+
+import math
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from psycopg import Connection
+
+from registration import account_store, domain, store
+from registration.config import Config
+from registration.events import code_invalidated
+from registration.results import Caller, Outcome
+from shared.clock import iso
+from shared.outbox import add_event, add_task
+from shared.tokens import keyed_digest, random_crockford, random_token
+
+MAIL_TASK = "notifier.send_auth_key_mail"
+AUTH_KEY_LENGTH = 8
+
+
+def submit_application(
+    conn: Connection, form: dict[str, Any], now: datetime, config: Config, caller: Caller
+) -> Outcome:
+    """Steps 1-2 in one transaction: a failure is counted, or an application opened."""
+    number, birth_date = form["job_seeker_number"], form["birth_date"]
+    # R5: the same digest and the same two lookups whatever was entered.
+    digest = keyed_digest(config.digest_secret, form["account_creation_code"], "code")
+    by_value = store.code_by_digest(conn, digest)
+    by_number = store.active_code_of_number(conn, number, now)
+    refusal = domain.identity_outcome(by_value, number, birth_date, now)
+    if refusal is not None:
+        return _refuse_identity(conn, refusal, by_number, by_value, now, config, caller)
+
+    code = store.lock_code(conn, by_value.code_id)  # serialises step 2 of one code
+    status = domain.code_status(code, now)
+    if status != domain.ACTIVE:  # e.g. the 10th failure landed while we looked
+        return _audited(conn, Outcome(*domain.REFUSALS[status]), now, caller, code.code_id)
+    if account_store.email_registered(conn, form["email"]):
+        return _audited(conn, Outcome(409, "EMAIL_ALREADY_REGISTERED"), now, caller, code.code_id)
+    mails = store.mails_since(conn, code.code_id, domain.mail_window_start(now))
+    if len(mails) >= config.mails_per_code_per_hour:
+        oldest_counted = mails[len(mails) - config.mails_per_code_per_hour]
+        wait = (oldest_counted + timedelta(hours=1) - now).total_seconds()
+        return _audited(conn, Outcome(429, "MAIL_LIMIT_REACHED", retry_after=max(1, math.ceil(wait))),
+                        now, caller, code.code_id)
+    return _open_application(conn, form, code, now, config, caller)
+
+
+def _refuse_identity(conn, refusal, by_number, by_value, now, config, caller) -> Outcome:
+    """R4: one atomic count per affected code; the 10th invalidates it with an event."""
+    charged: list[uuid.UUID | None] = list(domain.codes_to_charge(by_number, by_value, now))
+    charged += [None] * (2 - len(charged))  # R5: the same statements for every mismatch
+    for code_id in charged:
+        count = store.charge_failure(conn, code_id, now, config.max_failed_attempts)
+        if count == config.max_failed_attempts:
+            add_event(conn, code_invalidated(code_id, count, now, caller.correlation_id))
+    known = by_number or by_value
+    return _audited(conn, Outcome(*refusal), now, caller, known.code_id if known else None)
+
+
+def _open_application(conn, form, code, now, config, caller) -> Outcome:
+    """R9: void the earlier open application, open a new one, mail its key (outbox)."""
+    store.void_open_applications(conn, code.code_id, now)
+    application_id = uuid.uuid4()
+    token = random_token(32)  # 256 bits; only its digest is kept
+    auth_key = random_crockford(AUTH_KEY_LENGTH)
+    valid_until = domain.auth_key_valid_until(now, None, config.auth_key_minutes)
+    store.insert_application(conn, {
+        "application_id": application_id,
+        "code_id": code.code_id,
+        "email": form["email"],
+        "token_digest": keyed_digest(config.digest_secret, token, "application_token"),
+        "auth_key_digest": keyed_digest(config.digest_secret, auth_key, "auth_key"),
+        "issued_at": now,
+        "privacy_policy_version": form["privacy_policy_version"],
+        "terms_of_use_version": form["terms_of_use_version"],
+    })
+    add_task(conn, queue=config.mail_queue, task=MAIL_TASK, now=now,
+             correlation_id=caller.correlation_id, kwargs={
+                 "application_id": str(application_id),
+                 "email": form["email"],
+                 "auth_key": auth_key,
+                 "issued_at": iso(now),
+                 "valid_until": iso(valid_until),
+             })
+    body = {"application_token": token, "email": form["email"],
+            "auth_key_expires_at": iso(valid_until)}
+    return _audited(conn, Outcome(201, "CREATED", body), now, caller, code.code_id,
+                    application_id)
+
+
+def _audited(conn, outcome: Outcome, now, caller: Caller, code_id=None, application_id=None):
+    store.add_audit(conn, action="application", client_address=caller.client_address,
+                    outcome=outcome.code, now=now, correlation_id=caller.correlation_id,
+                    code_id=code_id, application_id=application_id)
+    return outcome

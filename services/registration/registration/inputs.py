@@ -1,0 +1,140 @@
+"""Pure rules for what a person types: R6 email, R7 number and birth date, code and key
+formats (R1, R10), R11 password policy. No I/O; `today` comes in as an argument.
+
+Every problem is an `InputProblem` whose text is a message key of `messages.FIELDS`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date
+
+from email_validator import EmailNotValidError, validate_email
+
+from shared.tokens import is_crockford, normalise_crockford
+
+EMAIL_MAX = 100
+CODE_LENGTH = 10
+AUTH_KEY_LENGTH = 8
+PASSWORD_MIN, PASSWORD_MAX = 8, 32
+_NUMBER = re.compile(r"^[0-9]{5}-[0-9]{1,8}$")
+# NFKC turns full-width digits and U+FF0D into ASCII; these look-alikes it leaves alone.
+_HYPHENS = str.maketrans({c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u30fc\uff70"})
+_DATE = re.compile(r"^([0-9]{4})[-/]([0-9]{1,2})[-/]([0-9]{1,2})$")
+
+
+class InputProblem(ValueError):
+    """A field's value breaks a rule; `str(self)` is the message key."""
+
+
+def has_control_characters(text: str) -> bool:
+    """NUL, CR, LF and other control or format characters never belong in a field."""
+    return any(unicodedata.category(ch) in ("Cc", "Cf") for ch in text)
+
+
+def check_email(raw: str) -> str:
+    """R6: the address as stored (domain in lower case), or InputProblem."""
+    if has_control_characters(raw):
+        raise InputProblem("Must not contain control characters.")
+    if not raw.isascii():
+        raise InputProblem("Use half-width characters only.")
+    if len(raw) > EMAIL_MAX:
+        raise InputProblem("Must be at most 100 characters.")
+    local = raw.rpartition("@")[0]
+    # The manual's own four cases, named before the library's generic answer.
+    if local.startswith("."):
+        raise InputProblem("The email must not start with a period.")
+    if local.endswith("."):
+        raise InputProblem("The email must not have a period right before the @.")
+    if ".." in local:
+        raise InputProblem("The email must not have consecutive periods.")
+    try:
+        result = validate_email(
+            raw, check_deliverability=False, allow_smtputf8=False, allow_quoted_local=False,
+            allow_domain_literal=False, allow_display_name=False,
+        )
+    except EmailNotValidError:
+        raise InputProblem("Not a valid email address.") from None
+    return result.normalized
+
+
+def email_key(email: str) -> str:
+    """One account per email, case-insensitively (R6)."""
+    return email.lower()
+
+
+def normalise_job_seeker_number(raw: str) -> str:
+    """R7: 12345-1234567; full-width digits and hyphens are accepted."""
+    text = unicodedata.normalize("NFKC", raw).translate(_HYPHENS).strip()
+    if not _NUMBER.match(text):
+        raise InputProblem("Enter 5 digits, a hyphen and up to 8 digits.")
+    return text
+
+
+def parse_birth_date(raw: str, today: date) -> date:
+    """R7: a real past date in the western calendar, YYYY-MM-DD (full-width accepted)."""
+    text = unicodedata.normalize("NFKC", raw).translate(_HYPHENS).strip()
+    match = _DATE.match(text)
+    if not match:
+        raise InputProblem("Enter the date as YYYY-MM-DD (western calendar).")
+    try:
+        value = date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        raise InputProblem("This date does not exist.") from None
+    if value.year < 1900 or value >= today:
+        raise InputProblem("Enter a past date.")
+    return value
+
+
+def normalise_code(raw: str) -> str:
+    """R1: 10 Crockford characters; a wrong format is an input error, not a failure (R4)."""
+    value = normalise_crockford(raw)
+    if not is_crockford(value, CODE_LENGTH):
+        raise InputProblem("Enter the 10-character account creation code.")
+    return value
+
+
+def normalise_auth_key(raw: str) -> str:
+    """R10: 8 Crockford characters, normalised like the code."""
+    value = normalise_crockford(raw)
+    if not is_crockford(value, AUTH_KEY_LENGTH):
+        raise InputProblem("Enter the 8-character auth key from the mail.")
+    return value
+
+
+def password_problems(
+    password: str,
+    confirmation: str,
+    *,
+    email: str,
+    job_seeker_number: str,
+    common: frozenset[str],
+) -> dict[str, list[str]]:
+    """R11, clause by clause: {field: [message keys]}, empty when the password is fine."""
+    found: list[str] = []
+    if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
+        found.append("Use 8 to 32 characters.")
+    if not all("!" <= ch <= "~" for ch in password):
+        found.append("Use half-width letters, digits and symbols only (no spaces).")
+    if not any(ch.isascii() and ch.isdigit() for ch in password):
+        found.append("Include at least one digit.")
+    if not any(ch.isascii() and ch.isalpha() for ch in password):
+        found.append("Include at least one letter.")
+    if not any("!" <= ch <= "~" and not ch.isalnum() for ch in password):
+        found.append("Include at least one symbol.")
+    lowered = password.lower()
+    local = email.rpartition("@")[0].lower()
+    if local and local in lowered:
+        found.append("Must not contain the email address.")
+    number = job_seeker_number.lower()
+    if number in lowered or number.replace("-", "") in lowered:
+        found.append("Must not contain the job-seeker number.")
+    if lowered in common:
+        found.append("This password is too common.")
+    problems: dict[str, list[str]] = {}
+    if found:
+        problems["password"] = found
+    if password != confirmation:
+        problems["password_confirmation"] = ["Does not match the password."]
+    return problems

@@ -1,0 +1,113 @@
+"""Japanese (default) and English texts of registration's errors and field validators."""
+
+from __future__ import annotations
+
+from shared.web import Messages
+
+ERRORS: dict[str, dict[str, str]] = {
+    "TERMS_NOT_AGREED": {
+        "ja": "プライバシーポリシーと利用規約の最新版に同意してください。",
+        "en": "Please agree to the current privacy policy and terms of use.",
+    },
+    "IDENTITY_MISMATCH": {
+        "ja": "求職番号、生年月日またはアカウント作成コードが正しくありません。",
+        "en": "The job-seeker number, birth date or account creation code is incorrect.",
+    },
+    "CODE_EXPIRED": {
+        "ja": "アカウント作成コードの有効期限が過ぎています。ハローワークの窓口で再発行を受けてください。",
+        "en": "The account creation code has expired. Please get a new one at the office.",
+    },
+    "CODE_SUPERSEDED": {
+        "ja": "このアカウント作成コードは再発行により無効になりました。新しいコードを入力してください。",
+        "en": "This account creation code was replaced by a newer one. Please enter the new code.",
+    },
+    "CODE_REVOKED": {
+        "ja": "このアカウント作成コードは無効になっています。ハローワークの窓口にお問い合わせください。",
+        "en": "This account creation code has been revoked. Please contact the office.",
+    },
+    "CODE_INVALIDATED": {
+        "ja": "入力誤りが10回に達したため、アカウント作成コードは無効になりました。"
+              "窓口で再発行を受けてください。",
+        "en": "The account creation code was invalidated after 10 wrong entries. "
+              "Please get a new one at the office.",
+    },
+    "CODE_ALREADY_USED": {
+        "ja": "このアカウント作成コードは既に使用されています。",
+        "en": "This account creation code has already been used.",
+    },
+    "EMAIL_ALREADY_REGISTERED": {
+        "ja": "このメールアドレスは既に登録されています。",
+        "en": "This email address is already registered.",
+    },
+    "APPLICATION_NOT_FOUND": {
+        "ja": "申込みが見つからないか、無効になっています。はじめからやり直してください。",
+        "en": "The application was not found or is no longer valid. Please start again.",
+    },
+    "AUTH_KEY_MISMATCH": {
+        "ja": "認証キーが正しくありません。",
+        "en": "The auth key is incorrect.",
+    },
+    "AUTH_KEY_EXPIRED": {
+        "ja": "認証キーの有効期限（メール配信から50分）が過ぎています。はじめからやり直してください。",
+        "en": "The auth key has expired (50 minutes after the mail). Please start again.",
+    },
+    "AUTH_KEY_NOT_DELIVERED": {
+        "ja": "認証キーのメールをお届けできませんでした。"
+              "メールアドレスと受信設定を確認し、はじめからやり直してください。",
+        "en": "The auth key mail could not be delivered. Please check the address and your "
+              "mail filters, then start again.",
+    },
+    "MAIL_LIMIT_REACHED": {
+        "ja": "メール送信回数の上限に達しました。しばらくしてから再度お試しください。",
+        "en": "Too many auth key mails were sent for this code. Please try again later.",
+    },
+    "LOGIN_FAILED": {
+        "ja": "メールアドレスまたはパスワードが正しくありません。",
+        "en": "The email address or password is incorrect.",
+    },
+}
+
+FIELDS: dict[str, dict[str, str]] = {
+    "Must not contain control characters.": {"ja": "制御文字は使用できません。"},
+    "Use half-width characters only.": {"ja": "半角文字で入力してください。"},
+    "Must be at most 100 characters.": {"ja": "100文字以内で入力してください。"},
+    "The email must not start with a period.": {
+        "ja": "メールアドレスの先頭にピリオド(.)は使用できません。"},
+    "The email must not have a period right before the @.": {
+        "ja": "@の直前にピリオド(.)は使用できません。"},
+    "The email must not have consecutive periods.": {
+        "ja": "ピリオド(.)を連続して使用することはできません。"},
+    "Not a valid email address.": {
+        "ja": "メールアドレスの形式が正しくありません（利用できない記号が含まれている可能性があります）。"},
+    "Does not match the email address.": {"ja": "メールアドレス（確認用）が一致しません。"},
+    "Enter 5 digits, a hyphen and up to 8 digits.": {
+        "ja": "求職番号は数字5桁、ハイフン、数字8桁以内で入力してください。"},
+    "Enter the date as YYYY-MM-DD (western calendar).": {
+        "ja": "生年月日は西暦で YYYY-MM-DD の形式で入力してください。"},
+    "This date does not exist.": {"ja": "存在しない日付です。"},
+    "Enter a past date.": {"ja": "過去の日付を入力してください。"},
+    "Enter the 10-character account creation code.": {
+        "ja": "アカウント作成コード（10文字）を正しく入力してください。"},
+    "Enter the 8-character auth key from the mail.": {
+        "ja": "メールに記載された認証キー（8文字）を正しく入力してください。"},
+    "Not a valid token.": {"ja": "申込みトークンの形式が正しくありません。"},
+    "Use 8 to 32 characters.": {"ja": "8文字以上32文字以内で入力してください。"},
+    "Use half-width letters, digits and symbols only (no spaces).": {
+        "ja": "半角英字・数字・記号のみ使用できます（空白は使用できません）。"},
+    "Include at least one digit.": {"ja": "数字を1文字以上含めてください。"},
+    "Include at least one letter.": {"ja": "英字を1文字以上含めてください。"},
+    "Include at least one symbol.": {"ja": "記号を1文字以上含めてください。"},
+    "Must not contain the email address.": {
+        "ja": "メールアドレスの@より前の部分を含むパスワードは使用できません。"},
+    "Must not contain the job-seeker number.": {"ja": "求職番号を含むパスワードは使用できません。"},
+    "This password is too common.": {"ja": "よく使われているパスワードのため使用できません。"},
+    "Does not match the password.": {"ja": "パスワード（確認用）が一致しません。"},
+    "The agreed version is not the current one.": {
+        "ja": "同意した版が最新ではありません。"},
+    "Agreement is required.": {"ja": "同意が必要です。"},
+}
+
+
+def messages() -> Messages:
+    fields = {text: {"ja": texts["ja"], "en": text} for text, texts in FIELDS.items()}
+    return Messages(ERRORS, fields)

@@ -1,0 +1,123 @@
+"""Request and response schemas of the public API (strict: unknown fields are refused)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+
+from registration import inputs
+
+_TOKEN = validate.Regexp(r"^[A-Za-z0-9_-]{20,100}$", error="Not a valid token.")
+
+
+class _Strict(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class Text(fields.String):
+    """A string without control characters (NUL, CR, LF...), at most `max_length` long."""
+
+    def __init__(self, *, max_length: int = 200, rule=None, **kwargs):
+        kwargs.setdefault("metadata", {})["maxLength"] = max_length
+        super().__init__(**kwargs)
+        self.max_length = max_length
+        self.rule = rule
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if len(text) > self.max_length:
+            raise ValidationError(f"Longer than maximum length {self.max_length}.")
+        if inputs.has_control_characters(text):
+            raise ValidationError("Must not contain control characters.")
+        if self.rule is None:
+            return text
+        try:
+            return self.rule(text)
+        except inputs.InputProblem as problem:
+            raise ValidationError(str(problem)) from None
+
+
+class ApplicationRequest(_Strict):
+    """Steps 1-2: the terms agreed and the identity entered (R6, R7, R8, R1 format)."""
+
+    privacy_policy_version = Text(max_length=50, load_default=None)
+    terms_of_use_version = Text(max_length=50, load_default=None)
+    email = Text(required=True, max_length=200, rule=inputs.check_email)
+    email_confirmation = Text(required=True, max_length=200)
+    job_seeker_number = Text(required=True, max_length=40,
+                             rule=inputs.normalise_job_seeker_number)
+    birth_date = Text(required=True, max_length=40)
+    account_creation_code = Text(required=True, max_length=40, rule=inputs.normalise_code)
+
+    def __init__(self, *, today: date, **kwargs):
+        super().__init__(**kwargs)
+        self.today = today
+
+    @validates_schema(skip_on_field_errors=False)
+    def _confirm_and_date(self, data, **_kwargs):
+        errors: dict[str, list[str]] = {}
+        confirmation = data.get("email_confirmation")
+        if "email" in data and confirmation is not None and confirmation != self._raw_email:
+            errors["email_confirmation"] = ["Does not match the email address."]
+        if isinstance(data.get("birth_date"), str):
+            try:
+                data["birth_date"] = inputs.parse_birth_date(data["birth_date"], self.today)
+            except inputs.InputProblem as problem:
+                errors["birth_date"] = [str(problem)]
+        if errors:
+            raise ValidationError(errors)
+
+    def load(self, data, **kwargs):
+        # The confirmation is compared with what was typed, not the normalised address.
+        self._raw_email = data.get("email") if isinstance(data, dict) else None
+        return super().load(data, **kwargs)
+
+
+class PasswordRegistrationRequest(_Strict):
+    """Step 3: the application token, the auth key and the password (R10, R11)."""
+
+    application_token = Text(required=True, max_length=100, validate=_TOKEN)
+    auth_key = Text(required=True, max_length=40, rule=inputs.normalise_auth_key)
+    password = Text(required=True, max_length=200)
+    password_confirmation = Text(required=True, max_length=200)
+
+
+class SessionRequest(_Strict):
+    """Login (R13): email and password, checked only for type and size here."""
+
+    email = Text(required=True, max_length=200)
+    password = Text(required=True, max_length=200)
+
+
+class TermsDocument(Schema):
+    version = fields.String(required=True)
+    url = fields.String(required=True)
+
+
+class TermsResponse(Schema):
+    privacy_policy = fields.Nested(TermsDocument, required=True)
+    terms_of_use = fields.Nested(TermsDocument, required=True)
+
+
+class ApplicationCreated(Schema):
+    application_token = fields.String(required=True)
+    email = fields.String(required=True)
+    auth_key_expires_at = fields.String(required=True)
+
+
+class AccountCreated(Schema):
+    account_id = fields.UUID(required=True)
+    email = fields.String(required=True)
+
+
+class SessionCreated(Schema):
+    session_token = fields.String(required=True)
+    expires_at = fields.String(required=True)
+
+
+class Me(Schema):
+    email = fields.String(required=True)
+    job_seeker_number = fields.String(required=True)
+    registered_at = fields.String(required=True)
