@@ -1,0 +1,141 @@
+"""Clients of the two public HTTP APIs (DESIGN.md §4), as an outside gateway calls them.
+
+Every call forwards the person's address (X-Forwarded-For) and language
+(Accept-Language); an error answer becomes `ApiFailure` with the contract's code,
+message and per-field messages, already in the person's language.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+
+
+@dataclass
+class ApiFailure(Exception):
+    """An error answer of an API, or the API not answering at all (status 503)."""
+
+    status: int
+    code: str
+    message: str = ""
+    fields: dict[str, list[str]] = field(default_factory=dict)
+    retry_after: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.status} {self.code}"
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who the portal is calling on behalf of."""
+
+    address: str
+    language: str
+
+
+class Api:
+    """One JSON API reached through a pooled requests.Session with timeouts."""
+
+    def __init__(self, base_url: str, timeout: float, session: requests.Session | None = None):
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self.http = session or requests.Session()
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        caller: Caller,
+        *,
+        json: dict[str, Any] | None = None,
+        params: dict[str, str] | None = None,
+        bearer: str | None = None,
+    ) -> Any:
+        headers = {
+            "Accept": "application/json",
+            "Accept-Language": caller.language,
+            "X-Forwarded-For": caller.address,
+        }
+        if bearer:
+            headers["Authorization"] = f"Bearer {bearer}"
+        try:
+            response = self.http.request(
+                method, f"{self.base_url}{path}", json=json, params=params,
+                headers=headers, timeout=self.timeout, allow_redirects=False,
+            )
+        except requests.RequestException:
+            raise ApiFailure(503, "SERVICE_UNAVAILABLE") from None
+        if response.status_code == 204:
+            return None
+        if 200 <= response.status_code < 300:
+            try:
+                return response.json()
+            except ValueError:
+                raise ApiFailure(502, "BAD_GATEWAY") from None
+        raise failure_from(response)
+
+
+def failure_from(response: requests.Response) -> ApiFailure:
+    """The contract's error body read leniently; anything unreadable is a bad gateway."""
+    try:
+        error = response.json()["error"]
+        code = str(error["code"])
+    except (ValueError, KeyError, TypeError):
+        status = response.status_code
+        return ApiFailure(503 if status >= 500 else status, "SERVICE_UNAVAILABLE")
+    fields: dict[str, list[str]] = {}
+    raw_fields = error.get("fields") or {}
+    if isinstance(raw_fields, dict):
+        for name, texts in raw_fields.items():
+            fields[str(name)] = [str(t) for t in texts] if isinstance(texts, list) else [str(texts)]
+    retry = response.headers.get("Retry-After", "")
+    return ApiFailure(
+        status=response.status_code,
+        code=code,
+        message=str(error.get("message") or ""),
+        fields=fields,
+        retry_after=int(retry) if retry.isdigit() else None,
+    )
+
+
+class Registration:
+    """The registration service's public API (steps 1-4, login, My Page)."""
+
+    def __init__(self, api: Api):
+        self.api = api
+
+    def terms(self, caller: Caller) -> dict[str, Any]:
+        return self.api.call("GET", "/v1/terms", caller)
+
+    def apply(self, caller: Caller, form: dict[str, str]) -> dict[str, Any]:
+        return self.api.call("POST", "/v1/applications", caller, json=form)
+
+    def register_password(self, caller: Caller, form: dict[str, str]) -> dict[str, Any]:
+        return self.api.call("POST", "/v1/password-registrations", caller, json=form)
+
+    def log_in(self, caller: Caller, email: str, password: str) -> dict[str, Any]:
+        return self.api.call("POST", "/v1/sessions", caller,
+                             json={"email": email, "password": password})
+
+    def me(self, caller: Caller, session_token: str) -> dict[str, Any]:
+        return self.api.call("GET", "/v1/me", caller, bearer=session_token)
+
+    def log_out(self, caller: Caller, session_token: str) -> None:
+        self.api.call("DELETE", "/v1/sessions/current", caller, bearer=session_token)
+
+
+class CodeIssuer:
+    """The code-issuer's office API; every call carries the office key of the counter."""
+
+    def __init__(self, api: Api):
+        self.api = api
+
+    def issue(self, caller: Caller, office_key: str, number: str, birth_date: str) -> dict[str, Any]:
+        return self.api.call("POST", "/v1/codes", caller, bearer=office_key,
+                             json={"job_seeker_number": number, "birth_date": birth_date})
+
+    def codes(self, caller: Caller, office_key: str, number: str) -> list[dict[str, Any]]:
+        return self.api.call("GET", "/v1/codes", caller, bearer=office_key,
+                             params={"job_seeker_number": number})

@@ -1,0 +1,185 @@
+"""The counter's screens: sign in with the office key, look up, issue, print the slip."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import wraps
+
+from flask import Blueprint, g, redirect, render_template, request, session, url_for
+
+from portal import domain
+from portal.apis import ApiFailure
+from portal.app import caller, services
+from portal.forms import Form
+from portal.texts import text
+from shared.clock import iso
+
+bp = Blueprint("counter", __name__, url_prefix="/counter")
+
+SIGNIN = ("office_key",)
+LOOKUP = ("job_seeker_number",)
+ISSUE = ("job_seeker_number", "birth_date")
+# A well-formed number nobody holds: looking it up proves the office key without side effects.
+PROBE_NUMBER = "00000-0"
+
+
+def _office_key() -> str | None:
+    """The signed-in office key, or None once the counter sign-in is too old."""
+    counter = session.get("counter")
+    if not counter:
+        return None
+    since = domain.parse_instant(counter.get("since", ""))
+    limit = timedelta(hours=services().config.counter_session_hours)
+    if since is None or services().clock.now() - since > limit:
+        session.pop("counter", None)
+        return None
+    return counter["key"]
+
+
+def signed_in(view):
+    """Send the counter to the sign-in screen unless an office key is held."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        key = _office_key()
+        if key is None:
+            session["counter_notice"] = text("counter_signin_needed", g.lang)
+            return redirect(url_for("counter.signin"), code=303)
+        return view(key, *args, **kwargs)
+
+    return wrapper
+
+
+def _signed_out_by_api():
+    session.pop("counter", None)
+    session["counter_notice"] = text("office_key_wrong", g.lang)
+    return redirect(url_for("counter.signin"), code=303)
+
+
+@bp.route("/signin", methods=["GET", "POST"])
+def signin():
+    """The office key is checked against code-issuer, then kept in the signed session."""
+    if request.method == "GET":
+        return render_template("counter/signin.html", form=Form(SIGNIN),
+                               notice=session.pop("counter_notice", None))
+    form = Form(SIGNIN)
+    key = str(request.form.get("office_key", "")).strip()[:200]
+    if not key:
+        form.add("office_key", text("office_key_wrong", g.lang))
+        return render_template("counter/signin.html", form=form, notice=None), 422
+    try:
+        services().code_issuer.codes(caller(), key, PROBE_NUMBER)
+    except ApiFailure as failure:
+        if failure.status == 401:
+            form.add("office_key", text("office_key_wrong", g.lang))
+        else:
+            form.take_failure(failure, g.lang)
+        return render_template("counter/signin.html", form=form, notice=None), failure.status
+    session.pop("counter_number", None)
+    session["counter"] = {"key": key, "since": iso(services().clock.now())}
+    return redirect(url_for("counter.home"), code=303)
+
+
+@bp.post("/signout")
+def signout():
+    """Forget the office key and the job seeker looked up."""
+    session.pop("counter", None)
+    session.pop("counter_number", None)
+    session["counter_notice"] = text("signed_out", g.lang)
+    return redirect(url_for("counter.signin"), code=303)
+
+
+def _rows(codes) -> list[dict]:
+    """The codes as the table shows them: newest first, times in the office zone."""
+    items = codes.get("codes", []) if isinstance(codes, dict) else list(codes or [])
+    tz = services().tz
+
+    def when(value) -> str:
+        at = domain.parse_instant(str(value or ""))
+        return domain.local_time(at, tz, g.lang, seconds=True) if at else "—"
+
+    rows = []
+    for item in sorted(items, key=lambda c: str(c.get("issued_at", "")), reverse=True):
+        status = str(item.get("status", ""))
+        rows.append({
+            "code_id": str(item.get("code_id", "")),
+            "status": status,
+            "status_text": text(f"status_{status}", g.lang) if f"status_{status}" in
+            _STATUS_KEYS else status,
+            "issued_at": when(item.get("issued_at")),
+            "expires_at": when(item.get("expires_at")),
+            "failed_attempts": item.get("failed_attempts", 0),
+            "used_at": when(item.get("used_at")),
+        })
+    return rows
+
+
+_STATUS_KEYS = {f"status_{s}" for s in
+                ("active", "used", "expired", "superseded", "revoked", "invalidated")}
+
+
+def _home(key: str, lookup: Form, issue: Form, status: int = 200):
+    number = session.get("counter_number")
+    rows = None
+    if number:
+        try:
+            rows = _rows(services().code_issuer.codes(caller(), key, number))
+        except ApiFailure as failure:
+            if failure.status == 401:
+                return _signed_out_by_api()
+            lookup.take_failure(failure, g.lang)
+        issue.values.setdefault("job_seeker_number", number)
+    return render_template("counter/home.html", lookup=lookup, issue=issue, number=number,
+                           rows=rows, form=issue if issue.has_errors else lookup), status
+
+
+@bp.get("")
+@signed_in
+def home(key: str):
+    """Look up a job seeker; their codes and the issue form."""
+    return _home(key, Form(LOOKUP), Form(ISSUE, prefix="issue-"))
+
+
+@bp.post("/lookup")
+@signed_in
+def lookup(key: str):
+    """Remember the job seeker looked up (kept out of URLs and access logs)."""
+    form = Form.read(LOOKUP, request.form, keep=LOOKUP)
+    number = form.values["job_seeker_number"].strip()
+    try:
+        services().code_issuer.codes(caller(), key, number)
+    except ApiFailure as failure:
+        if failure.status == 401:
+            return _signed_out_by_api()
+        session.pop("counter_number", None)
+        form.take_failure(failure, g.lang)
+        return _home(key, form, Form(ISSUE, prefix="issue-"), failure.status)
+    session["counter_number"] = number
+    return redirect(url_for("counter.home"), code=303)
+
+
+@bp.post("/issue")
+@signed_in
+def issue(key: str):
+    """R1/R3: issue (or re-issue) a code and show the printable slip, only once."""
+    form = Form.read(ISSUE, request.form, keep=ISSUE)
+    form.prefix = "issue-"
+    number = form.values["job_seeker_number"].strip()
+    birth_date = domain.normalise_birth_date(form.values["birth_date"])
+    try:
+        answer = services().code_issuer.issue(caller(), key, number, birth_date)
+    except ApiFailure as failure:
+        if failure.status == 401:
+            return _signed_out_by_api()
+        form.take_failure(failure, g.lang)
+        return _home(key, Form(LOOKUP), form, failure.status)
+    session["counter_number"] = answer.get("job_seeker_number", number)
+    expires_at = domain.parse_instant(str(answer.get("expires_at", "")))
+    return render_template(
+        "counter/slip.html",
+        code=domain.code_in_groups(answer["code"]),
+        number=answer.get("job_seeker_number", number),
+        valid_until=domain.local_time(expires_at, services().tz, g.lang, seconds=True)
+        if expires_at else "",
+        superseded=len(answer.get("superseded") or []),
+    ), 201

@@ -1,0 +1,251 @@
+"""Every text the screens show, in Japanese (the default) and English."""
+
+from __future__ import annotations
+
+from shared.web import Messages
+
+TEXTS: dict[str, tuple[str, str]] = {
+    # frame
+    "site": ("ハローワーク インターネットサービス（参照実装）", "Hello Work Internet Service (reference)"),
+    "skip": ("本文へ移動", "Skip to main content"),
+    "lang_switch": ("English", "日本語"),
+    "top": ("トップ", "Top"),
+    "counter_link": ("窓口職員の方", "For office staff"),
+    "error_prefix": ("エラー", "Error"),
+    "error_summary": ("入力内容を確認してください", "Please check your input"),
+    "required": ("必須", "required"),
+    "back_to_top": ("トップへ戻る", "Back to the top page"),
+    "footer": ("参照実装です。実在のサービスではありません。",
+               "A reference implementation, not a real service."),
+    # top page
+    "top_title": ("求職者マイページ", "Job seeker My Page"),
+    "top_login": ("求職者マイページにログイン", "Log in to My Page"),
+    "top_register": ("アカウント作成コードをハローワークで発行済みの求職者",
+                     "Job seekers who already received an account creation code at the office"),
+    "top_register_note": ("窓口で受け取ったアカウント作成コードを使って、パスワードを登録します。",
+                          "Register your password with the account creation code you received "
+                          "at the counter."),
+    # step list
+    "steps_title": ("求職者マイページ開設手順", "Steps to open your My Page"),
+    "step1": ("ステップ1 マイページ利用規約等への同意", "Step 1: agree to the My Page terms"),
+    "step2": ("ステップ2 必要な情報の入力（パスワード登録申込）",
+              "Step 2: enter your details (password registration application)"),
+    "step2_note": ("メールアドレスを入力すると、入力したメールアドレス宛に「パスワード登録申込受付通知」"
+                   "メールが届きます。",
+                   "You receive a \"password registration application received\" mail at the "
+                   "address you enter."),
+    "step3": ("ステップ3 パスワードの登録", "Step 3: register your password"),
+    "step3_note": ("パスワードと「パスワード登録申込受付通知」メール記載の「認証キー」を入力します。"
+                   "（メール配信から50分以内）",
+                   "Enter a password and the auth key from the mail (within 50 minutes of the "
+                   "mail's delivery)."),
+    "step4": ("ステップ4 求職者マイページアカウント登録完了、求職者マイページの開設",
+              "Step 4: your My Page account is opened"),
+    "step4_note": ("求職者マイページが開設され、求職者マイページの各種メニューを"
+                   "ご利用いただけるようになります。",
+                   "Your My Page opens and you can use its menus."),
+    # terms
+    "terms_title": ("求職者マイページ利用規約確認", "My Page terms confirmation"),
+    "terms_intro": ("このページは、ハローワークの窓口で求職登録とアカウント作成コード発行の手続きを"
+                    "完了している方が、求職者マイページを開設するためのページです。",
+                    "This page is for people who registered as job seekers at the office and "
+                    "received an account creation code, to open their My Page."),
+    "terms_confirm": ("マイページ利用規約等の確認・同意", "Read and agree to the terms"),
+    "terms_confirm_note": ("プライバシーポリシーとマイページ利用規約をご確認のうえ、「次へ進む」ボタンを"
+                           "クリックしてください。",
+                           "Read the privacy policy and the terms of use, then press \"Next\"."),
+    "privacy_policy": ("プライバシーポリシー", "Privacy policy"),
+    "terms_of_use": ("利用規約", "Terms of use"),
+    "agree_privacy": ("「プライバシーポリシー」に同意します。", "I agree to the privacy policy."),
+    "agree_terms": ("「利用規約」に同意します。", "I agree to the terms of use."),
+    "must_agree_privacy": ("「プライバシーポリシー」に同意してください。",
+                           "Please agree to the privacy policy."),
+    "must_agree_terms": ("「利用規約」に同意してください。", "Please agree to the terms of use."),
+    "version": ("版", "version"),
+    "read_document": ("内容を確認する", "Read it"),
+    "close": ("閉じる", "Close"),
+    "next": ("次へ進む", "Next"),
+    "cancel": ("キャンセル", "Cancel"),
+    "official_text": ("配信元の文書", "The publisher's document"),
+    "policy_privacy_body": (
+        "ハローワークインターネットサービスは、求職者マイページの開設と利用のために、メールアドレス、"
+        "求職番号、生年月日をお預かりします。お預かりした情報は、職業紹介とマイページの提供以外の目的には"
+        "使用しません。法令に基づく場合を除き、ご本人の同意なく第三者に提供しません。",
+        "The Hello Work Internet Service keeps your email address, job-seeker number and birth "
+        "date to open and run your My Page. They are used for job placement and My Page only, "
+        "and are not given to third parties without your consent unless the law requires it."),
+    "policy_terms_body": (
+        "求職者マイページは、ハローワークで求職登録をした方ご本人が利用するものです。パスワードは他人に"
+        "知らせないでください。アカウント作成コードと認証キーはご本人だけが使用してください。",
+        "My Page is for the registered job seeker in person. Do not tell anyone your password. "
+        "Only you may use your account creation code and auth key."),
+    # details (step 2)
+    "details_title": ("必要な情報の入力（パスワード登録申込）",
+                      "Enter your details (password registration application)"),
+    "details_intro": ("メールアドレス、求職番号、生年月日およびハローワークで交付を受けた"
+                      "アカウント作成コードを"
+                      "入力してください。なお、求職番号、生年月日およびアカウント作成コードのいずれかの項目を"
+                      "合計で10回誤った場合は、アカウント作成コードが無効となりますのでご注意ください。",
+                      "Enter your email address, job-seeker number, birth date and the account "
+                      "creation code the office gave you. If the job-seeker number, birth date or "
+                      "code is wrong 10 times in total, the code becomes invalid."),
+    "details_mail": ("ご入力いただいたメールアドレス宛に「パスワード登録申込受付通知」メールをお送りします。",
+                     "We send a \"password registration application received\" mail to the "
+                     "address you enter."),
+    "details_filter": ("メール受信制限をされている方は{sender}からのメール受信を許可してください。",
+                       "If you filter mail, allow mail from {sender}."),
+    "email": ("メールアドレス", "Email address"),
+    "email_hint": ("半角英数字100文字以内", "Half-width characters, at most 100"),
+    "email_confirmation": ("メールアドレス（確認用）", "Email address (confirmation)"),
+    "email_confirmation_hint": ("確認のため、もう一度入力してください。", "Type it again to confirm."),
+    "job_seeker_number": ("求職番号", "Job-seeker number"),
+    "job_seeker_number_hint": ("半角数字5桁・8桁以内（例: 12345-1234567）",
+                               "5 digits, hyphen, up to 8 digits (e.g. 12345-1234567)"),
+    "birth_date": ("生年月日", "Birth date"),
+    "birth_date_hint": ("半角数字 西暦で入力してください。（例: 1990-04-01）",
+                        "Western calendar, digits (e.g. 1990-04-01)"),
+    "account_creation_code": ("アカウント作成コード", "Account creation code"),
+    "account_creation_code_hint": ("半角文字10文字以内（ハローワークで交付を受けたもの）",
+                                   "10 half-width characters (the one the office gave you)"),
+    "details_after": ("※入力したメールアドレス宛てに、ハローワークインターネットサービスから「認証キー」が"
+                      "記載されたメールが届きます。",
+                      "* A mail with your \"auth key\" will be sent to the address you entered."),
+    "must_start_again": ("はじめからやり直してください。", "Please start again from the beginning."),
+    "ask_counter": ("ハローワークの窓口でアカウント作成コードの再発行を受けてください。",
+                    "Please ask the office counter to issue a new account creation code."),
+    "retry_after": ("{seconds}秒ほど待ってから再度お試しください。",
+                    "Please wait about {seconds} seconds and try again."),
+    # password (step 3)
+    "password_title": ("パスワード登録", "Register your password"),
+    "password_intro": ("登録するパスワードと、メールに記載されている「認証キー」を入力してください。",
+                       "Enter the password to register and the auth key written in the mail."),
+    "do_not_close": ("登録を完了する前に「パスワード登録」画面を閉じないでください。閉じてしまった場合は、"
+                     "「アカウント作成コードをハローワークで発行済みの求職者」ボタンからやり直してください。",
+                     "Do not close this screen before you finish. If you close it, start again "
+                     "from \"Job seekers who already received an account creation code\"."),
+    "sent_to": ("認証キーを記載したメールを {email} 宛に送信しました。",
+                "The mail with your auth key was sent to {email}."),
+    "deadline": ("認証キーの有効期限", "The auth key is valid until"),
+    "time_left": ("残り時間", "Time left"),
+    "deadline_note": ("「パスワード登録申込受付通知」メールが配信されてから、50分以内に操作をしないと、"
+                      "認証キーが無効になります。",
+                      "The auth key becomes invalid 50 minutes after the mail is delivered."),
+    "key_expired_note": ("認証キーの有効期限が過ぎています。はじめからやり直してください。",
+                         "The auth key has expired. Please start again from the beginning."),
+    "mail_page": ("開発用メール確認ページを開く（開発モードのみ）",
+                  "Open the development mail page (development mode only)"),
+    "password": ("登録するパスワード", "Password to register"),
+    "password_hint": ("半角数字、英字、記号を組み合わせて8桁以上32桁以内",
+                      "8 to 32 characters mixing digits, letters and symbols"),
+    "password_confirmation": ("登録するパスワード（確認用）", "Password (confirmation)"),
+    "password_confirmation_hint": ("確認のため、もう一度入力してください。", "Type it again to confirm."),
+    "auth_key": ("認証キー", "Auth key"),
+    "auth_key_hint": ("メールに記載されている8文字", "The 8 characters written in the mail"),
+    "done": ("完了", "Done"),
+    "no_application": ("パスワード登録の申込が見つかりません。画面を閉じた場合や有効期限が過ぎた場合は、"
+                       "はじめからやり直してください。",
+                       "No password registration in progress. If you closed the screen or the "
+                       "time ran out, please start again."),
+    # complete
+    "complete_title": ("パスワード登録完了", "Password registration complete"),
+    "complete_body": ("パスワードの登録が完了しました。求職者マイページが開設されました。",
+                      "Your password is registered and your My Page is open."),
+    "complete_account": ("登録したメールアドレス", "Registered email address"),
+    "go_login": ("ログイン画面へ進む", "Go to the login screen"),
+    # login and My Page
+    "login_title": ("求職者マイページ ログイン", "Log in to My Page"),
+    "login_button": ("ログイン", "Log in"),
+    "password_login": ("パスワード", "Password"),
+    "mypage_title": ("求職者マイページ", "My Page"),
+    "mypage_welcome": ("ようこそ。ご登録内容は次のとおりです。", "Welcome. Your details:"),
+    "registered_at": ("登録日時", "Registered at"),
+    "logout": ("ログアウト", "Log out"),
+    "logged_out": ("ログアウトしました。", "You have logged out."),
+    "session_over": ("ログインの有効期限が切れました。もう一度ログインしてください。",
+                     "Your login has expired. Please log in again."),
+    # counter
+    "counter_title": ("窓口：アカウント作成コード発行", "Counter: account creation codes"),
+    "counter_signin_title": ("窓口職員サインイン", "Office staff sign-in"),
+    "office_key": ("事業所APIキー", "Office API key"),
+    "office_key_hint": ("ハローワークから配布されたキー", "The key your office was given"),
+    "sign_in": ("サインイン", "Sign in"),
+    "sign_out": ("サインアウト", "Sign out"),
+    "signed_out": ("サインアウトしました。", "You have signed out."),
+    "office_key_wrong": ("事業所APIキーが正しくありません。", "The office API key is not valid."),
+    "counter_signin_needed": ("サインインしてください。", "Please sign in."),
+    "lookup_title": ("求職者の検索", "Look up a job seeker"),
+    "lookup": ("検索", "Look up"),
+    "codes_title": ("発行済みのアカウント作成コード", "Account creation codes issued"),
+    "no_codes": ("発行済みのコードはありません。", "No code has been issued."),
+    "status": ("状態", "Status"),
+    "issued_at": ("発行日時", "Issued at"),
+    "expires_at": ("有効期限", "Valid until"),
+    "failed_attempts": ("誤入力回数", "Failed attempts"),
+    "used_at": ("使用日時", "Used at"),
+    "status_active": ("有効", "Active"),
+    "status_used": ("使用済み", "Used"),
+    "status_expired": ("期限切れ", "Expired"),
+    "status_superseded": ("再発行により無効", "Superseded by a re-issue"),
+    "status_revoked": ("取消", "Revoked"),
+    "status_invalidated": ("誤入力により無効", "Invalidated (too many attempts)"),
+    "issue_title": ("コードの発行・再発行", "Issue or re-issue a code"),
+    "issue_note": ("再発行すると、それまでに発行したコードはすべて無効になります。",
+                   "A re-issue makes every earlier code of this person unusable."),
+    "issue": ("発行する", "Issue"),
+    # slip
+    "slip_title": ("アカウント作成コードのお知らせ", "Your account creation code"),
+    "slip_code": ("アカウント作成コード", "Account creation code"),
+    "slip_valid_until": ("有効期限", "Valid until"),
+    "slip_superseded": ("以前に発行したコード {count} 件は無効になりました。",
+                        "{count} earlier code(s) are no longer valid."),
+    "slip_steps": ("ご自宅での手続き", "What to do at home"),
+    "slip_step1": ("ハローワークインターネットサービスを開き、「アカウント作成コードを"
+                   "ハローワークで発行済みの"
+                   "求職者」ボタンを押します。",
+                   "Open the Hello Work Internet Service and press \"Job seekers who already "
+                   "received an account creation code\"."),
+    "slip_step2": ("プライバシーポリシーと利用規約を確認し、同意して「次へ進む」を押します。",
+                   "Read and agree to the privacy policy and the terms of use, then press Next."),
+    "slip_step3": ("メールアドレス、求職番号、生年月日、このコードを入力します。",
+                   "Enter your email address, job-seeker number, birth date and this code."),
+    "slip_step4": ("メールで届く認証キー（50分以内有効）とパスワードを入力し、「完了」を押します。",
+                   "Enter the auth key from the mail (valid 50 minutes) and a password, then "
+                   "press Done."),
+    "slip_warning": ("求職番号、生年月日、コードを合計10回誤るとコードは無効になります。紛失した場合は窓口で"
+                     "再発行できます（紛失したコードは無効になります）。",
+                     "Entering the number, birth date or code wrongly 10 times in total "
+                     "invalidates the code. If you lose it, the counter issues a new one (the "
+                     "lost one stops working)."),
+    "print": ("印刷する", "Print"),
+    "back_to_codes": ("コード一覧へ戻る", "Back to the list of codes"),
+    "csrf_title": ("もう一度お試しください", "Please try again"),
+    "csrf_body": ("画面の有効期限が切れたか、不正な送信です。前の画面に戻り、もう一度操作してください。",
+                  "This form has expired or was not sent from this site. Go back and try again."),
+    "not_found_title": ("ページが見つかりません", "Page not found"),
+    "error_title": ("エラーが発生しました", "Something went wrong"),
+}
+
+# Messages the portal itself gives, in the contract's shape (shared.web.Messages).
+MESSAGES = Messages(
+    errors={
+        "SERVICE_UNAVAILABLE": {
+            "ja": "ただいまサービスに接続できません。しばらくしてから再度お試しください。",
+            "en": "The service cannot be reached right now. Please try again shortly.",
+        },
+        "BAD_GATEWAY": {
+            "ja": "ただいまサービスに接続できません。しばらくしてから再度お試しください。",
+            "en": "The service cannot be reached right now. Please try again shortly.",
+        },
+        "TERMS_NOT_AGREED": {
+            "ja": "プライバシーポリシーと利用規約の両方に同意してください。",
+            "en": "Please agree to both the privacy policy and the terms of use.",
+        },
+    }
+)
+
+
+def text(key: str, lang: str, **values: object) -> str:
+    """The text `key` in `lang` (ja or en), with {placeholders} filled."""
+    ja, en = TEXTS[key]
+    chosen = en if lang == "en" else ja
+    return chosen.format(**values) if values else chosen
