@@ -83,7 +83,7 @@ def expires_at(issued_at: datetime, tz: ZoneInfo, validity_days: int = 5) -> dat
         raise ValueError("issued_at must be timezone-aware")
     issue_date = issued_at.astimezone(tz).date()
     end_date = issue_date + timedelta(days=validity_days + 1)
-    return datetime.combine(end_date, time(0), tzinfo=tz)
+    return datetime.combine(end_date, time(0), tzinfo=tz).astimezone(UTC)
 
 
 def is_expired(expires: datetime, now: datetime) -> bool:
