@@ -1,0 +1,37 @@
+"""What the notifier reads from the events it consumes (lenient: only the fields it needs)."""
+
+from __future__ import annotations
+
+from marshmallow import EXCLUDE, Schema, fields, validate
+
+CONSUMED = ("code.issued", "code.revoked", "code.used")
+
+
+class _Lenient(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+
+class CodeIssuedRead(_Lenient):
+    code_id = fields.UUID(required=True)
+    expires_at = fields.AwareDateTime(required=True)
+    supersedes = fields.List(fields.UUID(), load_default=list)
+
+
+class CodeRevokedRead(_Lenient):
+    code_id = fields.UUID(required=True)
+    reason = fields.String(load_default="revoked")
+
+
+class CodeUsedRead(_Lenient):
+    code_id = fields.UUID(required=True)
+
+
+class MailTaskArgs(_Lenient):
+    """The auth-key mail task's kwargs (docs/CONVENTIONS.md)."""
+
+    application_id = fields.UUID(required=True)
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    auth_key = fields.String(required=True)
+    issued_at = fields.AwareDateTime(required=True)
+    valid_until = fields.AwareDateTime(required=True)

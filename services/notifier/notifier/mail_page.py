@@ -1,0 +1,138 @@
+"""The local SMTP server's page: received mails as HTML at / and JSON at /api/messages,
+plus the test controls (refuse, delay, accept, clear)."""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+from datetime import datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from zoneinfo import ZoneInfo
+
+from notifier.mailstore import MailStore
+from notifier.smtp_server import Control
+
+log = logging.getLogger(__name__)
+MAX_BODY = 4096
+
+
+def render_page(messages: list[dict], control: dict, tz: ZoneInfo) -> str:
+    """Every mail, newest first, escaped; times in office time."""
+    items = []
+    for m in messages:
+        at = datetime.fromisoformat(m["received_at"].replace("Z", "+00:00")).astimezone(tz)
+        items.append(
+            f"<article><h2>{html.escape(m['subject']) or '(件名なし)'}</h2>"
+            f"<p>宛先: {html.escape(m['to'])}<br>差出人: {html.escape(m['from'])}<br>"
+            f"受信: {at:%Y-%m-%d %H:%M:%S %Z}</p><pre>{html.escape(m['text'])}</pre></article>"
+        )
+    state = ("受信中" if control["refusing"] is None
+             else f"拒否中 ({control['refusing']})") + (
+        f" / 遅延 {control['delay_seconds']} 秒" if control["delay_seconds"] else "")
+    return (
+        "<!doctype html><html lang='ja'><head><meta charset='utf-8'>"
+        "<meta http-equiv='refresh' content='5'><title>受信メール</title>"
+        "<style>body{font-family:sans-serif;max-width:60em;margin:auto}"
+        "article{border-top:1px solid #ccc}pre{white-space:pre-wrap}</style></head><body>"
+        f"<h1>受信メール ({len(messages)} 通)</h1><p>SMTP サーバーの状態: {html.escape(state)}</p>"
+        + ("".join(items) or "<p>まだメールはありません。</p>")
+        + "</body></html>"
+    )
+
+
+def make_handler(store: MailStore, control: Control, tz: ZoneInfo) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        server_version = "mailpage"
+        sys_version = ""
+
+        def _send(self, status: int, body: bytes, content_type: str) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "no-store")
+            self.send_header("X-Content-Type-Options", "nosniff")
+            self.send_header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def _json(self, status: int, data) -> None:
+            self._send(status, json.dumps(data, ensure_ascii=False).encode(),
+                       "application/json; charset=utf-8")
+
+        def _error(self, status: int, message: str) -> None:
+            self._json(status, {"error": {"message": message}})
+
+        def _body(self) -> dict | None:
+            length = int(self.headers.get("Content-Length") or 0)
+            if length > MAX_BODY:
+                return None
+            raw = self.rfile.read(length) if length else b"{}"
+            try:
+                data = json.loads(raw.decode("utf-8"))
+            except ValueError:
+                return None
+            return data if isinstance(data, dict) else None
+
+        def do_GET(self):  # noqa: N802
+            if self.path == "/":
+                page = render_page(store.messages(), control.status(), tz)
+                self._send(200, page.encode(), "text/html; charset=utf-8")
+            elif self.path == "/api/messages":
+                self._json(200, store.messages())
+            elif self.path.startswith("/api/messages/") and self.path.endswith("/raw"):
+                raw = store.raw(self.path.split("/")[3])
+                if raw is None:
+                    self._error(404, "no such message")
+                else:
+                    self._send(200, raw, "message/rfc822")
+            elif self.path == "/api/status":
+                self._json(200, control.status())
+            else:
+                self._error(404, "not found")
+
+        def do_DELETE(self):  # noqa: N802
+            if self.path == "/api/messages":
+                self._json(200, {"deleted": store.clear()})
+            else:
+                self._error(404, "not found")
+
+        def do_POST(self):  # noqa: N802
+            body = self._body()
+            if body is None:
+                self._error(400, "the body must be a JSON object")
+            elif self.path == "/api/refuse":
+                code, seconds = body.get("code", 451), body.get("seconds")
+                if not isinstance(code, int) or isinstance(code, bool) or not 400 <= code <= 599:
+                    self._error(422, "code must be an SMTP error code from 400 to 599")
+                elif seconds is not None and (not isinstance(seconds, int | float)
+                                              or isinstance(seconds, bool) or seconds <= 0):
+                    self._error(422, "seconds must be a positive number")
+                else:
+                    control.refuse(code, seconds)
+                    self._json(200, control.status())
+            elif self.path == "/api/delay":
+                seconds = body.get("seconds")
+                if not isinstance(seconds, int | float) or isinstance(seconds, bool) \
+                        or not 0 <= seconds <= 600:
+                    self._error(422, "seconds must be a number from 0 to 600")
+                else:
+                    control.delay_seconds = float(seconds)
+                    self._json(200, control.status())
+            elif self.path == "/api/accept":
+                control.accept()
+                self._json(200, control.status())
+            else:
+                self._error(404, "not found")
+
+        def log_message(self, format, *args):  # noqa: A002 - the base class's name
+            log.debug("mail page request", extra={"request": format % args})
+
+    return Handler
+
+
+def make_page_server(store: MailStore, control: Control, host: str, port: int,
+                     tz: ZoneInfo) -> ThreadingHTTPServer:
+    server = ThreadingHTTPServer((host, port), make_handler(store, control, tz))
+    server.daemon_threads = True
+    return server

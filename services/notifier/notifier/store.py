@@ -1,0 +1,135 @@
+"""The notifier's SQL: deliveries and timers. Functions never commit; the caller owns the
+transaction."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from psycopg import Connection
+from psycopg.rows import class_row
+
+from notifier.domain import Timer
+
+
+@dataclass
+class Delivery:
+    application_id: uuid.UUID
+    status: str
+    valid_until: datetime
+    attempts: int
+    delivered_at: datetime | None
+    failure_reason: str | None
+
+
+def add_delivery(conn: Connection, application_id: uuid.UUID, valid_until: datetime,
+                 now: datetime) -> None:
+    """The one delivery row of an application's mail (a repeated task finds it there)."""
+    conn.execute(
+        "INSERT INTO deliveries (application_id, valid_until, created_at) VALUES (%s, %s, %s) "
+        "ON CONFLICT (application_id) DO NOTHING",
+        (application_id, valid_until, now),
+    )
+
+
+def lock_delivery(conn: Connection, application_id: uuid.UUID) -> Delivery | None:
+    """Lock the delivery for one attempt; psycopg.errors.LockNotAvailable while another
+    attempt holds it (the lock dies with that attempt's connection if its worker dies)."""
+    with conn.cursor(row_factory=class_row(Delivery)) as cur:
+        return cur.execute(
+            "SELECT application_id, status, valid_until, attempts, delivered_at, failure_reason "
+            "FROM deliveries WHERE application_id = %s FOR UPDATE NOWAIT",
+            (application_id,),
+        ).fetchone()
+
+
+def get_delivery(conn: Connection, application_id: uuid.UUID) -> Delivery | None:
+    with conn.cursor(row_factory=class_row(Delivery)) as cur:
+        return cur.execute(
+            "SELECT application_id, status, valid_until, attempts, delivered_at, failure_reason "
+            "FROM deliveries WHERE application_id = %s",
+            (application_id,),
+        ).fetchone()
+
+
+def record_sent(conn: Connection, application_id: uuid.UUID, delivered_at: datetime,
+                message_id: str) -> None:
+    conn.execute(
+        "UPDATE deliveries SET status = 'sent', delivered_at = %s, message_id = %s, "
+        "attempts = attempts + 1, last_error = NULL WHERE application_id = %s",
+        (delivered_at, message_id, application_id),
+    )
+
+
+def record_attempt_failed(conn: Connection, application_id: uuid.UUID, error: str) -> int:
+    """Count a failed attempt that will be retried; returns the attempts so far."""
+    return conn.execute(
+        "UPDATE deliveries SET attempts = attempts + 1, last_error = %s "
+        "WHERE application_id = %s RETURNING attempts",
+        (error, application_id),
+    ).fetchone()[0]
+
+
+def record_failed(conn: Connection, application_id: uuid.UUID, reason: str, error: str | None,
+                  now: datetime) -> None:
+    conn.execute(
+        "UPDATE deliveries SET status = 'failed', failure_reason = %s, failed_at = %s, "
+        "last_error = COALESCE(%s, last_error), "
+        "attempts = attempts + CASE WHEN %s::text IS NULL THEN 0 ELSE 1 END "
+        "WHERE application_id = %s",
+        (reason, now, error, error, application_id),
+    )
+
+
+def schedule_timer(conn: Connection, timer: Timer, now: datetime,
+                   correlation_id: str | None) -> None:
+    """Add a timer; a cancellation recorded earlier (out-of-order events) stays in force."""
+    conn.execute(
+        "INSERT INTO timers (kind, subject_id, due_at, correlation_id, created_at) "
+        "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (kind, subject_id) DO UPDATE "
+        "SET due_at = EXCLUDED.due_at, correlation_id = EXCLUDED.correlation_id "
+        "WHERE timers.due_at IS NULL",
+        (timer.kind, timer.subject_id, timer.due_at, correlation_id, now),
+    )
+
+
+def cancel_timer(conn: Connection, kind: str, subject_id: uuid.UUID, reason: str,
+                 now: datetime) -> None:
+    """Cancel a timer that has not fired, or record the cancellation before the timer exists."""
+    conn.execute(
+        "INSERT INTO timers (kind, subject_id, created_at, cancelled_at, cancel_reason) "
+        "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (kind, subject_id) DO UPDATE "
+        "SET cancelled_at = EXCLUDED.cancelled_at, cancel_reason = EXCLUDED.cancel_reason "
+        "WHERE timers.cancelled_at IS NULL AND timers.fired_at IS NULL",
+        (kind, subject_id, now, now, reason),
+    )
+
+
+@dataclass
+class ClaimedTimer:
+    id: int
+    kind: str
+    subject_id: uuid.UUID
+    due_at: datetime
+    correlation_id: str | None
+
+    @property
+    def timer(self) -> Timer:
+        return Timer(self.kind, self.subject_id, self.due_at)
+
+
+def claim_due_timers(conn: Connection, now: datetime, limit: int) -> list[ClaimedTimer]:
+    """Mark up to `limit` due timers fired (Timer.is_due: due_at <= now) and return them.
+
+    SKIP LOCKED lets two sweeps (two beats by mistake) run at once: each timer is claimed
+    by exactly one of them, and a claimed timer is never due again.
+    """
+    with conn.cursor(row_factory=class_row(ClaimedTimer)) as cur:
+        return cur.execute(
+            "UPDATE timers SET fired_at = %(now)s WHERE id IN ("
+            " SELECT id FROM timers WHERE fired_at IS NULL AND cancelled_at IS NULL"
+            " AND due_at <= %(now)s ORDER BY due_at LIMIT %(limit)s FOR UPDATE SKIP LOCKED)"
+            " RETURNING id, kind, subject_id, due_at, correlation_id",
+            {"now": now, "limit": limit},
+        ).fetchall()
