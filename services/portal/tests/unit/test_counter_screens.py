@@ -1,0 +1,147 @@
+import re
+
+from ..conftest import post
+from ..fakes import OFFICE_KEY
+
+NUMBER, BIRTH = "12345-1234567", "1990-04-01"
+
+
+def sign_in(client, key=OFFICE_KEY):
+    return post(client, "/counter/signin", {"office_key": key})
+
+
+def text(response) -> str:
+    return response.data.decode()
+
+
+def test_counter_screens_need_a_sign_in(client):
+    response = client.get("/counter")
+    assert response.status_code == 303 and response.headers["Location"] == "/counter/signin"
+    assert "サインインしてください。" in text(client.get("/counter/signin"))
+
+
+def test_wrong_office_key_is_refused_next_to_the_field(client, fake):
+    response = sign_in(client, "wrong-key")
+    assert response.status_code == 401
+    html = text(response)
+    assert 'id="office_key-error"' in html and "事業所APIキーが正しくありません。" in html
+    assert "wrong-key" not in html
+    assert client.get("/counter").status_code == 303
+
+
+def test_office_key_is_checked_then_kept_in_the_signed_session(client, fake):
+    response = sign_in(client)
+    assert response.status_code == 303 and response.headers["Location"] == "/counter"
+    probe = fake.last("/v1/codes")
+    assert probe["headers"]["Authorization"] == f"Bearer {OFFICE_KEY}"
+    assert OFFICE_KEY not in response.headers["Location"]
+    assert client.get("/counter").status_code == 200
+
+
+def test_r1_issue_shows_a_printable_slip_with_the_code_in_groups_and_jst_deadline(client, fake):
+    sign_in(client)
+    response = post(client, "/counter", {"job_seeker_number": NUMBER, "birth_date": "1990/4/1"},
+                    action="/counter/issue")
+    assert response.status_code == 201
+    html = text(response)
+    issued = fake.codes[-1]
+    assert fake.last("/v1/codes")["json"] == {"job_seeker_number": NUMBER, "birth_date": BIRTH}
+    assert f"{issued['code'][:5]}-{issued['code'][5:]}" in html
+    assert "（日本時間）" in html and "有効期限" in html
+    assert "ご自宅での手続き" in html and "「完了」を押します" in html
+    assert "Cache-Control" in response.headers and response.headers["Cache-Control"] == "no-store"
+
+
+def test_r2_slip_valid_until_is_the_api_deadline_in_office_time(client, fake):
+    sign_in(client)
+    html = text(post(client, "/counter", {"job_seeker_number": NUMBER, "birth_date": BIRTH},
+                     action="/counter/issue"))
+    from zoneinfo import ZoneInfo
+
+    deadline = fake.codes[-1]["expires_at"].astimezone(ZoneInfo("Asia/Tokyo"))
+    assert (f"{deadline.year}年{deadline.month}月{deadline.day}日 {deadline.hour}時"
+            f"{deadline.minute:02d}分{deadline.second:02d}秒（日本時間）") in html
+
+
+def test_r3_re_issue_tells_that_earlier_codes_no_longer_work(client, fake):
+    fake.add_code(NUMBER, BIRTH)
+    sign_in(client)
+    html = text(post(client, "/counter", {"job_seeker_number": NUMBER, "birth_date": BIRTH},
+                     action="/counter/issue"))
+    assert "以前に発行したコード 1 件は無効になりました。" in html
+
+
+def test_issue_with_bad_input_shows_the_api_errors_next_to_the_fields(client, fake):
+    sign_in(client)
+    response = post(client, "/counter", {"job_seeker_number": "123", "birth_date": "昨日"},
+                    action="/counter/issue")
+    assert response.status_code == 422
+    html = text(response)
+    assert 'id="issue-job_seeker_number-error"' in html and 'id="issue-birth_date-error"' in html
+    assert '<a href="#issue-birth_date">' in html
+    assert fake.codes == []
+
+
+def test_lookup_lists_codes_with_status_and_failed_attempts(client, fake):
+    fake.add_code(NUMBER, BIRTH)
+    fake.codes[-1]["failed_attempts"] = 3
+    fake.add_code(NUMBER, BIRTH)
+    sign_in(client)
+    response = post(client, "/counter", {"job_seeker_number": NUMBER}, action="/counter/lookup")
+    assert response.status_code == 303
+    html = text(client.get("/counter"))
+    rows = re.findall(r'<tr class="status-(\w+)">\s*<td>([^<]+)</td>.*?<td>(\d+)</td>', html, re.S)
+    assert rows == [("active", "有効", "0"), ("superseded", "再発行により無効", "3")]
+    assert NUMBER not in client.get("/counter").request.url
+
+
+def test_lookup_of_a_malformed_number_is_refused_next_to_the_field(client, fake):
+    sign_in(client)
+    response = post(client, "/counter", {"job_seeker_number": "abc"}, action="/counter/lookup")
+    assert response.status_code == 422
+    assert 'id="job_seeker_number-error"' in text(response)
+
+
+def test_lookup_of_a_person_without_codes_says_so(client, fake):
+    sign_in(client)
+    post(client, "/counter", {"job_seeker_number": NUMBER}, action="/counter/lookup")
+    assert "発行済みのコードはありません。" in text(client.get("/counter"))
+
+
+def test_counter_sign_in_expires_after_the_configured_hours(client, fake, clock):
+    sign_in(client)
+    clock.advance(hours=8, seconds=1)
+    response = client.get("/counter")
+    assert response.status_code == 303 and response.headers["Location"] == "/counter/signin"
+
+
+def test_a_key_revoked_during_the_session_signs_the_counter_out(client, fake):
+    sign_in(client)
+    fake.fail_next("POST", "/v1/codes", 401, "UNAUTHORIZED")
+    response = post(client, "/counter", {"job_seeker_number": NUMBER, "birth_date": BIRTH},
+                    action="/counter/issue")
+    assert response.status_code == 303 and response.headers["Location"] == "/counter/signin"
+    assert client.get("/counter").status_code == 303
+
+
+def test_sign_out_forgets_the_office_key(client, fake):
+    sign_in(client)
+    response = post(client, "/counter", {}, action="/counter/signout")
+    assert response.status_code == 303
+    assert "サインアウトしました。" in text(client.get("/counter/signin"))
+    assert client.get("/counter").status_code == 303
+
+
+def test_slip_in_english(client, fake):
+    client.get("/?lang=en")
+    sign_in(client)
+    html = text(post(client, "/counter", {"job_seeker_number": NUMBER, "birth_date": BIRTH},
+                     action="/counter/issue"))
+    assert "Your account creation code" in html and "(JST)" in html
+    assert fake.last("/v1/codes")["headers"]["Accept-Language"] == "en"
+
+
+def test_counter_sign_in_is_still_valid_just_before_the_limit_by_the_injected_clock(client, fake, clock):
+    sign_in(client)
+    clock.advance(hours=7, minutes=59, seconds=59)
+    assert client.get("/counter").status_code == 200

@@ -1,0 +1,63 @@
+import pytest
+
+from ..conftest import csrf_of
+
+FORMS = ["/register", "/register/details", "/register/password", "/login", "/logout",
+         "/counter/signin", "/counter/signout", "/counter/lookup", "/counter/issue"]
+
+
+@pytest.mark.parametrize("path", FORMS)
+def test_every_form_refuses_a_post_without_the_csrf_token(client, fake, path):
+    client.get("/login")  # the session has a token, the post does not carry it
+    response = client.post(path, data={"email": "a@example.jp", "password": "x"})
+    assert response.status_code == 400
+    assert "もう一度お試しください" in response.data.decode()
+    assert [r for r in fake.requests if r["method"] != "GET"] == []
+
+
+def test_a_token_from_another_session_is_refused(app, fake):
+    first, second = app.test_client(), app.test_client()
+    token = csrf_of(first.get("/login").data)
+    second.get("/login")
+    response = second.post("/login", data={"email": "a@example.jp", "password": "x",
+                                           "csrf_token": token})
+    assert response.status_code == 400
+    assert not any(r["path"] == "/v1/sessions" for r in fake.requests)
+
+
+def test_pages_carry_security_headers(client):
+    response = client.get("/")
+    csp = response.headers["Content-Security-Policy"]
+    assert "default-src 'none'" in csp and "frame-ancestors 'none'" in csp
+    assert "script-src 'self'" in csp and "form-action 'self'" in csp and "unsafe-inline" not in csp
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "Strict-Transport-Security" not in response.headers
+
+
+def test_production_cookies_are_secure_and_hsts_is_sent(fake, clock):
+    from portal.app import create_app
+    from portal.config import Config
+
+    app = create_app(Config(mode="production", secret_key="s" * 40, registration_url=fake.url,
+                            code_issuer_url=fake.url), clock=clock)
+    response = app.test_client().get("/login", base_url="https://localhost")
+    assert "Secure" in response.headers["Set-Cookie"]
+    assert "SameSite=Strict" in response.headers["Set-Cookie"]
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def test_unknown_pages_and_huge_bodies_answer_with_a_page_not_a_crash(client):
+    assert client.get("/nowhere").status_code == 404
+    token = csrf_of(client.get("/login").data)
+    response = client.post("/login", data={"email": "a" * 40000, "csrf_token": token})
+    assert response.status_code == 413
+    assert "<html" in response.data.decode()
+
+
+def test_static_files_are_served_and_health_answers(client, fake):
+    assert client.get("/static/portal.css").status_code == 200
+    assert client.get("/healthz").json == {"status": "ok"}
+    assert client.get("/readyz").json["status"] == "ok"
