@@ -45,7 +45,7 @@ def redis_prefix():
         client.delete(*keys)
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def topology():
     with fresh_namespace() as topology:
         yield topology
@@ -72,9 +72,16 @@ def config(dsn, topology, redis_prefix):
     return settings(dsn, topology, redis_prefix)
 
 
-@pytest.fixture
-def clock():
+@pytest.fixture(scope="session")
+def shared_clock():
     return FixedClock(START)
+
+
+@pytest.fixture
+def clock(shared_clock):
+    """The clock of the app and the consumer, back at START for every test."""
+    shared_clock.set(START)
+    return shared_clock
 
 
 @pytest.fixture
@@ -137,16 +144,16 @@ class Bus:
         return code_id, plain, number
 
 
-@pytest.fixture
-def bus(dsn, topology, clock):
+@pytest.fixture(scope="session")
+def running_bus(dsn, topology, shared_clock):
     pool = make_pool(dsn, max_size=2)
     connection = Connection(BROKER)
-    consumer = EventConsumer(connection, topology, "registration", handlers(pool, clock),
-                             retry_pause=0.05)
+    consumer = EventConsumer(connection, topology, "registration",
+                             handlers(pool, shared_clock), retry_pause=0.05)
     thread = threading.Thread(target=consumer.run, daemon=True)
     thread.start()
     eventually(lambda: consumer.connection.connected)
-    bus = Bus(topology, consumer, clock)
+    bus = Bus(topology, consumer, shared_clock)
     yield bus
     consumer.should_stop = True
     thread.join(timeout=10)
@@ -171,7 +178,7 @@ class Mailbox:
         try:
             while True:
                 try:
-                    message = simple.get(block=True, timeout=0.3)
+                    message = simple.get(block=True, timeout=0.15)
                 except simple.Empty:
                     break
                 args, kwargs, _embed = message.payload
@@ -193,8 +200,15 @@ class Mailbox:
 
 
 @pytest.fixture
-def mailbox(dsn, topology, clock):
+def bus(running_bus, conn, clock):
+    """The consumer running on the test namespace, after the tables were emptied."""
+    return running_bus
+
+
+@pytest.fixture
+def mailbox(dsn, topology, clock, conn):
     box = Mailbox(dsn, topology, clock)
+    box.tasks()  # drop what earlier tests left on the queue
     yield box
     box.close()
 
@@ -229,11 +243,26 @@ def register(client):
 
 @pytest.fixture
 def account(bus, apply, register, mailbox):
-    """A registered account: (email, password, number, code_id)."""
+    """A registered account: email, password, number, code_id and its (used) code."""
     code_id, code, number = bus.issue()
     token = apply(code, number, email="hanako@example.jp").get_json()["application_token"]
-    assert register(token, mailbox.last_key(), "Kx7#mQ2v-z").status_code == 201
-    return "hanako@example.jp", "Kx7#mQ2v-z", number, code_id
+    assert register(token, mailbox.last_key(), PASSWORD).status_code == 201
+    return {"email": "hanako@example.jp", "password": PASSWORD, "number": number,
+            "code_id": code_id, "code": code}
+
+
+@pytest.fixture
+def make_client(dsn, topology, redis_prefix, clock, conn):
+    """A client of an app built with other settings, e.g. make_client(max_failed_attempts=3)."""
+    apps = []
+
+    def make_client(**over):
+        app = create_app(settings(dsn, topology, redis_prefix, **over), clock)
+        apps.append(app)
+        return app.test_client()
+    yield make_client
+    for app in apps:
+        close(app)
 
 
 @pytest.fixture
