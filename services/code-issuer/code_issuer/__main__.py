@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import socket
 
 from kombu import Connection
@@ -31,7 +32,7 @@ def main(argv: list[str] | None = None) -> None:
         log.info("database migrated", extra={"applied": applied})
     if args.command == "relay":
         run_relay(config.database_url, config.broker_url, config.bus_namespace, config.bus_quorum,
-                  clock, name=f"code-issuer-relay@{socket.gethostname()}")
+                  clock, name=f"code-issuer-relay:{socket.gethostname()}:{os.getpid()}")
     elif args.command == "consumer":
         pool = make_pool(config.database_url, max_size=4, name="code_issuer_consumer")
         with Connection(config.broker_url, heartbeat=30) as connection:
