@@ -1,0 +1,167 @@
+import smtplib
+import threading
+import uuid
+from datetime import UTC, datetime, timedelta
+from email import policy
+from email.parser import BytesParser
+
+import pytest
+from notifier import store
+from notifier.delivery import (
+    AlreadyHandled,
+    Busy,
+    Failed,
+    MailRequest,
+    Sent,
+    deliver_auth_key_mail,
+    refuse_invalid_request,
+)
+from notifier.domain import EXPIRED_BEFORE_DELIVERY, INVALID_TASK_ARGUMENTS, REJECTED_BY_MAIL_SERVER, Retry
+from notifier.mail import DeliveryError, delivery_error
+
+from shared.clock import FixedClock
+
+pytestmark = pytest.mark.integration
+
+ISSUED = datetime(2026, 4, 1, 1, 0, tzinfo=UTC)  # 10:00 JST
+KEY = "7K3QZ9MX"
+EMAIL = "taro@example.jp"
+
+
+def request(**over):
+    fields = {"application_id": uuid.uuid4(), "email": EMAIL, "auth_key": KEY,
+              "issued_at": ISSUED, "valid_until": ISSUED + timedelta(minutes=50)}
+    fields.update(over)
+    return MailRequest(**fields)
+
+
+def outbox(pool):
+    with pool.connection() as conn:
+        return conn.execute("SELECT destination, body FROM outbox ORDER BY id").fetchall()
+
+
+def delivery(pool, application_id):
+    with pool.connection() as conn:
+        return store.get_delivery(conn, application_id)
+
+
+def test_r10_delivered_at_is_when_the_server_accepted_and_the_expiry_is_fifty_minutes_later(
+        pool, mailer, config):
+    clock = FixedClock(ISSUED + timedelta(seconds=20))
+    mailer.during_send = lambda: clock.advance(seconds=3)  # the server takes 3 s to answer
+    req = request()
+    outcome = deliver_auth_key_mail(pool, mailer, clock, config, req, retries=0)
+    delivered_at = ISSUED + timedelta(seconds=23)
+    assert outcome == Sent(delivered_at)
+    assert len(mailer.sent) == 1
+    text = BytesParser(policy=policy.default).parsebytes(mailer.sent[0].as_bytes()).get_body(
+        ("plain",)).get_content()
+    assert KEY in text and "2026年4月1日 10:50" in text
+    row = delivery(pool, req.application_id)
+    assert (row.status, row.delivered_at, row.attempts) == ("sent", delivered_at, 1)
+    [(kind, event)] = outbox(pool)
+    assert kind == "auth_key.mailed"
+    assert event["payload"] == {"application_id": str(req.application_id),
+                                "delivered_at": "2026-04-01T01:00:23Z"}
+    with pool.connection() as conn:
+        due = conn.execute("SELECT due_at FROM timers WHERE kind = 'auth_key.expired' "
+                           "AND subject_id = %s", (req.application_id,)).fetchone()[0]
+    assert due == delivered_at + timedelta(minutes=50)
+
+
+def test_a_task_delivered_twice_sends_one_mail_once_the_first_result_is_recorded(pool, mailer,
+                                                                                 config):
+    clock = FixedClock(ISSUED)
+    req = request()
+    assert isinstance(deliver_auth_key_mail(pool, mailer, clock, config, req, 0), Sent)
+    assert deliver_auth_key_mail(pool, mailer, clock, config, req, 0) == AlreadyHandled("sent")
+    assert len(mailer.sent) == 1
+    assert [kind for kind, _ in outbox(pool)] == ["auth_key.mailed"]
+
+
+def test_a_concurrent_attempt_of_the_same_mail_waits_and_sends_nothing(pool, mailer, config):
+    clock = FixedClock(ISSUED)
+    req = request()
+    talking, release = threading.Event(), threading.Event()
+
+    def slow_server():
+        talking.set()
+        assert release.wait(10)
+
+    mailer.during_send = slow_server
+    first = []
+    thread = threading.Thread(target=lambda: first.append(
+        deliver_auth_key_mail(pool, mailer, clock, config, req, 0)))
+    thread.start()
+    assert talking.wait(10)
+    mailer.during_send = None
+    assert deliver_auth_key_mail(pool, mailer, clock, config, req, 0) == Busy()
+    release.set()
+    thread.join(10)
+    assert isinstance(first[0], Sent)
+    assert deliver_auth_key_mail(pool, mailer, clock, config, req, 0) == AlreadyHandled("sent")
+    assert len(mailer.sent) == 1
+
+
+def test_r10_a_transient_refusal_is_retried_and_counted_without_events(pool, mailer, config):
+    clock = FixedClock(ISSUED)
+    mailer.errors = [delivery_error(smtplib.SMTPRecipientsRefused({EMAIL: (451, b"later")}))]
+    req = request()
+    assert deliver_auth_key_mail(pool, mailer, clock, config, req, 0) == Retry(countdown=2)
+    row = delivery(pool, req.application_id)
+    assert (row.status, row.attempts) == ("pending", 1)
+    assert outbox(pool) == []
+    clock.advance(seconds=2)
+    assert isinstance(deliver_auth_key_mail(pool, mailer, clock, config, req, 1), Sent)
+    assert delivery(pool, req.application_id).attempts == 2
+    assert len(mailer.sent) == 1
+
+
+def test_r10_a_key_that_expired_before_delivery_is_not_mailed_and_delivery_failed_is_told(
+        pool, mailer, config):
+    req = request()
+    clock = FixedClock(req.valid_until - timedelta(seconds=1))
+    mailer.errors = [DeliveryError("ConnectionRefusedError", permanent=False)]
+    assert deliver_auth_key_mail(pool, mailer, clock, config, req, 5) == Retry(countdown=1)
+    clock.advance(seconds=1)
+    assert deliver_auth_key_mail(pool, mailer, clock, config, req, 6) == Failed(
+        EXPIRED_BEFORE_DELIVERY)
+    assert mailer.sent == []
+    row = delivery(pool, req.application_id)
+    assert (row.status, row.failure_reason) == ("failed", EXPIRED_BEFORE_DELIVERY)
+    [(kind, event)] = outbox(pool)
+    assert kind == "auth_key.delivery_failed"
+    assert event["payload"] == {"application_id": str(req.application_id),
+                                "reason": EXPIRED_BEFORE_DELIVERY}
+    assert deliver_auth_key_mail(pool, mailer, clock, config, req, 7) == AlreadyHandled("failed")
+
+
+def test_a_permanent_rejection_fails_at_once_and_delivery_failed_is_told(pool, mailer, config):
+    clock = FixedClock(ISSUED)
+    mailer.errors = [delivery_error(smtplib.SMTPRecipientsRefused({EMAIL: (550, b"no user")}))]
+    req = request()
+    assert deliver_auth_key_mail(pool, mailer, clock, config, req, 0) == Failed(
+        REJECTED_BY_MAIL_SERVER)
+    assert [kind for kind, _ in outbox(pool)] == ["auth_key.delivery_failed"]
+
+
+def test_unusable_task_arguments_are_reported_as_delivery_failed(pool):
+    application_id = uuid.uuid4()
+    outcome = refuse_invalid_request(pool, FixedClock(ISSUED), application_id)
+    assert outcome == Failed(INVALID_TASK_ARGUMENTS)
+    [(kind, event)] = outbox(pool)
+    assert kind == "auth_key.delivery_failed"
+    assert event["payload"]["reason"] == INVALID_TASK_ARGUMENTS
+
+
+def test_no_key_and_no_address_are_stored_anywhere(pool, mailer, config):
+    clock = FixedClock(ISSUED)
+    deliver_auth_key_mail(pool, mailer, clock, config, request(), 0)
+    mailer.errors = [DeliveryError("451 4.3.2 later", permanent=False)]
+    deliver_auth_key_mail(pool, mailer, clock, config, request(), 0)
+    with pool.connection() as conn:
+        tables = [r[0] for r in conn.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public'").fetchall()]
+        dump = "".join(str(conn.execute(f"SELECT * FROM {t}").fetchall()) for t in tables)
+    assert "deliveries" in tables and "timers" in tables
+    assert KEY not in dump and EMAIL not in dump

@@ -1,0 +1,76 @@
+import time
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from notifier.mail import DeliveryError, SmtpMailer, render_auth_key_mail
+
+pytestmark = pytest.mark.integration
+
+
+def auth_key_mail(to="taro@example.jp", key="7K3QZ9MX"):
+    return render_auth_key_mail(to=to, auth_key=key, handed_at=datetime.now(UTC), minutes=50,
+                                tz=ZoneInfo("Asia/Tokyo"), mail_from="system@mail.example.jp")
+
+
+def test_received_mails_are_listed_newest_first_with_decoded_subject_and_text(mailbox):
+    mailer = SmtpMailer("127.0.0.1", mailbox.smtp_port)
+    mailer.send(auth_key_mail(to="first@example.jp", key="AAAA1111"))
+    mailer.send(auth_key_mail(to="second@example.jp", key="BBBB2222"))
+    listed = mailbox.messages()
+    assert [m["to"] for m in listed] == ["second@example.jp", "first@example.jp"]
+    newest = listed[0]
+    assert set(newest) >= {"id", "to", "subject", "received_at", "text"}
+    assert newest["subject"] == "パスワード登録申込受付通知"
+    assert "BBBB2222" in newest["text"] and "認証キー" in newest["text"]
+    assert newest["received_at"].endswith("Z")
+    raw = mailbox.call("GET", f"/api/messages/{newest['id']}/raw")
+    assert "Subject: =?utf-8?" in raw
+
+
+def test_the_page_shows_the_mails_readably_and_escaped(mailbox):
+    message = auth_key_mail()
+    message.set_content("<script>alert(1)</script> 認証キー", charset="utf-8", cte="base64")
+    SmtpMailer("127.0.0.1", mailbox.smtp_port).send(message)
+    status, kind, body = mailbox.request("GET", "/")
+    page = body.decode("utf-8")
+    assert status == 200 and kind == "text/html; charset=utf-8"
+    assert "パスワード登録申込受付通知" in page and "taro@example.jp" in page
+    assert "<script>" not in page and "&lt;script&gt;" in page
+
+
+def test_refuse_makes_the_server_answer_451_until_told_to_accept(mailbox):
+    mailer = SmtpMailer("127.0.0.1", mailbox.smtp_port)
+    assert mailbox.refuse(451)["refusing"] == 451
+    with pytest.raises(DeliveryError) as refused:
+        mailer.send(auth_key_mail())
+    assert refused.value.permanent is False and "451" in refused.value.detail
+    mailbox.accept()
+    mailer.send(auth_key_mail())
+    assert len(mailbox.messages()) == 1
+
+
+def test_refuse_for_some_seconds_ends_by_itself_and_5xx_is_permanent(mailbox):
+    mailer = SmtpMailer("127.0.0.1", mailbox.smtp_port)
+    mailbox.refuse(550, seconds=0.3)
+    with pytest.raises(DeliveryError) as rejected:
+        mailer.send(auth_key_mail())
+    assert rejected.value.permanent is True
+    time.sleep(0.4)
+    mailer.send(auth_key_mail())
+    assert len(mailbox.messages()) == 1
+
+
+def test_delete_clears_the_mailbox(mailbox):
+    SmtpMailer("127.0.0.1", mailbox.smtp_port).send(auth_key_mail())
+    assert mailbox.clear() == {"deleted": 1}
+    assert mailbox.messages() == []
+
+
+def test_bad_control_requests_get_a_clear_4xx(mailbox):
+    assert mailbox.request("POST", "/api/refuse", {"code": 250})[0] == 422
+    assert mailbox.request("POST", "/api/refuse", {"code": 451, "seconds": -1})[0] == 422
+    assert mailbox.request("POST", "/api/delay", {"seconds": "x"})[0] == 422
+    assert mailbox.request("POST", "/api/refuse", b"not json")[0] == 400
+    assert mailbox.request("GET", "/nothing")[0] == 404
+    assert mailbox.status()["refusing"] is None
