@@ -36,9 +36,6 @@ app.conf.update(
         tasks.SEND_AUTH_KEY_MAIL: {"queue": config.mail_queue},
         tasks.SWEEP_TIMERS: {"queue": config.timers_queue},
     },
-    # Remote control and monitoring events stay inside the bus namespace.
-    control_exchange=config.bus_namespace,
-    event_exchange=f"{config.bus_namespace}.celeryev",
     # Timers live in the database, so beat keeps no state of its own (--schedule is unused).
     beat_scheduler="celery.beat:Scheduler",
     beat_schedule=tasks.beat_schedule(config),

@@ -3,6 +3,7 @@ SMTP server, the outbox relay; tasks put on the queue the way registration puts 
 
 import os
 import signal
+import threading
 import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
@@ -12,10 +13,10 @@ from kombu import Connection, Producer
 from notifier import store
 from notifier.domain import EXPIRED_BEFORE_DELIVERY
 
-from shared.clock import set_file_clock
+from shared.clock import SystemClock, set_file_clock
 from shared.events import new_event
-from shared.outbox import add_task
-from shared.testing import BROKER, eventually
+from shared.outbox import Relay, add_task
+from shared.testing import BROKER, REDIS, eventually
 
 pytestmark = pytest.mark.integration
 
@@ -193,3 +194,31 @@ def test_timers_fire_auth_key_expired_and_code_expired_once_each_with_two_beats(
     for beat in ("beat-1", "beat-2"):
         assert processes.log(beat).count("Sending due task sweep-expiry-timers") >= 5
     processes.alive()
+
+
+@pytest.fixture
+def redis_broker(topology):
+    """The Redis URL as the broker; this namespace's keys are removed afterwards."""
+    import redis
+
+    yield REDIS
+    client = redis.Redis.from_url(REDIS)
+    for key in client.scan_iter(match=f"*{topology.namespace}*"):
+        client.delete(key)
+    client.close()
+
+
+def test_a_redis_broker_url_works_too(pool, dsn, topology, mailbox, processes, redis_broker):
+    processes.env = {**processes.env, "BROKER_URL": redis_broker}
+    processes.worker()
+    application_id = put_mail_task(pool, topology)
+    relay = Relay(dsn, redis_broker, topology, SystemClock(), poll_interval=0.2)
+    thread = threading.Thread(target=relay.run, daemon=True)
+    thread.start()
+    try:
+        [mail] = eventually(mailbox.messages, timeout=40)
+        assert "7K3QZ9MX" in mail["text"]
+        eventually(lambda: delivery(pool, application_id).status == "sent", timeout=10)
+    finally:
+        relay.stopping.set()
+        thread.join(10)
