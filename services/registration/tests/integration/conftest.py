@@ -103,6 +103,20 @@ def client(app):
     return app.test_client()
 
 
+@pytest.fixture(scope="module")
+def module_client(dsn, topology, redis_prefix, shared_clock):
+    """One app for a module of tests that need no emptied tables (bad input)."""
+    app = create_app(settings(dsn, topology, redis_prefix), shared_clock)
+    yield app.test_client()
+    close(app)
+
+
+@pytest.fixture(scope="module")
+def module_conn(dsn):
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        yield conn
+
+
 @pytest.fixture
 def published(topology):
     tap = Tap(topology)
