@@ -1,0 +1,150 @@
+"""Real concurrent clients against a running gunicorn server on the real database."""
+
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import requests
+
+from shared.clock import set_file_clock
+from shared.testing import REDIS
+
+pytestmark = pytest.mark.integration
+ROOT = Path(__file__).resolve().parents[4]
+SECRET = "test-digest-secret-for-registration"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(dsn, topology, redis_prefix, shared_clock, tmp_path_factory):
+    """gunicorn with 2 workers x 8 threads, its clock moved to the tests' START."""
+    clock_file = str(tmp_path_factory.mktemp("clock") / "now")
+    port = free_port()
+    env = {**os.environ, "BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "2",
+           "WEB_THREADS": "8", "DATABASE_URL": dsn, "BUS_NAMESPACE": topology.namespace,
+           "REDIS_URL": REDIS, "REDIS_PREFIX": f"{redis_prefix}:server",
+           "DIGEST_SECRET": SECRET, "TEST_CLOCK_FILE": clock_file, "LOG_LEVEL": "WARNING",
+           "ARGON2_MEMORY_KIB": "8192", "ARGON2_TIME_COST": "1", "DB_POOL_SIZE": "10",
+           "RATE_LIMIT_APPLICATIONS": "100000", "RATE_LIMIT_PASSWORD_REGISTRATIONS": "100000",
+           "RATE_LIMIT_SESSIONS": "100000", "RATE_LIMIT_READS": "100000"}
+    set_file_clock(clock_file, shared_clock.now())
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "-c", "deploy/gunicorn.conf.py",
+         "registration.wsgi:app"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if requests.get(f"{url}/healthz", timeout=2).status_code == 200:
+                break
+        except requests.RequestException:  # not listening or not ready yet
+            pass
+        assert process.poll() is None, process.stderr.read().decode()[-2000:]
+        assert time.monotonic() < deadline, "gunicorn did not start"
+        time.sleep(0.2)
+    yield url
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def body(code, number, birth_date="1990-01-02", email="taro@example.jp"):
+    return {"privacy_policy_version": "2026-04-01", "terms_of_use_version": "2026-04-01",
+            "email": email, "email_confirmation": email, "job_seeker_number": number,
+            "birth_date": birth_date, "account_creation_code": code}
+
+
+def post_all(url, bodies, workers=16):
+    """POST every body from `workers` concurrent clients, each with its own connection."""
+    local = threading.local()
+
+    def post(item):
+        if not hasattr(local, "session"):
+            local.session = requests.Session()
+        response = local.session.post(url, json=item, timeout=30)
+        return response.status_code, response.json()
+    with ThreadPoolExecutor(workers) as pool:
+        return list(pool.map(post, bodies))
+
+
+def test_r4_200_concurrent_wrong_submissions_count_exactly_10_failures(server, bus, conn,
+                                                                      rows):
+    code_id, code, number = bus.issue()
+    _, other_code, _ = bus.issue()
+    wrong = []
+    for n in range(210):
+        wrong.append([body(code, number, birth_date=f"19{50 + n % 40}-03-04"),
+                      body("ZZZZZZZZ" + f"{n % 90 + 10}", number),
+                      body(code, f"54321-{n}"),
+                      body(other_code, number)][n % 4])
+    answers = post_all(f"{server}/v1/applications", wrong)
+    assert {(status, a["error"]["code"]) for status, a in answers} == {(400, "IDENTITY_MISMATCH")}
+    state = conn.execute("SELECT failed_attempts, invalidated_at IS NOT NULL FROM codes "
+                         "WHERE code_id = %s", (code_id,)).fetchone()
+    assert state == (10, True)
+    assert rows("outbox", "destination = 'code.invalidated' AND body->'payload'->>'code_id' = %s",
+                (str(code_id),)) == 1
+    status, answer = post_all(f"{server}/v1/applications", [body(code, number)])[0]
+    assert (status, answer["error"]["code"]) == (410, "CODE_INVALIDATED")
+
+
+def test_r9_concurrent_passing_step2s_leave_one_open_application_and_no_error(server, bus,
+                                                                             rows):
+    code_id, code, number = bus.issue()
+    answers = post_all(f"{server}/v1/applications", [body(code, number)] * 8, workers=8)
+    statuses = sorted(status for status, _ in answers)
+    assert statuses == [201] * 5 + [429] * 3  # R9: 5 mails per code per hour
+    assert rows("applications", "status = 'open'") == 1
+    assert rows("applications", "status = 'voided'") == 4
+
+
+def test_r12_a_concurrent_double_step3_creates_one_account(server, bus, mailbox, rows):
+    _, code, number = bus.issue()
+    status, created = post_all(f"{server}/v1/applications", [body(code, number)])[0]
+    assert status == 201
+    key = mailbox.last_key()
+    step3 = {"application_token": created["application_token"], "auth_key": key,
+             "password": "Kx7#mQ2v-z", "password_confirmation": "Kx7#mQ2v-z"}
+    answers = post_all(f"{server}/v1/password-registrations", [step3] * 8, workers=8)
+    outcomes = sorted((s, a.get("error", {}).get("code", "CREATED")) for s, a in answers)
+    assert outcomes[0] == (201, "CREATED")
+    assert set(outcomes[1:]) <= {(404, "APPLICATION_NOT_FOUND"), (409, "CODE_ALREADY_USED")}
+    assert len(outcomes) == 8
+    assert rows("accounts") == 1
+    assert rows("outbox", "destination = 'code.used'") == 1
+    assert rows("outbox", "destination = 'account.registered'") == 1
+
+
+def test_r5_enumeration_answers_are_byte_identical_and_take_about_as_long(server, bus):
+    _, code, number = bus.issue()
+    probes = {"unknown number": body(code, "99999-12345678"),
+              "wrong birth date": body(code, number, birth_date="1985-05-05"),
+              "wrong code": body("ZZZZZZZZZZ", number)}
+    answers, timings = {}, {name: [] for name in probes}
+    session = requests.Session()
+    for _ in range(3):  # a few rounds only: each counts a failure against the code (R4)
+        for name, probe in probes.items():
+            started = time.perf_counter()
+            response = session.post(f"{server}/v1/applications", json=probe, timeout=10)
+            timings[name].append(time.perf_counter() - started)
+            answers.setdefault(name, set()).add((response.status_code, response.content))
+    distinct = set().union(*answers.values())
+    assert len(distinct) == 1 and next(iter(distinct))[0] == 400
+    medians = [statistics.median(t) for t in timings.values()]
+    assert max(medians) < 3 * min(medians) + 0.05  # no early return that skips the work
