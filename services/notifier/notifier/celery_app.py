@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from celery import Celery, signals
 
 from notifier import tasks
@@ -47,7 +49,23 @@ app.conf.update(
 )
 
 
+class TaskArgumentsFilter(logging.Filter):
+    """Celery logs a task's arguments from the message's argsrepr/kwargsrepr, or their full
+    repr when a producer left those out; the auth key would then reach the log. Never show them."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        for holder in (record.args, getattr(record, "data", None)):
+            if isinstance(holder, dict):
+                if "args" in holder:
+                    holder["args"] = "()"
+                if "kwargs" in holder:
+                    holder["kwargs"] = "{...}"
+        return True
+
+
 @signals.setup_logging.connect
 def _setup_logging(**_kwargs) -> None:
     """JSON logs masking addresses and secrets, instead of Celery's own setup."""
     configure("notifier", config.log_level)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(TaskArgumentsFilter())

@@ -76,7 +76,7 @@ class Config:
             smtp_password=env.str("SMTP_PASSWORD", cls.smtp_password),
             smtp_timeout=env.float("SMTP_TIMEOUT", cls.smtp_timeout),
             mail_from=env.str("MAIL_FROM", cls.mail_from),
-            auth_key_valid_minutes=env.int("AUTH_KEY_VALID_MINUTES", cls.auth_key_valid_minutes),
+            auth_key_valid_minutes=env.int("AUTH_KEY_MINUTES", cls.auth_key_valid_minutes),
             retry_base_seconds=env.float("MAIL_RETRY_BASE_SECONDS", cls.retry_base_seconds),
             retry_max_seconds=env.float("MAIL_RETRY_MAX_SECONDS", cls.retry_max_seconds),
             timer_sweep_seconds=env.float("TIMER_SWEEP_SECONDS", cls.timer_sweep_seconds),
