@@ -190,11 +190,19 @@ class Processes:
         return proc
 
     def worker(self, name: str = "worker", concurrency: int = 1) -> subprocess.Popen:
-        return self.start(name, [str(BIN / "celery"), "-A", "notifier.celery_app", "worker",
+        """A Celery worker, returned once it consumes its queues."""
+        proc = self.start(name, [str(BIN / "celery"), "-A", "notifier.celery_app", "worker",
                                  "--loglevel", "INFO", "--pool", "prefork",
                                  "--concurrency", str(concurrency), "--without-gossip",
                                  "--without-mingle", "--without-heartbeat",
                                  "-n", f"{unique(name)}@%h"])
+
+        def ready():
+            self.alive()
+            return " ready." in self.log(name)
+
+        eventually(ready, timeout=60, interval=0.1)
+        return proc
 
     def beat(self, name: str = "beat") -> subprocess.Popen:
         return self.start(name, [str(BIN / "celery"), "-A", "notifier.celery_app", "beat",
