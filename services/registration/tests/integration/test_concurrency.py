@@ -40,10 +40,10 @@ def server(dsn, topology, redis_prefix, shared_clock, tmp_path_factory):
            "RATE_LIMIT_APPLICATIONS": "100000", "RATE_LIMIT_PASSWORD_REGISTRATIONS": "100000",
            "RATE_LIMIT_SESSIONS": "100000", "RATE_LIMIT_READS": "100000"}
     set_file_clock(clock_file, shared_clock.now())
+    log = open(tmp_path_factory.mktemp("gunicorn") / "stderr.log", "w+b")  # noqa: SIM115
     process = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "-c", "deploy/gunicorn.conf.py",
-         "registration.wsgi:app"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE)
+         "registration.wsgi:app"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:
@@ -52,7 +52,7 @@ def server(dsn, topology, redis_prefix, shared_clock, tmp_path_factory):
                 break
         except requests.RequestException:  # not listening or not ready yet
             pass
-        assert process.poll() is None, process.stderr.read().decode()[-2000:]
+        assert process.poll() is None, log.seek(0) or log.read().decode()[-2000:]
         assert time.monotonic() < deadline, "gunicorn did not start"
         time.sleep(0.2)
     yield url
@@ -62,6 +62,7 @@ def server(dsn, topology, redis_prefix, shared_clock, tmp_path_factory):
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+    log.close()
 
 
 def body(code, number, birth_date="1990-01-02", email="taro@example.jp"):
