@@ -78,7 +78,11 @@ def _key_refusal(conn: Connection, application: dict, key_digest: str, now, conf
 
 
 def _open_account(conn, token_digest, key_digest, password_hash, now, config, caller):
-    """R12 in one transaction, re-checked under the application's and the code's locks."""
+    """R12 in one transaction, re-checked under the code's and the application's locks.
+
+    The code is locked first, as step 2 does, so the two can never deadlock."""
+    peek = store.application_by_token(conn, token_digest)
+    code = store.lock_code(conn, peek["code_id"]) if peek else None
     application = store.application_by_token(conn, token_digest, lock=True)
     refusal = _application_refusal(application, now, config)
     if refusal is None and not (application["auth_key_digest"] and same_digest(
@@ -86,7 +90,6 @@ def _open_account(conn, token_digest, key_digest, password_hash, now, config, ca
         refusal = NOT_FOUND  # closed and purged while we hashed
     if refusal is not None:
         return _audited(conn, refusal, now, caller, application)
-    code = store.lock_code(conn, application["code_id"])
     status = domain.code_status(code, now)
     if status != domain.ACTIVE:  # the code must still be usable at step 3
         return _audited(conn, Outcome(*domain.REFUSALS[status]), now, caller, application)

@@ -73,15 +73,20 @@ def body(code, number, birth_date="1990-01-02", email="taro@example.jp"):
 
 def post_all(url, bodies, workers=16):
     """POST every body from `workers` concurrent clients, each with its own connection."""
+    return post_mixed([(url, item) for item in bodies], workers)
+
+
+def post_mixed(requests_, workers=16):
+    """POST every (url, body) from `workers` concurrent clients."""
     local = threading.local()
 
-    def post(item):
+    def post(request):
         if not hasattr(local, "session"):
             local.session = requests.Session()
-        response = local.session.post(url, json=item, timeout=30)
+        response = local.session.post(request[0], json=request[1], timeout=30)
         return response.status_code, response.json()
     with ThreadPoolExecutor(workers) as pool:
-        return list(pool.map(post, bodies))
+        return list(pool.map(post, requests_))
 
 
 def test_r4_200_concurrent_wrong_submissions_count_exactly_10_failures(server, bus, conn,
@@ -149,3 +154,18 @@ def test_r5_enumeration_answers_are_byte_identical_and_take_about_as_long(server
     assert len(distinct) == 1 and next(iter(distinct))[0] == 400
     medians = [statistics.median(t) for t in timings.values()]
     assert max(medians) < 3 * min(medians) + 0.05  # no early return that skips the work
+
+
+def test_r9_r12_concurrent_step2_and_step3_of_one_code_never_answer_500(server, bus, mailbox,
+                                                                         rows):
+    _, code, number = bus.issue()
+    status, created = post_all(f"{server}/v1/applications", [body(code, number)])[0]
+    step3 = {"application_token": created["application_token"], "auth_key": mailbox.last_key(),
+             "password": "Kx7#mQ2v-z", "password_confirmation": "Kx7#mQ2v-z"}
+    mixed = [(f"{server}/v1/password-registrations", step3),
+             (f"{server}/v1/applications", body(code, number))] * 4
+    answers = post_mixed(mixed, workers=8)
+    assert all(status < 500 for status, _ in answers), answers
+    allowed = {"CREATED", "APPLICATION_NOT_FOUND", "CODE_ALREADY_USED"}
+    assert {a.get("error", {}).get("code", "CREATED") for _, a in answers} <= allowed
+    assert rows("accounts") <= 1 and rows("applications", "status = 'open'") <= 1
