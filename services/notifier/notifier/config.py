@@ -30,6 +30,7 @@ class Config:
     smtp_user: str = ""
     smtp_password: str = ""
     smtp_timeout: float = 30.0
+    smtp_ca_file: str | None = None  # a private CA for STARTTLS; the system's CAs otherwise
     mail_from: str = "system@mail.example.jp"
     auth_key_valid_minutes: int = AUTH_KEY_VALID_MINUTES
     retry_base_seconds: float = 2.0
@@ -75,6 +76,7 @@ class Config:
             smtp_user=env.str("SMTP_USER", cls.smtp_user),
             smtp_password=env.str("SMTP_PASSWORD", cls.smtp_password),
             smtp_timeout=env.float("SMTP_TIMEOUT", cls.smtp_timeout),
+            smtp_ca_file=env.str("SMTP_CA_FILE", "") or None,
             mail_from=env.str("MAIL_FROM", cls.mail_from),
             auth_key_valid_minutes=env.int("AUTH_KEY_MINUTES", cls.auth_key_valid_minutes),
             retry_base_seconds=env.float("MAIL_RETRY_BASE_SECONDS", cls.retry_base_seconds),

@@ -23,10 +23,12 @@ from notifier.domain import (
     auth_key_expiry,
     may_attempt,
 )
+from notifier.events import MailTaskArgs
 from notifier.mail import DeliveryError, Mailer, render_auth_key_mail
 from shared.clock import Clock
 from shared.events import new_event
 from shared.outbox import add_event
+from shared.tokens import normalise_crockford
 
 PRODUCER = "notifier"
 log = logging.getLogger(__name__)
@@ -66,6 +68,13 @@ class Failed:
 
 
 Outcome = Sent | AlreadyHandled | Busy | Retry | Failed
+
+
+def read_mail_request(kwargs: dict) -> MailRequest:
+    """The task's kwargs checked and normalised; ValidationError names the bad ones."""
+    args = MailTaskArgs().load(kwargs)
+    return MailRequest(args["application_id"], args["email"], normalise_crockford(args["auth_key"]),
+                       args["issued_at"], args["valid_until"])
 
 
 def deliver_auth_key_mail(pool: ConnectionPool, mailer: Mailer, clock: Clock, config: Config,

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates
+
+from shared.tokens import is_crockford, normalise_crockford
+
+AUTH_KEY_LENGTH = 8  # R10
 
 CONSUMED = ("code.issued", "code.revoked", "code.used")
 
@@ -35,3 +39,8 @@ class MailTaskArgs(_Lenient):
     auth_key = fields.String(required=True)
     issued_at = fields.AwareDateTime(required=True)
     valid_until = fields.AwareDateTime(required=True)
+
+    @validates("auth_key")
+    def _key(self, value: str, **_kwargs) -> None:
+        if not is_crockford(normalise_crockford(value), AUTH_KEY_LENGTH):
+            raise ValidationError("Not an 8-character auth key.")

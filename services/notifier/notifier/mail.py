@@ -90,10 +90,11 @@ class SmtpMailer:
     """Sends over SMTP with optional STARTTLS and login; one connection per mail."""
 
     def __init__(self, host: str, port: int, *, starttls: bool = False, user: str = "",
-                 password: str = "", timeout: float = 30.0):
+                 password: str = "", timeout: float = 30.0, ca_file: str | None = None):
         self.host = host
         self.port = port
         self.starttls = starttls
+        self.ca_file = ca_file
         self.user = user
         self.password = password
         self.timeout = timeout
@@ -105,7 +106,7 @@ class SmtpMailer:
             raise delivery_error(exc) from None
         try:
             if self.starttls:
-                smtp.starttls(context=ssl.create_default_context())
+                smtp.starttls(context=ssl.create_default_context(cafile=self.ca_file))
             if self.user:
                 smtp.login(self.user, self.password)
             smtp.send_message(message)

@@ -33,7 +33,7 @@ class Runtime:
 def build(config: Config) -> Runtime:
     mailer = SmtpMailer(config.smtp_host, config.smtp_port, starttls=config.smtp_starttls,
                         user=config.smtp_user, password=config.smtp_password,
-                        timeout=config.smtp_timeout)
+                        timeout=config.smtp_timeout, ca_file=config.smtp_ca_file)
     return Runtime(config=config, clock=make_clock(config.test_clock_file), mailer=mailer)
 
 

@@ -14,15 +14,13 @@ from notifier import runtime
 from notifier.config import Config
 from notifier.delivery import (
     Busy,
-    MailRequest,
     Retry,
     deliver_auth_key_mail,
+    read_mail_request,
     refuse_invalid_request,
 )
 from notifier.domain import RetryPolicy, may_attempt
-from notifier.events import MailTaskArgs
 from notifier.timers import fire_due_timers
-from shared.tokens import is_crockford, normalise_crockford
 
 log = logging.getLogger(__name__)
 
@@ -56,17 +54,16 @@ class SecretArgumentsTask(Task):
 
 @shared_task(bind=True, base=SecretArgumentsTask, name=SEND_AUTH_KEY_MAIL, acks_late=True,
              reject_on_worker_lost=True, max_retries=None, ignore_result=True)
-def send_auth_key_mail(self, application_id, email, auth_key, issued_at, valid_until):
-    """Send the auth-key mail once, retrying while the key is valid (R10)."""
+def send_auth_key_mail(self, application_id=None, email=None, auth_key=None, issued_at=None,
+                       valid_until=None, **_unknown):
+    """Send the auth-key mail once, retrying while the key is valid (R10). Missing or bad
+    arguments are reported as auth_key.delivery_failed, never as a crash."""
     rt = runtime.current()
     raw = {"application_id": application_id, "email": email, "auth_key": auth_key,
            "issued_at": issued_at, "valid_until": valid_until}
     correlation_id = self.request.id
     try:
-        args = MailTaskArgs().load(raw)
-        key = normalise_crockford(args["auth_key"])
-        if not is_crockford(key, 8):
-            raise ValidationError({"auth_key": ["Not an 8-character auth key."]})
+        request = read_mail_request(raw)
     except ValidationError as exc:
         log.error("auth-key mail task refused: bad arguments", extra={"fields": sorted(exc.messages)})
         try:
@@ -74,8 +71,6 @@ def send_auth_key_mail(self, application_id, email, auth_key, issued_at, valid_u
         except ValueError:
             pass  # without an application id there is nobody to tell
         return
-    request = MailRequest(args["application_id"], args["email"], key, args["issued_at"],
-                          args["valid_until"])
     policy = RetryPolicy(rt.config.retry_base_seconds, rt.config.retry_max_seconds)
     try:
         outcome = deliver_auth_key_mail(rt.pool, rt.mailer, rt.clock, rt.config, request,
