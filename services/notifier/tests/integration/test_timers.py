@@ -148,7 +148,7 @@ def test_a_late_sweep_catches_up_on_every_overdue_timer(pool):
     assert len(fired_events(pool)) == 250
 
 
-def test_the_consumer_takes_code_events_from_the_bus(pool, dsn, topology, config):
+def test_the_consumer_takes_code_events_from_the_bus_and_dead_letters_a_bad_one(pool, dsn, topology, config):
     from dataclasses import replace
 
     consumer = make_consumer(replace(config, bus_namespace=topology.namespace), pool,
@@ -157,15 +157,25 @@ def test_the_consumer_takes_code_events_from_the_bus(pool, dsn, topology, config
     thread.start()
     try:
         code_id, other = uuid.uuid4(), uuid.uuid4()
+        bad = issued(uuid.uuid4()).to_message()
+        bad["payload"]["expires_at"] = "next week"
         with Connection(BROKER) as conn:
             producer = Producer(conn.default_channel)
+            producer.publish(bad, exchange=topology.exchange, routing_key="code.issued")
             for event in (revoked(other), issued(code_id), issued(other)):
                 producer.publish(event.to_message(), exchange=topology.exchange,
                                  routing_key=event.type)
         eventually(lambda: consumer.handled >= 3, timeout=15)
         with pool.connection() as conn:
             rows = dict(conn.execute("SELECT subject_id, cancelled_at IS NULL FROM timers").fetchall())
-        assert rows == {code_id: True, other: False}
+        assert rows == {code_id: True, other: False}  # the bad event changed nothing
+
+        def dead_letters():
+            with Connection(BROKER) as conn:
+                dlq = topology.dead_letter_queue("notifier")(conn.default_channel)
+                return dlq.queue_declare(passive=True).message_count
+
+        eventually(lambda: dead_letters() == 1, timeout=10)
     finally:
         consumer.should_stop = True
         thread.join(10)
