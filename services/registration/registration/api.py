@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from functools import wraps
@@ -17,6 +18,7 @@ from shared.clock import office_date
 from shared.web import ApiError, client_address, load_json
 
 bp = Blueprint("registration", __name__)
+log = logging.getLogger(__name__)
 _BEARER = re.compile(r"^Bearer ([A-Za-z0-9_-]{20,100})$")
 
 
@@ -54,6 +56,8 @@ def body(schema) -> dict:
 
 def answer(outcome: Outcome) -> Response:
     if not outcome.ok:
+        log.info("request refused", extra={"error_code": outcome.code, "status": outcome.status,
+                                           "client_address": g.get("client_address")})
         headers = {"Retry-After": str(outcome.retry_after)} if outcome.retry_after else None
         raise ApiError(outcome.status, outcome.code, outcome.fields or None, headers=headers)
     response = jsonify(outcome.body)
