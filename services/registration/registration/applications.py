@@ -9,7 +9,7 @@ from typing import Any
 
 from psycopg import Connection
 
-from registration import account_store, domain, store
+from registration import account_store, code_store, domain, store
 from registration.config import Config
 from registration.events import code_invalidated
 from registration.results import Caller, Outcome
@@ -28,13 +28,13 @@ def submit_application(
     number, birth_date = form["job_seeker_number"], form["birth_date"]
     # R5: the same digest and the same two lookups whatever was entered.
     digest = keyed_digest(config.digest_secret, form["account_creation_code"], "code")
-    by_value = store.code_by_digest(conn, digest)
-    by_number = store.active_code_of_number(conn, number, now)
+    by_value = code_store.code_by_digest(conn, digest)
+    by_number = code_store.active_code_of_number(conn, number, now)
     refusal = domain.identity_outcome(by_value, number, birth_date, now)
     if refusal is not None:
         return _refuse_identity(conn, refusal, by_number, by_value, now, config, caller)
 
-    code = store.lock_code(conn, by_value.code_id)  # serialises step 2 of one code
+    code = code_store.lock_code(conn, by_value.code_id)  # serialises step 2 of one code
     status = domain.code_status(code, now)
     if status != domain.ACTIVE:  # e.g. the 10th failure landed while we looked
         return _audited(conn, Outcome(*domain.REFUSALS[status]), now, caller, code.code_id)
@@ -54,7 +54,7 @@ def _refuse_identity(conn, refusal, by_number, by_value, now, config, caller) ->
     charged: list[uuid.UUID | None] = list(domain.codes_to_charge(by_number, by_value, now))
     charged += [None] * (2 - len(charged))  # R5: the same statements for every mismatch
     for code_id in charged:
-        count = store.charge_failure(conn, code_id, now, config.max_failed_attempts)
+        count = code_store.charge_failure(conn, code_id, now, config.max_failed_attempts)
         if count == config.max_failed_attempts:
             add_event(conn, code_invalidated(code_id, count, now, caller.correlation_id))
     known = by_number or by_value

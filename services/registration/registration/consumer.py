@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from psycopg_pool import ConnectionPool
 
-from registration import events, store
+from registration import code_store, events, store
 from shared.bus import EventConsumer, Topology, connect
 from shared.clock import Clock
 from shared.events import Event, read_payload
@@ -29,18 +29,18 @@ def handlers(pool: ConnectionPool, clock: Clock) -> dict[str, Callable[[Event], 
         p = read_payload(event, events.CodeIssued())
 
         def change(conn):
-            store.upsert_issued_code(conn, p)
-            store.supersede(conn, p["supersedes"], clock.now())  # R3
-            store.supersede_by_issue_order(conn, p["code_id"], clock.now())
+            code_store.upsert_issued_code(conn, p)
+            code_store.supersede(conn, p["supersedes"], clock.now())  # R3
+            code_store.supersede_by_issue_order(conn, p["code_id"], clock.now())
         once(event, change)
 
     def code_revoked(event: Event) -> None:
         p = read_payload(event, events.CodeRevoked())
-        once(event, lambda conn: store.revoke(conn, p["code_id"], p["reason"], clock.now()))
+        once(event, lambda conn: code_store.revoke(conn, p["code_id"], p["reason"], clock.now()))
 
     def code_expired(event: Event) -> None:
         p = read_payload(event, events.CodeExpired())
-        once(event, lambda conn: store.expire(conn, p["code_id"], p["expired_at"]))
+        once(event, lambda conn: code_store.expire(conn, p["code_id"], p["expired_at"]))
 
     def auth_key_mailed(event: Event) -> None:
         p = read_payload(event, events.AuthKeyMailed())

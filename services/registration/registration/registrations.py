@@ -15,7 +15,7 @@ import psycopg
 from psycopg import Connection
 from psycopg_pool import ConnectionPool
 
-from registration import account_store, domain, inputs, store
+from registration import account_store, code_store, domain, inputs, store
 from registration.config import Config
 from registration.events import account_registered, code_used
 from registration.passwords import COMMON_PASSWORDS, Passwords
@@ -82,7 +82,7 @@ def _open_account(conn, token_digest, key_digest, password_hash, now, config, ca
 
     The code is locked first, as step 2 does, so the two can never deadlock."""
     peek = store.application_by_token(conn, token_digest)
-    code = store.lock_code(conn, peek["code_id"]) if peek else None
+    code = code_store.lock_code(conn, peek["code_id"]) if peek else None
     application = store.application_by_token(conn, token_digest, lock=True)
     refusal = _application_refusal(application, now, config)
     if refusal is None and not (application["auth_key_digest"] and same_digest(
@@ -102,7 +102,7 @@ def _open_account(conn, token_digest, key_digest, password_hash, now, config, ca
     }
     try:
         with conn.transaction():  # a savepoint: a lost race leaves nothing half-written
-            if not store.mark_code_used(conn, code.code_id, account["account_id"], now):
+            if not code_store.mark_code_used(conn, code.code_id, account["account_id"], now):
                 raise _Lost
             account_store.insert_account(conn, account)
     except _Lost:

@@ -1,7 +1,5 @@
-"""SQL of codes and applications, by hand; functions never commit (the caller does).
-
-Counters change with one atomic UPDATE ... RETURNING whose WHERE re-checks the limit
-after the row lock (R4, R10): never a read followed by a write.
+"""SQL of applications and the audit trail, by hand; functions never commit (the caller
+does). The wrong-key counter changes with one atomic UPDATE ... RETURNING (R10).
 """
 
 from __future__ import annotations
@@ -13,129 +11,8 @@ from typing import Any
 from psycopg import Connection
 from psycopg.rows import dict_row
 
-from registration.domain import Code
 
-_CODE_COLUMNS = (
-    "code_id, job_seeker_number, birth_date, issued_at, expires_at, failed_attempts, "
-    "invalidated_at, revoked_at, revoke_reason, superseded_at, expired_at, used_at"
-)
-# A code still usable at %(now)s (R2-R5); the same test as domain.code_status.
-_ACTIVE = (
-    "used_at IS NULL AND invalidated_at IS NULL AND revoked_at IS NULL "
-    "AND superseded_at IS NULL AND expired_at IS NULL AND expires_at > %(now)s"
-)
-
-
-def _code(row: dict[str, Any] | None) -> Code | None:
-    return Code(**row) if row else None
-
-
-# --- the codes view (consumer) -------------------------------------------------------
-def upsert_issued_code(conn: Connection, p: dict[str, Any]) -> None:
-    """Insert an issued code, or fill in the tombstone a revoke/expiry left for it."""
-    conn.execute(
-        "INSERT INTO codes (code_id, job_seeker_number, birth_date, code_digest, issued_at, "
-        "expires_at) VALUES (%(code_id)s, %(job_seeker_number)s, %(birth_date)s, "
-        "%(code_digest)s, %(issued_at)s, %(expires_at)s) ON CONFLICT (code_id) DO UPDATE SET "
-        "job_seeker_number = EXCLUDED.job_seeker_number, birth_date = EXCLUDED.birth_date, "
-        "code_digest = EXCLUDED.code_digest, issued_at = EXCLUDED.issued_at, "
-        "expires_at = EXCLUDED.expires_at",
-        p,
-    )
-
-
-def supersede(conn: Connection, code_ids: list[uuid.UUID], now: datetime) -> None:
-    """R3: mark codes superseded, leaving a tombstone for any not seen yet."""
-    for code_id in sorted(code_ids):
-        conn.execute(
-            "INSERT INTO codes (code_id, superseded_at) VALUES (%s, %s) ON CONFLICT (code_id) "
-            "DO UPDATE SET superseded_at = COALESCE(codes.superseded_at, EXCLUDED.superseded_at)",
-            (code_id, now),
-        )
-
-
-def supersede_by_issue_order(conn: Connection, code_id: uuid.UUID, now: datetime) -> None:
-    """R3 whatever order issues arrive in: of one person's codes only the newest lives."""
-    conn.execute(
-        "UPDATE codes c SET superseded_at = %(now)s FROM codes n "
-        "WHERE n.code_id = %(id)s AND c.job_seeker_number = n.job_seeker_number "
-        "AND c.superseded_at IS NULL AND c.code_id <> n.code_id AND c.issued_at < n.issued_at",
-        {"id": code_id, "now": now},
-    )
-    conn.execute(
-        "UPDATE codes c SET superseded_at = %(now)s WHERE c.code_id = %(id)s "
-        "AND c.superseded_at IS NULL AND EXISTS (SELECT 1 FROM codes n WHERE "
-        "n.job_seeker_number = c.job_seeker_number AND n.issued_at > c.issued_at)",
-        {"id": code_id, "now": now},
-    )
-
-
-def revoke(conn: Connection, code_id: uuid.UUID, reason: str, now: datetime) -> None:
-    conn.execute(
-        "INSERT INTO codes (code_id, revoked_at, revoke_reason) VALUES (%s, %s, %s) "
-        "ON CONFLICT (code_id) DO UPDATE SET revoked_at = COALESCE(codes.revoked_at, "
-        "EXCLUDED.revoked_at), revoke_reason = COALESCE(codes.revoke_reason, "
-        "EXCLUDED.revoke_reason)",
-        (code_id, now, reason),
-    )
-
-
-def expire(conn: Connection, code_id: uuid.UUID, expired_at: datetime) -> None:
-    conn.execute(
-        "INSERT INTO codes (code_id, expired_at) VALUES (%s, %s) ON CONFLICT (code_id) "
-        "DO UPDATE SET expired_at = COALESCE(codes.expired_at, EXCLUDED.expired_at)",
-        (code_id, expired_at),
-    )
-
-
-def get_code(conn: Connection, code_id: uuid.UUID) -> Code | None:
-    with conn.cursor(row_factory=dict_row) as cur:
-        return _code(cur.execute(
-            f"SELECT {_CODE_COLUMNS} FROM codes WHERE code_id = %s", (code_id,)).fetchone())
-
-
-# --- step 2 --------------------------------------------------------------------------
-def code_by_digest(conn: Connection, digest: str) -> Code | None:
-    with conn.cursor(row_factory=dict_row) as cur:
-        return _code(cur.execute(
-            f"SELECT {_CODE_COLUMNS} FROM codes WHERE code_digest = %s", (digest,)).fetchone())
-
-
-def active_code_of_number(conn: Connection, number: str, now: datetime) -> Code | None:
-    with conn.cursor(row_factory=dict_row) as cur:
-        return _code(cur.execute(
-            f"SELECT {_CODE_COLUMNS} FROM codes WHERE job_seeker_number = %(number)s AND "
-            f"{_ACTIVE} ORDER BY issued_at DESC LIMIT 1",
-            {"number": number, "now": now},
-        ).fetchone())
-
-
-def lock_code(conn: Connection, code_id: uuid.UUID) -> Code | None:
-    with conn.cursor(row_factory=dict_row) as cur:
-        return _code(cur.execute(
-            f"SELECT {_CODE_COLUMNS} FROM codes WHERE code_id = %s FOR UPDATE",
-            (code_id,)).fetchone())
-
-
-def charge_failure(
-    conn: Connection, code_id: uuid.UUID | None, now: datetime, limit: int
-) -> int | None:
-    """R4: one more failure on an active code; the limit-th invalidates it.
-
-    Returns the new count, or None when nothing was counted (no such active code, or
-    already at the limit). Runs even for no code (id NULL) so every mismatch costs the
-    same statements (R5).
-    """
-    row = conn.execute(
-        "UPDATE codes SET failed_attempts = failed_attempts + 1, invalidated_at = CASE "
-        "WHEN failed_attempts + 1 >= %(limit)s THEN %(now)s ELSE NULL END "
-        f"WHERE code_id = %(id)s AND failed_attempts < %(limit)s AND {_ACTIVE} "
-        "RETURNING failed_attempts",
-        {"id": code_id, "now": now, "limit": limit},
-    ).fetchone()
-    return row[0] if row else None
-
-
+# --- step 2 ---------------------------------------------------------------------------
 def mails_since(conn: Connection, code_id: uuid.UUID, since: datetime) -> list[datetime]:
     """R9: when this code's auth-key mails were made within the window, oldest first."""
     rows = conn.execute(
@@ -219,15 +96,6 @@ def record_delivery_failure(
         "WHERE application_id = %s AND delivery_failed_at IS NULL",
         (now, reason[:200], application_id))
     close_application(conn, application_id, "undeliverable", now)
-
-
-def mark_code_used(
-    conn: Connection, code_id: uuid.UUID, account_id: uuid.UUID, now: datetime
-) -> bool:
-    """R12: single use; False when another transaction used the code first."""
-    return conn.execute(
-        "UPDATE codes SET used_at = %s, account_id = %s WHERE code_id = %s AND used_at IS NULL",
-        (now, account_id, code_id)).rowcount == 1
 
 
 def add_audit(
