@@ -144,7 +144,7 @@ def test_r5_enumeration_answers_are_byte_identical_and_take_about_as_long(server
               "wrong code": body("ZZZZZZZZZZ", number)}
     answers, timings = {}, {name: [] for name in probes}
     session = requests.Session()
-    for _ in range(3):  # a few rounds only: each counts a failure against the code (R4)
+    for _ in range(4):  # fewer than 10 failures (R4), or the code would die midway
         for name, probe in probes.items():
             started = time.perf_counter()
             response = session.post(f"{server}/v1/applications", json=probe, timeout=10)
@@ -153,7 +153,7 @@ def test_r5_enumeration_answers_are_byte_identical_and_take_about_as_long(server
     distinct = set().union(*answers.values())
     assert len(distinct) == 1 and next(iter(distinct))[0] == 400
     medians = [statistics.median(t) for t in timings.values()]
-    assert max(medians) < 3 * min(medians) + 0.05  # no early return that skips the work
+    assert max(medians) < 3 * min(medians) + 0.1  # no early return that skips the work
 
 
 def test_r9_r12_concurrent_step2_and_step3_of_one_code_never_answer_500(server, bus, mailbox,
