@@ -27,7 +27,9 @@ app.conf.update(
     task_acks_late=True,
     task_reject_on_worker_lost=True,
     worker_prefetch_multiplier=1,
-    worker_cancel_long_running_tasks_on_connection_loss=True,
+    # On broker loss a running mail task finishes and records its result; its redelivered
+    # message then finds the mail sent. Cancelling it could kill it between SMTP and commit.
+    worker_cancel_long_running_tasks_on_connection_loss=False,
     # Queues exactly as the outbox relay declares them (classic, durable, direct exchange).
     task_queues=[task_queue(config.mail_queue), task_queue(config.timers_queue)],
     task_default_queue=config.mail_queue,
