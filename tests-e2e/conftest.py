@@ -1,3 +1,4 @@
+import itertools
 import random
 import re
 import sys
@@ -12,7 +13,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from system import System  # noqa: E402
 
 OFFICE = {"Authorization": "Bearer dev-office-key"}
-TERMS_KEYS = ("privacy_policy", "terms_of_use")
+_PEOPLE = itertools.count()  # each person gets an address of their own
 
 
 @pytest.fixture(scope="session")
@@ -34,6 +35,11 @@ class Flow:
         self.birth_date = "1990-04-01"
         self.email = f"js{random.randint(0, 10**9)}@example.jp"
         self.password = "Hello-w0rk-2026"
+        # Each person reaches registration through a gateway (a trusted proxy in
+        # development mode) that forwards their own address, as the portal does.
+        n = next(_PEOPLE)
+        self.headers = {"X-Forwarded-For": f"203.0.{113 + n // 250}.{1 + n % 250}"}
+        self._terms: dict | None = None
 
     def issue(self) -> dict:
         response = requests.post(f"{self.system.code_issuer_url}/v1/codes", headers=OFFICE,
@@ -55,7 +61,12 @@ class Flow:
         return None
 
     def terms(self) -> dict:
-        return requests.get(f"{self.system.registration_url}/v1/terms", timeout=10).json()
+        if self._terms is None:
+            response = requests.get(f"{self.system.registration_url}/v1/terms",
+                                    headers=self.headers, timeout=10)
+            assert response.status_code == 200, response.text
+            self._terms = response.json()
+        return self._terms
 
     def apply(self, code: str, **over) -> requests.Response:
         terms = self.terms()
@@ -68,7 +79,7 @@ class Flow:
         }
         body.update(over)
         return requests.post(f"{self.system.registration_url}/v1/applications", json=body,
-                             timeout=10)
+                             headers=self.headers, timeout=10)
 
     def apply_when_known(self, code: str, timeout: float = 15) -> dict:
         """Step 2 as soon as registration has heard of the code (code.issued travelling)."""
@@ -79,7 +90,7 @@ class Flow:
                 return response.json()
             assert response.status_code == 400, response.text  # not known yet: mismatch
             assert time.monotonic() < deadline, "registration never learned of the code"
-            time.sleep(0.1)
+            time.sleep(0.2)
 
     def auth_key(self, timeout: float = 20, after: int = 0) -> str:
         """The key of the newest mail to this person (skipping `after` earlier mails)."""
@@ -100,11 +111,12 @@ class Flow:
         return requests.post(f"{self.system.registration_url}/v1/password-registrations",
                              json={"application_token": token, "auth_key": key,
                                    "password": password, "password_confirmation": password},
-                             timeout=30)
+                             headers=self.headers, timeout=30)
 
     def login(self) -> requests.Response:
         return requests.post(f"{self.system.registration_url}/v1/sessions",
-                             json={"email": self.email, "password": self.password}, timeout=30)
+                             json={"email": self.email, "password": self.password},
+                             headers=self.headers, timeout=30)
 
 
 @pytest.fixture

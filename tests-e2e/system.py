@@ -84,6 +84,7 @@ class System:
             "MAIL_STORE_DIR": str(self.workdir / "mail"),
             "BEAT_SCHEDULE_FILE": str(self.workdir / "celerybeat-schedule"),
             "NOTIFIER_CONCURRENCY": "2",
+            "CELERY_WORKER_NAME": f"{self.namespace}@%h",
             "WEB_CONCURRENCY": "2",
             "PYTHONUNBUFFERED": "1",
         }
