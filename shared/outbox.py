@@ -95,7 +95,9 @@ def celery_message(row: dict) -> tuple[list, dict]:
         "kwargsrepr": "{...}",  # the arguments may hold a secret: never in a worker's log
         "origin": "outbox-relay",
         "ignore_result": True,
-        "correlation_id": (row["headers"] or {}).get("correlation_id"),
+        # Celery keeps the message's own correlation_id for the task id; the request's
+        # correlation id travels in a header of its own (task.request.origin_correlation_id).
+        "origin_correlation_id": (row["headers"] or {}).get("correlation_id"),
     }
     return body, headers
 

@@ -162,7 +162,7 @@ def load_json(schema: Schema) -> dict[str, Any]:
         raise ApiError(400, "BAD_REQUEST", {"body": ["Invalid UTF-8."]}) from None
     try:
         data = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
         raise ApiError(400, "BAD_REQUEST", {"body": ["Invalid JSON."]}) from None
     if not isinstance(data, dict):
         raise ApiError(422, "VALIDATION_FAILED", {"body": ["Invalid input type."]})

@@ -119,3 +119,17 @@ def test_zz2_auth_key_valid_for_fifty_minutes_from_delivery(flow, new_flow, syst
     system.move_clock(start + timedelta(minutes=49))
     done = other.register_password(application["application_token"], key)
     assert done.status_code == 201, done.text
+
+
+def test_a_correlation_id_follows_the_request_to_the_mail_task_and_back(flow, system):
+    issued = flow.issue()
+    correlation = f"e2e-{issued['code_id']}"
+    flow.headers["X-Correlation-ID"] = correlation
+    flow.apply_when_known(issued["code"])
+    flow.auth_key()
+
+    def logged_by(process):
+        return correlation in (system.logs / f"{process}.log").read_text(errors="replace")
+
+    eventually(lambda: logged_by("notifier-worker"), timeout=10)
+    eventually(lambda: logged_by("registration-consumer"), timeout=10)  # auth_key.mailed

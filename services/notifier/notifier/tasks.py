@@ -21,6 +21,7 @@ from notifier.delivery import (
 )
 from notifier.domain import RetryPolicy, may_attempt
 from notifier.timers import fire_due_timers
+from shared.logs import set_correlation
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +62,9 @@ def send_auth_key_mail(self, application_id=None, email=None, auth_key=None, iss
     rt = runtime.current()
     raw = {"application_id": application_id, "email": email, "auth_key": auth_key,
            "issued_at": issued_at, "valid_until": valid_until}
-    correlation_id = self.request.id
+    # the correlation id of the HTTP request that caused the mail (set by the outbox relay)
+    correlation_id = set_correlation(
+        getattr(self.request, "origin_correlation_id", None) or self.request.id)
     try:
         request = read_mail_request(raw)
     except ValidationError as exc:
