@@ -144,6 +144,7 @@ class TcpProxy:
             except OSError:
                 client.close()
                 continue
+            server.settimeout(None)  # the 5 s were for connecting: idle links must live on
             with self._lock:
                 self._pairs.append((client, server))
             for a, b in ((client, server), (server, client)):
