@@ -94,8 +94,10 @@ def _rows(codes) -> list[dict]:
     items = codes.get("codes", []) if isinstance(codes, dict) else list(codes or [])
     tz = services().tz
 
-    def when(value) -> str:
+    def when(value, deadline: bool = False) -> str:
         at = domain.parse_instant(str(value or ""))
+        if at and deadline:
+            at = domain.last_valid_moment(at, tz)
         return domain.local_time(at, tz, g.lang, seconds=True) if at else "—"
 
     rows = []
@@ -107,7 +109,7 @@ def _rows(codes) -> list[dict]:
             "status_text": text(f"status_{status}", g.lang) if f"status_{status}" in
             _STATUS_KEYS else status,
             "issued_at": when(item.get("issued_at")),
-            "expires_at": when(item.get("expires_at")),
+            "expires_at": when(item.get("expires_at"), deadline=True),
             "failed_attempts": item.get("failed_attempts", 0),
             "used_at": when(item.get("used_at")),
         })
@@ -179,7 +181,7 @@ def issue(key: str):
         "counter/slip.html",
         code=domain.code_in_groups(answer["code"]),
         number=answer.get("job_seeker_number", number),
-        valid_until=domain.local_time(expires_at, services().tz, g.lang, seconds=True)
-        if expires_at else "",
+        valid_until=domain.local_time(domain.last_valid_moment(expires_at, services().tz),
+                                      services().tz, g.lang, seconds=True) if expires_at else "",
         superseded=len(answer.get("superseded") or []),
     ), 201

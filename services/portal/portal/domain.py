@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from shared.tokens import group, normalise_crockford
@@ -52,6 +52,15 @@ def local_time(at: datetime, tz: ZoneInfo, lang: str, seconds: bool = False) -> 
     clock = f"{local.hour}時{local.minute:02d}分" + (f"{local.second:02d}秒" if seconds else "")
     label = "日本時間" if zone == "JST" else zone
     return f"{local.year}年{local.month}月{local.day}日 {clock}（{label}）"
+
+
+def last_valid_moment(expires_at: datetime, tz: ZoneInfo) -> datetime:
+    """R2: an API's `expires_at` is the first instant a code is invalid (00:00:00 of the
+    6th day, office time); people read the last valid second, 23:59:59 of the 5th."""
+    local = expires_at.astimezone(tz)
+    if (local.hour, local.minute, local.second, local.microsecond) == (0, 0, 0, 0):
+        return expires_at - timedelta(seconds=1)
+    return expires_at
 
 
 def seconds_left(expires_at: datetime, now: datetime) -> int:

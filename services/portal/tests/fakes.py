@@ -10,6 +10,7 @@ import secrets
 import threading
 import uuid
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
@@ -39,6 +40,7 @@ FIELD_TEXTS = {
              "The password needs 8-32 characters with a digit, a letter and a symbol."),
 }
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+JST = ZoneInfo("Asia/Tokyo")
 
 
 def _now() -> datetime:
@@ -47,6 +49,12 @@ def _now() -> datetime:
 
 def _iso(at: datetime | None) -> str | None:
     return at.isoformat().replace("+00:00", "Z") if at else None
+
+
+def _first_invalid_instant(issued: datetime) -> datetime:
+    """R2 as the code-issuer answers it: 00:00 JST of the 6th day after the issue date."""
+    day = issued.astimezone(JST).date() + timedelta(days=6)
+    return datetime(day.year, day.month, day.day, tzinfo=JST).astimezone(UTC)
 
 
 def _norm(text: str) -> str:
@@ -90,7 +98,7 @@ class FakeApis:
                 old["status"] = "superseded"
         self.codes.append({"code_id": str(uuid.uuid4()), "code": code, "job_seeker_number": number,
                            "birth_date": birth_date, "status": "active", "issued_at": issued,
-                           "expires_at": issued + timedelta(days=5), "failed_attempts": 0,
+                           "expires_at": _first_invalid_instant(issued), "failed_attempts": 0,
                            "used_at": None, **extra})
         return code
 

@@ -53,3 +53,11 @@ def test_r8_both_documents_must_be_agreed():
     assert domain.missing_agreements(False, True) == ["privacy_policy"]
     assert domain.missing_agreements(True, False) == ["terms_of_use"]
     assert domain.missing_agreements(False, False) == ["privacy_policy", "terms_of_use"]
+
+
+def test_r2_code_expiring_at_midnight_is_shown_valid_until_235959_of_the_fifth_day():
+    first_invalid = datetime(2026, 4, 6, 15, 0, tzinfo=UTC)  # 4/7 00:00:00 JST
+    shown = domain.last_valid_moment(first_invalid, JST)
+    assert domain.local_time(shown, JST, "ja", seconds=True) == "2026年4月6日 23時59分59秒（日本時間）"
+    other = datetime(2026, 4, 6, 14, 59, 59, tzinfo=UTC)  # already the last second
+    assert domain.last_valid_moment(other, JST) == other
