@@ -64,7 +64,7 @@ class Form:
         """Put an API error next to its field, or at the top of the page."""
         message = failure.message or MESSAGES.error(failure.code, lang)
         advice = ADVICE_OF_CODE.get(failure.code)
-        if advice:
+        if advice and text(advice, lang) not in message:
             message = f"{message} {text(advice, lang)}"
         if failure.code == "RATE_LIMITED" and failure.retry_after:
             message = f"{message} {text('retry_after', lang, seconds=failure.retry_after)}"
