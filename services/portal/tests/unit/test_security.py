@@ -61,3 +61,15 @@ def test_static_files_are_served_and_health_answers(client, fake):
     assert client.get("/static/portal.css").status_code == 200
     assert client.get("/healthz").json == {"status": "ok"}
     assert client.get("/readyz").json["status"] == "ok"
+    assert 'portal_requests_total{endpoint="/healthz",status="200"}' in client.get("/metrics").text
+
+
+def test_readiness_fails_when_an_api_is_down(fake, clock):
+    from portal.app import create_app
+    from portal.config import Config
+
+    app = create_app(Config(registration_url=fake.url, code_issuer_url="http://127.0.0.1:9"),
+                     clock=clock)
+    response = app.test_client().get("/readyz")
+    assert response.status_code == 503
+    assert response.json["checks"] == {"registration": "ok", "code_issuer": "unavailable"}
