@@ -61,7 +61,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "must_agree_privacy": ("「プライバシーポリシー」に同意してください。",
                            "Please agree to the privacy policy."),
     "must_agree_terms": ("「利用規約」に同意してください。", "Please agree to the terms of use."),
-    "version": ("版", "version"),
+    "version": ("（{version}版）", "(version {version})"),
     "read_document": ("内容を確認する", "Read it"),
     "close": ("閉じる", "Close"),
     "next": ("次へ進む", "Next"),
