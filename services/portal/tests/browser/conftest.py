@@ -58,6 +58,8 @@ def system(tmp_path_factory):
 
 @pytest.fixture(scope="package")
 def browser():
+    if not Path(CHROMIUM).exists() or not AXE.exists():
+        pytest.fail("Chromium or axe-core missing: run services/portal/scripts/ensure-browser")
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
                                               args=CHROMIUM_ARGS)

@@ -222,6 +222,26 @@ def test_wrong_office_key_is_refused_at_the_counter(page):
     accessible(page, "25-counter-wrong-office-key")
 
 
+def test_r14_closing_the_password_screen_means_starting_again_with_the_same_code(browser, system):
+    number, email = new_number(), new_email()
+    code = issue_by_api(system, number)
+    first = new_page(browser, system)
+    open_terms(first)
+    agree_both(first)
+    submit_details(first, email, number, code)
+    first.context.close()  # the browser is closed: its session cookie is gone
+
+    again = new_page(browser, system)
+    again.goto("/register/password")
+    expect(again.get_by_role("alert")).to_contain_text("パスワード登録の申込が見つかりません")
+    accessible(again, "15-no-application")
+    again.get_by_role("link", name="アカウント作成コードをハローワークで発行済みの求職者").click()
+    agree_both(again)
+    submit_details(again, email, number, code)
+    expect(again.get_by_role("heading", level=1)).to_have_text("パスワード登録")
+    again.context.close()
+
+
 def test_r11_weak_password_then_r10_expired_key_asks_to_start_again(system, page):
     number, email = new_number(), new_email()
     code = issue_by_api(system, number)
