@@ -16,7 +16,6 @@ DETAILS = ("email", "email_confirmation", "job_seeker_number", "birth_date",
            "account_creation_code")
 PASSWORD = ("password", "password_confirmation", "auth_key")
 LOGIN = ("email", "password")
-MAIL_SENDER = "system@mail.example.jp"
 
 
 @bp.get("/")
@@ -81,7 +80,7 @@ def details():
     if not agreed:
         return redirect(url_for("seeker.terms"), code=303)
     if request.method == "GET":
-        return render_template("seeker/details.html", form=Form(DETAILS), sender=MAIL_SENDER)
+        return render_template("seeker/details.html", form=Form(DETAILS), sender=services().config.mail_from)
     form = Form.read(DETAILS, request.form, keep=DETAILS[:4])
     body = {name: str(request.form.get(name, ""))[:200] for name in DETAILS}
     body["birth_date"] = domain.normalise_birth_date(body["birth_date"])
@@ -92,7 +91,7 @@ def details():
             session.pop("agreed", None)
         form.take_failure(failure, g.lang)
         status = failure.status if 400 <= failure.status < 600 else 502
-        return render_template("seeker/details.html", form=form, sender=MAIL_SENDER), status
+        return render_template("seeker/details.html", form=form, sender=services().config.mail_from), status
     session["application"] = {
         "token": answer["application_token"],
         "email": answer.get("email", body["email"]),

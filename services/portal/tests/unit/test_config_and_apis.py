@@ -14,7 +14,9 @@ def test_config_reads_the_environment_and_defaults_to_the_local_services():
     assert config.mail_page_url == "http://127.0.0.1:8025"
     assert config.development and not config.secure_cookies
     config = Config.from_env({"REGISTRATION_URL": "http://r:1/", "CODE_ISSUER_URL": "http://c:2",
-                              "MAIL_PAGE_URL": "http://m:3", "PORTAL_API_TIMEOUT": "2.5"})
+                              "MAIL_PAGE_URL": "http://m:3", "PORTAL_API_TIMEOUT": "2.5",
+                              "MAIL_FROM": "noreply@hw.example.jp"})
+    assert config.mail_from == "noreply@hw.example.jp"
     assert (config.registration_url, config.code_issuer_url) == ("http://r:1", "http://c:2")
     assert config.api_timeout == 2.5
 
