@@ -161,11 +161,23 @@ class TcpProxy:
         except OSError:
             pass
         finally:
-            for s in (src, dst):
-                try:
-                    s.close()
-                except OSError:
-                    pass
+            TcpProxy._break(src, dst)
+
+    @staticmethod
+    def _break(*sockets) -> None:
+        """Shut down, then close: a bare close() leaves the link open while the other pipe
+        thread still waits in recv() on it, so the far end would never hear of the end."""
+        import socket
+
+        for s in sockets:
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            try:
+                s.close()
+            except OSError:
+                pass
 
     def cut(self) -> None:
         """Refuse new connections and break the open ones."""
@@ -173,11 +185,7 @@ class TcpProxy:
         with self._lock:
             pairs, self._pairs = self._pairs, []
         for pair in pairs:
-            for s in pair:
-                try:
-                    s.close()
-                except OSError:
-                    pass
+            TcpProxy._break(*pair)
 
     def restore(self) -> None:
         self.up.set()
