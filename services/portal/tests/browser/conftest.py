@@ -45,6 +45,8 @@ def start_portal(system: System) -> None:
 @pytest.fixture(scope="package")
 def system(tmp_path_factory):
     running = System(tmp_path_factory.mktemp("browser"))
+    # One worker per process: light on the 2 cores and on PostgreSQL's connection slots.
+    running.env.update({"WEB_CONCURRENCY": "1", "NOTIFIER_CONCURRENCY": "1"})
     try:
         running.migrate()
         for name in procfile():

@@ -225,7 +225,7 @@ def test_wrong_office_key_is_refused_at_the_counter(page):
 def test_r14_closing_the_password_screen_means_starting_again_with_the_same_code(browser, system):
     number, email = new_number(), new_email()
     code = issue_by_api(system, number)
-    first = new_page(browser, system)
+    first = new_page(browser, system, javascript=False)  # steps 1-3 work without JavaScript
     open_terms(first)
     agree_both(first)
     submit_details(first, email, number, code)
