@@ -11,6 +11,7 @@ from portal import domain
 from portal.apis import ApiFailure
 from portal.app import caller, services
 from portal.forms import Form
+from portal.security import renew_csrf_token
 from portal.texts import text
 from shared.clock import iso
 
@@ -76,6 +77,7 @@ def signin():
             form.take_failure(failure, g.lang)
         return render_template("counter/signin.html", form=form, notice=None), failure.status
     session.pop("counter_number", None)
+    renew_csrf_token()
     session["counter"] = {"key": key, "since": iso(services().clock.now())}
     return redirect(url_for("counter.home"), code=303)
 

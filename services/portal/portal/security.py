@@ -29,6 +29,11 @@ HEADERS = {
 }
 
 
+def renew_csrf_token() -> None:
+    """A fresh form token when someone signs in (no token outlives a change of who)."""
+    session.pop("csrf", None)
+
+
 def csrf_token() -> str:
     """The session's form token (synchronizer token pattern), made on first use."""
     token = session.get("csrf")
@@ -47,7 +52,9 @@ def install(app: Flask, *, secure: bool) -> None:
             args = MultiDict(request.args)
             args.pop("lang")
             query = urlencode(list(args.items(multi=True)))
-            response = redirect(request.path + (f"?{query}" if query else ""), code=303)
+            # One leading slash only: "//host" would send the person to another site.
+            path = "/" + request.path.lstrip("/")
+            response = redirect(path + (f"?{query}" if query else ""), code=303)
             response.set_cookie(LANG_COOKIE, asked, max_age=365 * 24 * 3600, httponly=True,
                                 samesite="Lax", secure=secure)
             return response

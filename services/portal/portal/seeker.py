@@ -8,6 +8,7 @@ from portal import domain
 from portal.apis import ApiFailure
 from portal.app import caller, services
 from portal.forms import Form
+from portal.security import renew_csrf_token
 from portal.texts import text
 
 bp = Blueprint("seeker", __name__)
@@ -160,6 +161,7 @@ def login():
         form.take_failure(failure, g.lang)
         return render_template("seeker/login.html", form=form, notice=None), failure.status
     session.pop("completed_email", None)
+    renew_csrf_token()
     session["my"] = {"token": answer["session_token"], "expires_at": answer.get("expires_at", "")}
     return redirect(url_for("seeker.mypage"), code=303)
 

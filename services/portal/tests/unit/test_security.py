@@ -73,3 +73,20 @@ def test_readiness_fails_when_an_api_is_down(fake, clock):
     response = app.test_client().get("/readyz")
     assert response.status_code == 503
     assert response.json["checks"] == {"registration": "ok", "code_issuer": "unavailable"}
+
+
+def test_language_switch_never_redirects_to_another_site(client):
+    response = client.get("/?lang=en", environ_overrides={"PATH_INFO": "//evil.example/"})
+    assert response.headers["Location"] == "/evil.example/"
+    response = client.get("/register?lang=en&x=1")
+    assert response.headers["Location"] == "/register?x=1"
+
+
+def test_signing_in_renews_the_form_token(client, fake):
+    from ..fakes import OFFICE_KEY
+
+    before = csrf_of(client.get("/counter/signin").data)
+    client.post("/counter/signin", data={"office_key": OFFICE_KEY, "csrf_token": before})
+    after = csrf_of(client.get("/counter").data)
+    assert after != before
+    assert client.post("/counter/signout", data={"csrf_token": before}).status_code == 400
