@@ -10,12 +10,13 @@ import re
 import time
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import requests
 from playwright.sync_api import Page, expect
 
 from .conftest import accessible, auth_key_mail, new_page, screenshot
 
-pytestmark = __import__("pytest").mark.integration
+pytestmark = pytest.mark.integration
 OFFICE_KEY = "dev-office-key"
 BIRTH = "1990-04-01"
 PASSWORD = "Hello-w0rk-2026"
