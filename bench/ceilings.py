@@ -1,0 +1,128 @@
+"""Ceilings that are not SQL: argon2id hashes per second, and kombu's confirmed publishes."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import time
+import uuid
+from dataclasses import dataclass
+
+import psycopg
+from kombu import Producer, Queue, binding
+
+from shared.bus import Topology, connect
+
+RELAY_KEY = "bench.relay"
+
+
+def _hash_for(seconds: float, memory_kib: int, time_cost: int, parallelism: int, out) -> None:
+    from argon2 import PasswordHasher, Type
+
+    hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib,
+                            parallelism=parallelism, type=Type.ID)
+    hasher.hash("warm-up-0")
+    count, started = 0, time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        hasher.hash("Hello-w0rk-2026")
+        count += 1
+    out.put((count, time.perf_counter() - started))
+
+
+@dataclass(frozen=True)
+class HashRate:
+    per_second: float  # all processes together
+    processes: int
+
+
+def argon2_rate(seconds: float, memory_kib: int, time_cost: int, parallelism: int,
+                processes: int | None = None) -> HashRate:
+    """argon2id hashes/s with registration's parameters, one hashing process per core."""
+    processes = processes or os.cpu_count() or 1
+    ctx = multiprocessing.get_context("fork")
+    out = ctx.Queue()
+    workers = [ctx.Process(target=_hash_for, args=(seconds, memory_kib, time_cost, parallelism,
+                                                   out)) for _ in range(processes)]
+    for w in workers:
+        w.start()
+    results = [out.get(timeout=seconds + 60) for _ in workers]
+    for w in workers:
+        w.join()
+    return HashRate(sum(count / took for count, took in results), processes)
+
+
+def _event_body(i: int) -> dict:
+    """A message the size of a real event (code.revoked's envelope)."""
+    return {"event_id": str(uuid.uuid4()), "type": RELAY_KEY, "version": 1,
+            "occurred_at": "2026-11-25T12:00:00.000000Z", "producer": "bench",
+            "correlation_id": str(uuid.uuid4()),
+            "payload": {"code_id": str(uuid.uuid4()), "reason": "superseded", "n": i}}
+
+
+class RelayBench:
+    """A quorum queue bound to RELAY_KEY on the system's event exchange, for both runs."""
+
+    def __init__(self, broker_url: str, namespace: str):
+        self.broker_url = broker_url
+        self.topology = Topology(namespace)
+        self.queue = Queue(f"{namespace}.bench-relay",
+                           bindings=[binding(self.topology.exchange, routing_key=RELAY_KEY)],
+                           durable=True, queue_arguments={"x-queue-type": "quorum"})
+        with connect(broker_url) as conn:
+            self.queue(conn.default_channel).declare()
+
+    def depth(self) -> int:
+        with connect(self.broker_url) as conn:
+            return self.queue(conn.default_channel).queue_declare(passive=True).message_count
+
+    def purge(self) -> None:
+        with connect(self.broker_url) as conn:
+            self.queue(conn.default_channel).purge()
+
+    def kombu_alone(self, count: int) -> float:
+        """Messages/s of one kombu producer publishing with confirms, as the relay does
+        (persistent, JSON, each publish waiting for its confirm)."""
+        self.purge()
+        with connect(self.broker_url) as conn:
+            conn.ensure_connection(max_retries=1)
+            producer = Producer(conn.default_channel, serializer="json")
+            bodies = [_event_body(i) for i in range(count)]
+            started = time.perf_counter()
+            for body in bodies:
+                producer.publish(body, exchange=self.topology.exchange, routing_key=RELAY_KEY,
+                                 delivery_mode=2, serializer="json",
+                                 message_id=body["event_id"],
+                                 correlation_id=body["correlation_id"], type=body["type"])
+            took = time.perf_counter() - started
+        return count / took
+
+    def through_relay(self, dsn: str, count: int, timeout: float = 120) -> float:
+        """Messages/s of the running relay: `count` outbox rows committed at once (one
+        NOTIFY), timed from the commit to the last row marked published."""
+        self.purge()
+        with psycopg.connect(dsn) as conn:
+            with conn.cursor() as cur:
+                cur.executemany(
+                    "INSERT INTO outbox (message_id, kind, destination, body, headers, "
+                    "created_at) VALUES (%s, 'event', %s, %s, '{}', now())",
+                    [(b["event_id"], RELAY_KEY, json.dumps(b))
+                     for b in (_event_body(i) for i in range(count))])
+                cur.execute("NOTIFY outbox")
+            conn.commit()
+            started = time.perf_counter()
+            conn.autocommit = True
+            deadline = time.monotonic() + timeout
+            while conn.execute("SELECT count(*) FROM outbox WHERE published_at IS NULL "
+                               "AND destination = %s", (RELAY_KEY,)).fetchone()[0]:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the relay did not publish the rows in time")
+                time.sleep(0.005)
+            took = time.perf_counter() - started
+        if self.depth() < count:
+            raise RuntimeError("the relay marked rows published that the queue lacks")
+        return count / took
+
+    def close(self) -> None:
+        with connect(self.broker_url) as conn:
+            self.queue(conn.default_channel).delete()

@@ -1,0 +1,280 @@
+"""The table `make bench` prints and docs/BENCHMARKS.md, built from a run's results."""
+
+from __future__ import annotations
+
+import math
+import os
+import statistics
+from pathlib import Path
+
+from bench.stats import Spread, digits_for, markdown_table, percent, plain_table, ratio, verdict
+
+ROOT = Path(__file__).resolve().parent.parent
+DOC = ROOT / "docs" / "BENCHMARKS.md"
+ANALYSIS = Path(__file__).resolve().parent / "analysis.md"
+PROFILES = Path(__file__).resolve().parent / "profiles"
+KEYCLOAK_LOGINS_PER_VCPU = 15.0  # Keycloak's sizing guide: password logins/s per vCPU
+
+HEADER = ["figure", "load", "result: median (range)", "p50 / p99 ms",
+          "ceiling: median (range)", "share of ceiling", "target", "verdict", "load generator CPU"]
+
+
+def _num(spread: Spread) -> str:
+    return spread.text(digits_for(spread.median))
+
+
+def _med(values: list[float]) -> float:
+    clean = [v for v in values if not math.isnan(v)]
+    return statistics.median(clean) if clean else math.nan
+
+
+def _ms(value: float) -> str:
+    return "n/a" if math.isnan(value) else f"{value:.1f}" if value < 10 else f"{value:.0f}"
+
+
+def _core_share(cpu: list[float], seconds: list[float]) -> str:
+    share = _med([c / s for c, s in zip(cpu, seconds, strict=True) if s])
+    return "n/a" if math.isnan(share) else f"{100 * share:.0f} % of a core"
+
+
+def b1_rows(results) -> list[list[str]]:
+    rows = []
+    b1 = results.b1
+    for kind, label in (("wrong", "B1 step 2, wrong triple"), ("correct", "B1 step 2, correct triple")):
+        for c, runs in b1.get(kind, {}).items():
+            rps = Spread.of([r.rps for r in runs])
+            sql = Spread.of([r.tps for r in b1.get(f"sql_{kind}", {}).get(c, [])])
+            json_ = Spread.of([r.rps for r in b1.get("trivial", {}).get(c, [])])
+            lower = min(x for x in (sql.median, json_.median) if not math.isnan(x)) \
+                if sql.runs or json_.runs else math.nan
+            share = ratio(rps.median, lower)
+            p99 = _med([r.p99_ms for r in runs])
+            last = c == max(b1[kind])
+            target = "≥ 50 % of the lower ceiling; p99 < 50 ms" if last else "(reported)"
+            met = (share >= 0.5 and p99 < 50) if last and not math.isnan(share) else None
+            errors = sum(r.errors for r in runs)
+            expected = "400" if kind == "wrong" else "201"
+            odd = sum(n for r in runs for s, n in r.statuses.items() if s != expected)
+            load = f"{c} clients, {runs[0].seconds:.0f} s × {len(runs)}"
+            if errors or odd:
+                load += f"; {errors} socket errors, {odd} answers other than {expected}"
+            rows.append([
+                label, load, f"{_num(rps)} req/s", f"{_ms(_med([r.p50_ms for r in runs]))} / {_ms(p99)}",
+                f"SQL {_num(sql)} tx/s; JSON {_num(json_)} req/s", percent(share), target,
+                verdict(met), "wrk " + _core_share([r.cpu for r in runs], [r.seconds for r in runs]),
+            ])
+    return rows
+
+
+def latency_row(label: str, load: str, runs: list, p50_target: float, p99_target: float | None):
+    p50 = Spread.of([r.p50 for r in runs])
+    p99 = Spread.of([r.p99 for r in runs])
+    errors = sum(len(r.errors) for r in runs)
+    met = None
+    if p50.runs:
+        met = p50.median < p50_target and (p99_target is None or p99.median < p99_target)
+        met = met and errors == 0
+    target = f"p50 < {p50_target:g} ms" + (f", p99 < {p99_target:g} ms" if p99_target else "")
+    samples = sum(len(r.samples) for r in runs)
+    return [label, f"{load}; {samples} samples, {errors} errors", f"p50 {_num(p50)} ms",
+            f"{_ms(p50.median)} / {_ms(p99.median)} (p99 range {_ms(p99.low)}–{_ms(p99.high)})",
+            "—", "—", target, verdict(met),
+            f"Python client {_med([r.cpu for r in runs]):.1f} s CPU per run"]
+
+
+def rows(results) -> tuple[list[list[str]], list[str]]:
+    out = b1_rows(results)
+    plan = results.plan
+    if results.b2:
+        out.append(latency_row("B2 auth-key mail, idle", "one step 2 at a time",
+                               results.b2["idle"], 100, 500))
+        out.append(latency_row("B2 auth-key mail, loaded",
+                               f"{plan.b2_rate:g} step-2/s for {plan.b2_seconds:g} s",
+                               results.b2["loaded"], 100, 500))
+    if results.b3:
+        out.append(latency_row("B3 code.issued to usable", "one issue at a time", results.b3,
+                               50, None))
+    hashes = Spread.of([h.per_second for h in results.argon2])
+    if results.b4:
+        flows = Spread.of([r.per_second for r in results.b4])
+        ceiling = Spread.of([h.per_second / 2 for h in results.argon2])
+        share = ratio(flows.median, ceiling.median)
+        errors = sum(len(r.errors) for r in results.b4)
+        met = None if math.isnan(share) else share >= 0.7 and errors == 0
+        out.append([
+            "B4 whole flows", f"{plan.b4_clients} people at once, {plan.b4_seconds:g} s × "
+            f"{len(results.b4)}; {errors} errors", f"{_num(flows)} flows/s", "—",
+            f"{_num(ceiling)} flows/s (argon2id {_num(hashes)} hashes/s ÷ 2)", percent(share),
+            "≥ 70 % of the argon2 ceiling, no error", verdict(met),
+            "Python client " + _core_share([r.cpu for r in results.b4],
+                                           [r.seconds for r in results.b4])])
+    if results.b5:
+        cores = os.cpu_count() or 1
+        per_core = Spread.of([r.rps / cores for r in results.b5])
+        ceiling = Spread.of([h.per_second / h.processes for h in results.argon2])
+        share = ratio(per_core.median, ceiling.median)
+        odd = sum(n for r in results.b5 for s, n in r.statuses.items() if s != "201")
+        out.append([
+            "B5 logins per core", f"{plan.b5_connections} clients, {results.b5[0].seconds:.0f} s × "
+            f"{len(results.b5)}; {cores} cores; {odd} answers other than 201",
+            f"{_num(per_core)} logins/s/core",
+            f"{_ms(_med([r.p50_ms for r in results.b5]))} / {_ms(_med([r.p99_ms for r in results.b5]))}",
+            f"argon2id {_num(ceiling)} hashes/s/core; Keycloak sizing {KEYCLOAK_LOGINS_PER_VCPU:g}/s/vCPU",
+            f"{percent(share)} (Keycloak {percent(ratio(per_core.median, KEYCLOAK_LOGINS_PER_VCPU))})",
+            "≥ 70 % of the argon2 ceiling", verdict(None if math.isnan(share) else share >= 0.7),
+            "wrk " + _core_share([r.cpu for r in results.b5], [r.seconds for r in results.b5])])
+    if results.relay:
+        relay = Spread.of(results.relay["relay"])
+        kombu = Spread.of(results.relay["kombu"])
+        share = ratio(relay.median, kombu.median)
+        out.append([
+            "Relay publish rate", f"{plan.relay_messages} outbox rows at once × {relay.runs}",
+            f"{_num(relay)} msg/s", "—", f"kombu with confirms alone {_num(kombu)} msg/s",
+            percent(share), "≥ 50 % of kombu alone",
+            verdict(None if math.isnan(share) else share >= 0.5), "(the relay is the system)"])
+    return out, HEADER
+
+
+def terminal(header: list[str], table: list[list[str]]) -> str:
+    return plain_table(header, table)
+
+
+def b1_detail(results) -> str:
+    lines = []
+    names = {"trivial": "trivial JSON endpoint (wrk)", "sql_wrong": "pgbench, wrong-triple SQL",
+             "sql_correct": "pgbench, correct-triple SQL"}
+    for key, name in names.items():
+        for c, runs in results.b1.get(key, {}).items():
+            rate = Spread.of([getattr(r, "tps", None) or r.rps for r in runs])
+            p50 = _med([r.p50_ms for r in runs])
+            p99 = _med([r.p99_ms for r in runs])
+            secs = [getattr(r, "seconds", 0) for r in runs]
+            lines.append([name, str(c), _num(rate), f"{_ms(p50)} / {_ms(p99)}",
+                          _core_share([r.cpu for r in runs], secs)])
+    if not lines:
+        return ""
+    return markdown_table(["ceiling", "clients", "per second: median (range)", "p50 / p99 ms",
+                           "generator CPU"], lines)
+
+
+def cpu_table(results) -> str:
+    if not results.cpu:
+        return ""
+    names = sorted({n for used in results.cpu.values() for n in used})
+    rows_ = []
+    for phase, used in results.cpu.items():
+        total = sum(used.values())
+        top = sorted(used.items(), key=lambda kv: -kv[1])[:6]
+        rows_.append([phase, f"{total:.1f}"] + ["; ".join(f"{n} {s:.1f}" for n, s in top)])
+    del names
+    return markdown_table(["phase (all runs)", "CPU s", "largest shares (CPU s)"], rows_)
+
+
+def write_document(results, table, header, info, state, elapsed) -> Path:
+    versions = ", ".join(f"{k} {v}" for k, v in info["versions"].items())
+    quiet = ("quiet (load average below 0.5, no other test suites)" if state["quiet"] else
+             f"**not quiet**: load average {state['load']:.2f} at start, "
+             f"{len(state['others'])} processes of other engineers' suites running "
+             f"(waited {state['waited']:.0f} s); the figures are lower and noisier than on an "
+             "idle machine")
+    settings = "; ".join(f"`{k}={v}`" for k, v in results.env.items()) or "none"
+    from bench.harness import BENCH_SETTINGS
+
+    raised = ", ".join(f"`{k}`" for k in BENCH_SETTINGS)
+    parts = [
+        "# Benchmarks",
+        "",
+        "Rewritten by `make bench` (`python -m bench.run`, code in `bench/`); the tuning notes "
+        "come from `bench/analysis.md` and the profiles from `bench/profiles/`.",
+        "",
+        f"- **Commit:** {info['commit']}; **date:** {info['date']}; whole run {elapsed:.0f} s.",
+        f"- **Machine:** {info['cores']} cores ({info['cpu']}), {info['memory_gib']} GiB memory; "
+        f"{versions}.",
+        f"- **Machine state:** {quiet}; load average after the run {state['load_after']:.2f}.",
+        f"- **System under test:** every Procfile process started by `tests-e2e/system.py` as "
+        f"the README's `make up` starts them (same commands, default worker counts), with its "
+        f"own databases, bus namespace, Redis prefix and SMTP store. Raised for the load "
+        f"generator only: {raised} (one generator address would else be throttled, and R9 "
+        f"would refuse a code's sixth mail in an hour). Extra settings of this run: {settings}.",
+        "",
+        "## Figures",
+        "",
+        markdown_table(header, table),
+        "",
+        "Each figure is run 3 times (or as many as stated) and quoted as the median with the "
+        "range of the runs; latencies are the median of the runs' percentiles. "
+        "A share above 100 % would mean the ceiling was measured wrong.",
+        "",
+    ]
+    detail = b1_detail(results)
+    if detail:
+        parts += ["## B1 ceilings in detail", "", detail, ""]
+    cpu = cpu_table(results)
+    if cpu:
+        parts += ["## Where the CPU went", "",
+                  "CPU seconds used during each phase by each Procfile process (with its "
+                  "children) and by the servers, from /proc (the load generator is not in it).",
+                  "", cpu, ""]
+    parts += [METHOD, ""]
+    if ANALYSIS.exists():
+        parts += [ANALYSIS.read_text(encoding="utf-8").rstrip(), ""]
+    if results.profiles:
+        PROFILES.mkdir(exist_ok=True)
+        for name, text in results.profiles.items():
+            (PROFILES / f"{name}.txt").write_text(
+                f"# {info['date']}, commit {info['commit']}, settings {settings}\n{text}",
+                encoding="utf-8")
+    saved = sorted(PROFILES.glob("*.txt")) if PROFILES.exists() else []
+    if saved:
+        parts += ["## Profiles (py-spy)", "",
+                  "Taken with `python -m bench.run --profile` (py-spy record, CPU samples "
+                  "only, of the process and its children during the first run of the phase).",
+                  ""]
+        for path in saved:
+            parts += ["```", path.read_text(encoding="utf-8").rstrip(), "```", ""]
+    DOC.write_text("\n".join(parts).rstrip() + "\n", encoding="utf-8")
+    return DOC
+
+
+METHOD = """## How each figure was taken
+
+- **B1** — `wrk` (Debian's package, one thread) posts `POST /v1/applications` for the run's
+  length at 1, 8 and 32 connections, its Lua script (`bench/lua/rotate.lua`) rotating over
+  one JSON body per request. *Wrong triple:* the number and birth date of one of 1,500 codes
+  issued through code-issuer, with a random code; the bodies pass over every job seeker
+  before any gets a second failure, so counters grow as in real use and no code reaches
+  R4's tenth failure (the `wrapped` count would say so). *Correct triple:* 400 other codes,
+  each opening an application (voiding the previous one, R9) and queuing its auth-key mail;
+  after each run the bench waits for the outbox to drain and purges the mail queue, so every
+  run starts alike (the mail pipeline under load is B2's subject). p50/p99 are wrk's.
+  *Ceilings:* `pgbench -M prepared -j 1` at the same client counts runs the very statements
+  of step 2 (`bench/sql/step2_*.sql`, copied from `code_store.py`, `store.py`,
+  `account_store.py`, `outbox.py`) on a database migrated with registration's migrations
+  and seeded with 20,000 codes (more than the HTTP runs use, so that no code meets R4's
+  tenth failure within a run; the indexes are as deep); and `wrk` against `bench/trivial.py` (one Flask view
+  returning JSON) under the same `deploy/gunicorn.conf.py`.
+- **B2** — a Python client posts step 2 (a correct triple, a fresh code, its own address);
+  the latency runs from the 201 answer to the instant the SMTP server stored the mail (its
+  own `received_at`, read from its store). *Idle:* one at a time, 0.1–0.2 s apart after
+  each mail. *Loaded:* an open loop sending 20 step-2 requests per second whatever the
+  answers take.
+- **B3** — a Python client issues a code (`POST /v1/codes`) and from its answer polls
+  registration's database every millisecond until the code's row is there (the relay,
+  RabbitMQ and registration's consumer in between); a step 2 with it must then answer 201.
+- **B4** — 8 Python threads, each a person walking issue → (waiting until registration
+  knows the code) → step 2 → reading the key from the mail → step 3 → login, over and over
+  for 60 s; flows/s counts completed flows over the time until the last one ended; any
+  unexpected answer is an error. *Ceiling:* argon2id hashes/s with registration's
+  configured parameters (`argon2-cffi`, one hashing process per core), divided by the two
+  hashes a flow costs (step 3's hash, login's verify).
+- **B5** — `wrk` with 8 connections posts `POST /v1/sessions` rotating over the accounts
+  B4 opened (right passwords); logins/s divided by the machine's cores. *Ceilings:* the
+  argon2id hashes/s of one core, and Keycloak's published sizing figure of 15 password
+  logins per second per vCPU.
+- **Relay** — 2,000 outbox rows committed at once in registration's database (one
+  NOTIFY) are published by the running `registration-relay`; the rate runs from the commit
+  to the last row marked published (and every message must be in the queue). *Ceiling:*
+  one kombu producer on the same broker, exchange and quorum queue publishing the same
+  messages with publisher confirms, as the relay does, with nothing else.
+- **Load generator CPU** — wrk's and pgbench's own CPU time from the kernel (`wait4`
+  rusage) over the run's length; the Python clients' CPU from `time.process_time()`."""

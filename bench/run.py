@@ -1,0 +1,372 @@
+"""`make bench`: start the whole system, measure B1-B5 and the relays beside their ceilings,
+print one table and rewrite docs/BENCHMARKS.md (see that file for what each figure is).
+
+Options let one phase run alone while tuning, e.g.
+`python -m bench.run --only b1 --env WEB_CONCURRENCY=4 --no-doc`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from kombu import Connection
+from registration.config import Config as RegistrationConfig
+
+from bench import ceilings, cpu, flows, harness, load, machine, pgbench, profile, report, seed
+from shared.outbox import task_queue
+from shared.testing import BROKER
+from shared.tokens import random_crockford
+
+PHASES = ("b1", "b2", "b3", "b4", "b5", "relay")
+
+
+@dataclass
+class Plan:
+    runs: int = 3
+    b1_seconds: float = 3.0
+    concurrencies: tuple[int, ...] = (1, 8, 32)
+    wrong_codes: int = 1500
+    correct_codes: int = 400
+    b2_idle_samples: int = 15
+    b2_rate: float = 20.0
+    b2_seconds: float = 8.0
+    b3_samples: int = 15
+    b4_seconds: float = 60.0
+    b4_clients: int = 8
+    b5_seconds: float = 5.0
+    b5_connections: int = 8
+    relay_messages: int = 2000
+    argon2_seconds: float = 3.0
+
+
+@dataclass
+class Results:
+    plan: Plan
+    phases: tuple[str, ...]
+    env: dict[str, str]
+    b1: dict = field(default_factory=dict)
+    b2: dict = field(default_factory=dict)
+    b3: list = field(default_factory=list)
+    b4: list = field(default_factory=list)
+    b5: list = field(default_factory=list)
+    argon2: list = field(default_factory=list)
+    relay: dict = field(default_factory=dict)
+    cpu: dict = field(default_factory=dict)  # phase -> {process group: CPU seconds}
+    profiles: dict = field(default_factory=dict)  # name -> summary text
+    notes: list = field(default_factory=list)
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+class Bench:
+    def __init__(self, system, plan: Plan, results: Results, profiling: bool, workdir: Path):
+        self.system = system
+        self.plan = plan
+        self.results = results
+        self.profiling = profiling
+        self.workdir = workdir
+        self.sessions = cpu.sessions_of(system)
+        self.config = RegistrationConfig.from_env({})
+
+    # --- helpers ----------------------------------------------------------------------
+    def account(self, phase: str, before: Counter) -> None:
+        used = cpu.used_between(before, cpu.snapshot(self.sessions))
+        into = self.results.cpu.setdefault(phase, {})
+        for name, seconds in used.items():
+            into[name] = into.get(name, 0.0) + seconds
+
+    def profiled(self, name: str, pid: int, seconds: float):
+        """py-spy on `pid` for the next `seconds` (only with --profile)."""
+        if not self.profiling:
+            return None
+        out = self.workdir / f"{name}.raw"
+        return (name, out, profile.start_recording(pid, out, seconds))
+
+    def finish_profile(self, recording) -> None:
+        if recording is None:
+            return
+        name, out, proc = recording
+        proc.wait(timeout=120)
+        if out.exists():
+            self.results.profiles[name] = profile.summarise(out.read_text(), name)
+
+    def purge_mail(self) -> None:
+        """Drop the auth-key mails B1's correct triples queued: each run starts alike."""
+        harness.wait_outbox_drained(self.system)
+        with Connection(BROKER) as conn:
+            task_queue(f"{self.system.namespace}.mail")(conn.default_channel).purge()
+        time.sleep(1.0)  # the worker finishes what it had prefetched
+        harness.clear_mail(self.system)
+
+    # --- B1 -----------------------------------------------------------------------------
+    def b1(self) -> None:
+        plan, system = self.plan, self.system
+        log(f"B1: seeding {plan.wrong_codes + plan.correct_codes} codes through code-issuer")
+        codes = seed.issue_many(system.code_issuer_url, plan.wrong_codes + plan.correct_codes,
+                                prefix=10001, threads=8)
+        harness.wait_codes_known(system, len(codes))
+        terms = harness.terms_versions(system)
+        wrong_codes, correct_codes = codes[:plan.wrong_codes], codes[plan.wrong_codes:]
+        # R4: a code takes nine wrong triples before the tenth invalidates it; the bodies
+        # pass over every seeded job seeker once before any gets a second failure.
+        wrong = [json.dumps(harness.application_body(terms, f"w{i}@example.jp", c.number,
+                                                     random_crockford(10)))
+                 for _ in range(9) for i, c in enumerate(wrong_codes)]
+        correct = [json.dumps(harness.application_body(terms, f"r{i}@example.jp", c.number,
+                                                       c.code))
+                   for i, c in enumerate(correct_codes)]
+        wrong_file = load.write_lines(self.workdir / "wrong.jsonl", wrong)
+        correct_file = load.write_lines(self.workdir / "correct.jsonl", correct)
+        url = f"{system.registration_url}/v1/applications"
+        registration_pid = system.processes["registration"].pid
+
+        log("B1: trivial JSON endpoint on the same gunicorn configuration")
+        trivial = self.start_trivial()
+        try:
+            self.results.b1["trivial"] = {
+                c: [load.wrk(trivial, connections=c, seconds=plan.b1_seconds, script="get.lua")
+                    for _ in range(plan.runs)] for c in plan.concurrencies}
+        finally:
+            self.stop_trivial()
+
+        for kind, bodies in (("wrong", wrong_file), ("correct", correct_file)):
+            offset, runs = 0, {}
+            for c in plan.concurrencies:
+                runs[c] = []
+                for n in range(plan.runs):
+                    log(f"B1 {kind} triple, {c} clients, run {n + 1}")
+                    before = cpu.snapshot(self.sessions)
+                    recording = (self.profiled(f"b1-{kind}-{c}", registration_pid,
+                                               plan.b1_seconds)
+                                 if n == 0 and c == max(plan.concurrencies) else None)
+                    run = load.wrk(url, connections=c, seconds=plan.b1_seconds,
+                                   script="rotate.lua", bodies=bodies, offset=offset)
+                    self.finish_profile(recording)
+                    self.account(f"b1-{kind}-{c}", before)
+                    offset += run.requests
+                    runs[c].append(run)
+                    if kind == "correct":
+                        self.purge_mail()
+            self.results.b1[kind] = runs
+
+        log("B1: the same SQL by pgbench")
+        sql = pgbench.SqlCeiling(max(20000, len(codes)))
+        try:
+            for kind, script in (("wrong", "step2_wrong.sql"), ("correct", "step2_correct.sql")):
+                self.results.b1[f"sql_{kind}"] = {
+                    c: [sql.run(script, c, plan.b1_seconds) for _ in range(plan.runs)]
+                    for c in plan.concurrencies}
+        finally:
+            sql.close()
+
+    def start_trivial(self) -> str:
+        port = harness.free_port()
+        command = (f"exec gunicorn -c deploy/gunicorn.conf.py --bind 127.0.0.1:{port} "
+                   "bench.trivial:app")
+        self._trivial = subprocess.Popen(["bash", "-c", command], cwd=harness.ROOT,
+                                         env=self.system.env, start_new_session=True,
+                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        url = f"http://127.0.0.1:{port}/"
+        deadline = time.monotonic() + 30
+        import requests
+
+        while True:
+            try:
+                if requests.get(url, timeout=1).status_code == 200:
+                    return url
+            except requests.RequestException:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("the trivial endpoint did not start")
+            time.sleep(0.2)
+
+    def stop_trivial(self) -> None:
+        os.killpg(self._trivial.pid, signal.SIGTERM)
+        self._trivial.wait(timeout=30)
+
+    # --- B2, B3 -------------------------------------------------------------------------
+    def b2(self) -> None:
+        plan, system = self.plan, self.system
+        per_run = plan.b2_idle_samples + int(plan.b2_rate * plan.b2_seconds)
+        log(f"B2: seeding {per_run * plan.runs} codes")
+        known = self.known_before()
+        codes = seed.issue_many(system.code_issuer_url, per_run * plan.runs, prefix=20002,
+                                threads=8)
+        harness.wait_codes_known(system, len(codes) + known)
+        harness.clear_mail(system)
+        people = flows.People(codes, "b2-")
+        idle, loaded = [], []
+        for n in range(plan.runs):
+            log(f"B2 idle, run {n + 1}")
+            before = cpu.snapshot(self.sessions)
+            idle.append(flows.mail_latency_idle(system, people, plan.b2_idle_samples))
+            self.account("b2-idle", before)
+            log(f"B2 at {plan.b2_rate:g} applications/s, run {n + 1}")
+            before = cpu.snapshot(self.sessions)
+            loaded.append(flows.mail_latency_at_rate(system, people, plan.b2_rate,
+                                                     plan.b2_seconds))
+            self.account("b2-loaded", before)
+            harness.clear_mail(system)
+        self.results.b2 = {"idle": idle, "loaded": loaded}
+
+    def known_before(self) -> int:
+        with harness.registration_db(self.system) as conn:
+            return conn.execute(
+                "SELECT count(*) FROM codes WHERE code_digest IS NOT NULL").fetchone()[0]
+
+    def b3(self) -> None:
+        for n in range(self.plan.runs):
+            log(f"B3 run {n + 1}")
+            before = cpu.snapshot(self.sessions)
+            self.results.b3.append(flows.event_latency(self.system, self.plan.b3_samples,
+                                                       prefix=30003))
+            self.account("b3", before)
+
+    # --- B4, B5 and the argon2 ceiling ---------------------------------------------------
+    def argon2(self) -> None:
+        if self.results.argon2:
+            return
+        c = self.config
+        for n in range(self.plan.runs):
+            log(f"argon2id ceiling, run {n + 1}")
+            self.results.argon2.append(ceilings.argon2_rate(
+                self.plan.argon2_seconds, c.argon2_memory_kib, c.argon2_time_cost,
+                c.argon2_parallelism))
+
+    def b4(self) -> None:
+        self.argon2()
+        for n in range(self.plan.runs):
+            log(f"B4 whole flows for {self.plan.b4_seconds:g} s, run {n + 1}")
+            harness.clear_mail(self.system)
+            before = cpu.snapshot(self.sessions)
+            recording = (self.profiled("b4-registration", self.system.processes[
+                "registration"].pid, self.plan.b4_seconds) if n == 0 else None)
+            self.results.b4.append(flows.whole_flows(self.system, 40004 + n,
+                                                     self.plan.b4_clients, self.plan.b4_seconds))
+            self.finish_profile(recording)
+            self.account("b4", before)
+        harness.clear_mail(self.system)
+
+    def b5(self) -> None:
+        self.argon2()
+        accounts = [a for run in self.results.b4 for a in run.accounts]
+        if not accounts:
+            log("B5: no accounts from B4; opening some")
+            accounts = flows.whole_flows(self.system, 50005, self.plan.b4_clients, 10).accounts
+        bodies = load.write_lines(self.workdir / "logins.jsonl", [
+            json.dumps({"email": email, "password": password}) for email, password in accounts])
+        url = f"{self.system.registration_url}/v1/sessions"
+        offset = 0
+        for n in range(self.plan.runs):
+            log(f"B5 logins, run {n + 1}")
+            before = cpu.snapshot(self.sessions)
+            recording = self.profiled("b5-registration", self.system.processes[
+                "registration"].pid, self.plan.b5_seconds) if n == 0 else None
+            run = load.wrk(url, connections=self.plan.b5_connections,
+                           seconds=self.plan.b5_seconds, script="rotate.lua", bodies=bodies,
+                           offset=offset)
+            self.finish_profile(recording)
+            self.account("b5", before)
+            offset += run.requests
+            self.results.b5.append(run)
+
+    # --- relays -------------------------------------------------------------------------
+    def relay(self) -> None:
+        bench = ceilings.RelayBench(BROKER, self.system.namespace)
+        kombu_rates, relay_rates = [], []
+        try:
+            for n in range(self.plan.runs):
+                log(f"relay vs kombu alone, run {n + 1}")
+                kombu_rates.append(bench.kombu_alone(self.plan.relay_messages))
+                before = cpu.snapshot(self.sessions)
+                relay_rates.append(bench.through_relay(self.system.databases["registration"],
+                                                       self.plan.relay_messages))
+                self.account("relay", before)
+        finally:
+            bench.close()
+        self.results.relay = {"kombu": kombu_rates, "relay": relay_rates}
+
+
+def parse_env(pairs: list[str]) -> dict[str, str]:
+    out = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep:
+            raise SystemExit(f"--env wants NAME=VALUE, got {pair!r}")
+        out[name] = value
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
+    parser.add_argument("--only", default=",".join(PHASES),
+                        help=f"comma-separated phases of {', '.join(PHASES)}")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--b1-seconds", type=float, default=3.0)
+    parser.add_argument("--b4-seconds", type=float, default=60.0)
+    parser.add_argument("--env", action="append", default=[],
+                        help="NAME=VALUE for every process of the system (tuning trials)")
+    parser.add_argument("--wait-quiet", type=float, default=0.0,
+                        help="wait up to this many seconds for a quiet machine first")
+    parser.add_argument("--profile", action="store_true", help="py-spy the busiest phases")
+    parser.add_argument("--no-doc", action="store_true", help="print only; keep the document")
+    parser.add_argument("--json", type=Path, help="also write the raw results here")
+    args = parser.parse_args(argv)
+    phases = tuple(p for p in args.only.split(",") if p)
+    unknown = set(phases) - set(PHASES)
+    if unknown:
+        parser.error(f"unknown phases: {', '.join(sorted(unknown))}")
+    plan = Plan(runs=args.runs, b1_seconds=args.b1_seconds, b4_seconds=args.b4_seconds)
+    env = parse_env(args.env)
+    results = Results(plan=plan, phases=phases, env=env)
+    started = time.monotonic()
+
+    load.ensure_wrk()
+    if args.wait_quiet:
+        log(f"waiting up to {args.wait_quiet:g} s for a quiet machine")
+    quiet, waited = machine.wait_quiet(args.wait_quiet)
+    state = {"quiet": quiet, "waited": waited, "load": machine.load_average(),
+             "others": machine.others_running()}
+    info = machine.describe()
+
+    workdir = Path(tempfile.mkdtemp(prefix="bench-"))
+    log(f"starting the system (work files in {workdir})")
+    system = harness.start(workdir, env)
+    try:
+        bench = Bench(system, plan, results, args.profile, workdir)
+        for phase in PHASES:
+            if phase in phases:
+                getattr(bench, phase)()
+    finally:
+        log("stopping the system")
+        system.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+    state["load_after"] = machine.load_average()
+    elapsed = time.monotonic() - started
+    rows, header = report.rows(results)
+    print(report.terminal(header, rows))
+    print(f"\n{elapsed:.0f} s; load average at start {state['load']:.2f}"
+          f"{'' if quiet else ' (the machine was not quiet: see the document)'}")
+    if args.json:
+        args.json.write_text(json.dumps(asdict(results), default=str, indent=1))
+    if not args.no_doc:
+        path = report.write_document(results, rows, header, info, state, elapsed)
+        print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

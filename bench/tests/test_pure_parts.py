@@ -1,0 +1,64 @@
+"""The bench's own pure parts: statistics, index tail parsing, profile summaries."""
+
+import json
+import math
+
+from bench.mailbox import auth_key_of, parse_new_entries
+from bench.pgbench import percentile
+from bench.profile import summarise
+from bench.stats import Spread, digits_for, ratio
+
+
+def test_a_spread_is_the_median_with_the_range_of_the_runs():
+    spread = Spread.of([3.0, 1.0, 2.0])
+    assert (spread.median, spread.low, spread.high, spread.runs) == (2.0, 1.0, 3.0, 3)
+    assert spread.text() == "2 (1–3)"
+
+
+def test_a_spread_of_nothing_says_so():
+    assert Spread.of([]).text() == "n/a"
+    assert Spread.of([math.nan]).runs == 0
+
+
+def test_nearest_rank_percentiles():
+    values = sorted(float(v) for v in range(1, 101))
+    assert percentile(values, 50) == 50.0
+    assert percentile(values, 99) == 99.0
+    assert percentile([7.0], 99) == 7.0
+    assert math.isnan(percentile([], 50))
+
+
+def test_a_ratio_to_a_missing_ceiling_is_not_a_number():
+    assert ratio(5, 10) == 0.5
+    assert math.isnan(ratio(5, 0))
+    assert digits_for(1234) == 0 and digits_for(12.3) == 1 and digits_for(1.23) == 2
+
+
+def test_the_mail_index_is_read_from_where_the_last_read_ended():
+    first = [{"id": "a", "to": "x@example.jp", "received_at": "2026-11-25T00:00:00Z"}]
+    both = first + [{"id": "b", "to": "y@example.jp", "received_at": "2026-11-25T00:00:01Z"}]
+    text1 = json.dumps(first, ensure_ascii=False, indent=1)
+    entries, offset = parse_new_entries(text1, 0)
+    assert [e["id"] for e in entries] == ["a"]
+    text2 = json.dumps(both, ensure_ascii=False, indent=1)
+    entries, _ = parse_new_entries(text2, offset)
+    assert [e["id"] for e in entries] == ["b"]
+
+
+def test_the_auth_key_is_read_from_the_mail_body():
+    from email.message import EmailMessage
+
+    message = EmailMessage()
+    message["Subject"] = "パスワード登録申込受付通知"
+    message.set_content("■認証キー\n　ABCD1234\n", charset="utf-8", cte="base64")
+    assert auth_key_of(message.as_bytes()) == "ABCD1234"
+
+
+def test_a_profile_summary_gives_shares_by_library_and_function():
+    raw = ("<module> (app.py:1);handle (gunicorn/workers/gthread.py:10);"
+           "execute (psycopg/cursor.py:5) 30\n"
+           "<module> (app.py:1);hash (argon2/_password_hasher.py:3) 70\n")
+    text = summarise(raw, "demo")
+    assert "demo: 100 samples" in text
+    assert "70.0 %  argon2 hashing" in text
+    assert "30.0 %  PostgreSQL client (psycopg, pool)" in text
