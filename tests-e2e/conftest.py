@@ -16,7 +16,8 @@ OFFICE = {"Authorization": "Bearer dev-office-key"}
 _PEOPLE = itertools.count()  # each person gets an address of their own
 
 
-@pytest.fixture(scope="session")
+# module scope: the system is stopped before the next suite starts its own
+@pytest.fixture(scope="module")
 def system(tmp_path_factory):
     running = System(tmp_path_factory.mktemp("e2e"))
     try:

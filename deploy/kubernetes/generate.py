@@ -34,6 +34,9 @@ PROCESSES = [
       "--schedule", "/tmp/celerybeat-schedule"], None, 1),
     ("notifier-relay", "NOTIFIER", ["python", "-m", "notifier", "relay"], None, 2),
     ("notifier-consumer", "NOTIFIER", ["python", "-m", "notifier", "consumer"], None, 2),
+    ("portal", None,
+     ["gunicorn", "-c", "deploy/gunicorn.conf.py", "--bind", "0.0.0.0:8000", "portal.wsgi:app"],
+     8000, 2),
 ]
 LABELS = {"app.kubernetes.io/part-of": "jobportal"}
 
