@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 
 import psycopg
@@ -68,8 +69,26 @@ def _yoyo_url(dsn: str) -> str:
     return f"postgresql+psycopg://{user}{password}@{host}:{port}/{parts['dbname']}"
 
 
+def wait_for_server(dsn: str, seconds: float = 30) -> None:
+    """Return once the server accepts a connection; a process starting beside a database
+    that is restarting or briefly full waits instead of crashing."""
+    deadline = time.monotonic() + seconds
+    delay = 0.2
+    while True:
+        try:
+            with psycopg.connect(_maintenance_dsn(dsn), connect_timeout=5):
+                return
+        except psycopg.OperationalError as exc:
+            if time.monotonic() > deadline:
+                raise
+            log.warning("database not reachable yet; waiting", extra={"error": str(exc)[:200]})
+            time.sleep(delay)
+            delay = min(delay * 2, 3)
+
+
 def migrate(dsn: str, service_migrations: Path, create: bool = True) -> list[str]:
     """Apply the shared (outbox, inbox) and the service's migrations; return applied ids."""
+    wait_for_server(dsn)
     if create:
         create_database(dsn)
     backend = get_backend(_yoyo_url(dsn))
