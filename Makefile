@@ -33,7 +33,7 @@ bench: venv
 	@$(PY) -m bench.run
 
 chaos: venv
-	@$(PYTEST) -q tests-chaos
+	@CHAOS_REAL_SERVERS=1 $(PYTEST) -q tests-chaos
 
 clean:
 	rm -rf $(VENV) var
