@@ -20,10 +20,13 @@ from pathlib import Path
 import psycopg
 import requests
 
+from shared.testing import eventually
+
 OFFICE = {"Authorization": "Bearer dev-office-key"}
 PASSWORD = "Hello-w0rk-2026"  # noqa: S105 - every test person's password
 _KEY = re.compile(r"認証キー[^0-9A-Z]*([0-9A-Z]{8})\b")
 _PEOPLE = itertools.count(1)
+TERMS = {"privacy_policy_version": "2026-04-01", "terms_of_use_version": "2026-04-01"}
 
 
 class FlowLost(Exception):
@@ -303,3 +306,33 @@ class Crowd:
                                   self.answers.server_errors}),
             lost=[f"{p.email}: {p.error}" for p in self.people if not p.completed][:10],
         )
+
+
+class Seeker:
+    """One person with a code registration already knows."""
+
+    def __init__(self, system):
+        self.system = system
+        self.number = f"{random.randint(10000, 99999)}-{random.randint(1, 99999999)}"
+        self.birth_date = "1988-08-08"
+        self.email = f"race-{random.randint(0, 10**9)}@example.jp"
+        issued = requests.post(f"{system.code_issuer_url}/v1/codes", headers=OFFICE, timeout=10,
+                               json={"job_seeker_number": self.number,
+                                     "birth_date": self.birth_date}).json()
+        self.code_id, self.code = issued["code_id"], issued["code"]
+        eventually(lambda: self.query("SELECT 1 FROM codes WHERE code_id = %s AND issued_at IS "
+                                      "NOT NULL", self.code_id), timeout=30)
+
+    def query(self, sql, *args):
+        with psycopg.connect(self.system.databases["registration"]) as conn:
+            return conn.execute(sql, args).fetchall()
+
+    def step2(self, **over):
+        return {**TERMS, "email": self.email, "email_confirmation": self.email,
+                "job_seeker_number": self.number, "birth_date": self.birth_date,
+                "account_creation_code": self.code, **over}
+
+    def office_view(self):
+        view = requests.get(f"{self.system.code_issuer_url}/v1/codes", headers=OFFICE,
+                            params={"job_seeker_number": self.number}, timeout=10).json()
+        return next(c for c in view if c["code_id"] == self.code_id)

@@ -34,6 +34,7 @@ REAL_SERVERS = os.environ.get("CHAOS_REAL_SERVERS") == "1"
 # through step 2 (the race test); argon2id keeps its production parameters.
 CHAOS_SETTINGS = {
     "MAILS_PER_CODE_PER_HOUR": "1000",
+    "DB_POOL_SIZE": "8",
     "RATE_LIMIT_APPLICATIONS": "100000",
     "RATE_LIMIT_PASSWORD_REGISTRATIONS": "100000",
     "RATE_LIMIT_SESSIONS": "100000",

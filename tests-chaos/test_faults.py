@@ -6,6 +6,7 @@ auth-key mails delivered and duplicated, accounts created, completed flows whose
 office view (GET /v1/codes) does not show as used after recovery, and 5xx answers.
 """
 
+import re
 import signal
 import time
 
@@ -51,7 +52,7 @@ def assert_nothing_lost(f: Figures, *, mails_at_least: int = FLOWS) -> None:
 
 
 def outage(system, mailbox, figures, name, fault, seconds, during=None) -> Figures:
-    crowd = crowd_of(system, mailbox, name)
+    crowd = crowd_of(system, mailbox, re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-"))
     crowd.start()
     while_walking(crowd)
     fault.begin()
