@@ -48,6 +48,7 @@ class Plan:
     b5_connections: int = 8
     relay_messages: int = 2000
     argon2_seconds: float = 3.0
+    b1_parts: tuple[str, ...] = ("trivial", "wrong", "correct", "sql")
 
 
 @dataclass
@@ -63,6 +64,7 @@ class Results:
     argon2: list = field(default_factory=list)
     relay: dict = field(default_factory=dict)
     cpu: dict = field(default_factory=dict)  # phase -> {process group: CPU seconds}
+    work: dict = field(default_factory=dict)  # phase -> requests or flows done
     profiles: dict = field(default_factory=dict)  # name -> summary text
     notes: list = field(default_factory=list)
 
@@ -82,8 +84,10 @@ class Bench:
         self.config = RegistrationConfig.from_env({})
 
     # --- helpers ----------------------------------------------------------------------
-    def account(self, phase: str, before: Counter) -> None:
+    def account(self, phase: str, before: Counter, work: int = 0) -> None:
+        """Add the CPU used since `before` to `phase`, with the requests or flows done."""
         used = cpu.used_between(before, cpu.snapshot(self.sessions))
+        self.results.work[phase] = self.results.work.get(phase, 0) + work
         into = self.results.cpu.setdefault(phase, {})
         for name, seconds in used.items():
             into[name] = into.get(name, 0.0) + seconds
@@ -102,6 +106,7 @@ class Bench:
         proc.wait(timeout=120)
         if out.exists():
             self.results.profiles[name] = profile.summarise(out.read_text(), name)
+            log(self.results.profiles[name])
 
     def purge_mail(self) -> None:
         """Drop the auth-key mails B1's correct triples queued: each run starts alike."""
@@ -133,16 +138,20 @@ class Bench:
         url = f"{system.registration_url}/v1/applications"
         registration_pid = system.processes["registration"].pid
 
-        log("B1: trivial JSON endpoint on the same gunicorn configuration")
-        trivial = self.start_trivial()
-        try:
-            self.results.b1["trivial"] = {
-                c: [load.wrk(trivial, connections=c, seconds=plan.b1_seconds, script="get.lua")
-                    for _ in range(plan.runs)] for c in plan.concurrencies}
-        finally:
-            self.stop_trivial()
+        if "trivial" in plan.b1_parts:
+            log("B1: trivial JSON endpoint on the same gunicorn configuration")
+            trivial = self.start_trivial()
+            try:
+                self.results.b1["trivial"] = {
+                    c: [load.wrk(trivial, connections=c, seconds=plan.b1_seconds,
+                                 script="get.lua") for _ in range(plan.runs)]
+                    for c in plan.concurrencies}
+            finally:
+                self.stop_trivial()
 
         for kind, bodies in (("wrong", wrong_file), ("correct", correct_file)):
+            if kind not in plan.b1_parts:
+                continue
             offset, runs = 0, {}
             for c in plan.concurrencies:
                 runs[c] = []
@@ -155,17 +164,21 @@ class Bench:
                     run = load.wrk(url, connections=c, seconds=plan.b1_seconds,
                                    script="rotate.lua", bodies=bodies, offset=offset)
                     self.finish_profile(recording)
-                    self.account(f"b1-{kind}-{c}", before)
+                    self.account(f"b1-{kind}-{c}", before, run.requests)
                     offset += run.requests
                     runs[c].append(run)
                     if kind == "correct":
                         self.purge_mail()
             self.results.b1[kind] = runs
 
+        if "sql" not in plan.b1_parts:
+            return
         log("B1: the same SQL by pgbench")
         sql = pgbench.SqlCeiling(max(20000, len(codes)))
         try:
             for kind, script in (("wrong", "step2_wrong.sql"), ("correct", "step2_correct.sql")):
+                if kind not in plan.b1_parts:
+                    continue
                 self.results.b1[f"sql_{kind}"] = {
                     c: [sql.run(script, c, plan.b1_seconds) for _ in range(plan.runs)]
                     for c in plan.concurrencies}
@@ -257,7 +270,7 @@ class Bench:
             self.results.b4.append(flows.whole_flows(self.system, 40004 + n,
                                                      self.plan.b4_clients, self.plan.b4_seconds))
             self.finish_profile(recording)
-            self.account("b4", before)
+            self.account("b4", before, self.results.b4[-1].flows)
         harness.clear_mail(self.system)
 
     def b5(self) -> None:
@@ -279,25 +292,27 @@ class Bench:
                            seconds=self.plan.b5_seconds, script="rotate.lua", bodies=bodies,
                            offset=offset)
             self.finish_profile(recording)
-            self.account("b5", before)
+            self.account("b5", before, run.requests)
             offset += run.requests
             self.results.b5.append(run)
 
     # --- relays -------------------------------------------------------------------------
     def relay(self) -> None:
         bench = ceilings.RelayBench(BROKER, self.system.namespace)
-        kombu_rates, relay_rates = [], []
+        kombu_rates, pipelined_rates, relay_rates = [], [], []
         try:
             for n in range(self.plan.runs):
                 log(f"relay vs kombu alone, run {n + 1}")
                 kombu_rates.append(bench.kombu_alone(self.plan.relay_messages))
+                pipelined_rates.append(bench.kombu_pipelined(self.plan.relay_messages))
                 before = cpu.snapshot(self.sessions)
                 relay_rates.append(bench.through_relay(self.system.databases["registration"],
                                                        self.plan.relay_messages))
-                self.account("relay", before)
+                self.account("relay", before, self.plan.relay_messages)
         finally:
             bench.close()
-        self.results.relay = {"kombu": kombu_rates, "relay": relay_rates}
+        self.results.relay = {"kombu": kombu_rates, "pipelined": pipelined_rates,
+                              "relay": relay_rates}
 
 
 def parse_env(pairs: list[str]) -> dict[str, str]:
@@ -317,6 +332,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--b1-seconds", type=float, default=3.0)
     parser.add_argument("--b4-seconds", type=float, default=60.0)
+    parser.add_argument("--b1-parts", default="trivial,wrong,correct,sql",
+                        help="which of B1's measurements to take (trivial,wrong,correct,sql)")
+    parser.add_argument("--clients", default="1,8,32", help="B1's client counts")
     parser.add_argument("--env", action="append", default=[],
                         help="NAME=VALUE for every process of the system (tuning trials)")
     parser.add_argument("--wait-quiet", type=float, default=0.0,
@@ -329,7 +347,9 @@ def main(argv: list[str] | None = None) -> int:
     unknown = set(phases) - set(PHASES)
     if unknown:
         parser.error(f"unknown phases: {', '.join(sorted(unknown))}")
-    plan = Plan(runs=args.runs, b1_seconds=args.b1_seconds, b4_seconds=args.b4_seconds)
+    plan = Plan(runs=args.runs, b1_seconds=args.b1_seconds, b4_seconds=args.b4_seconds,
+                b1_parts=tuple(args.b1_parts.split(",")),
+                concurrencies=tuple(int(c) for c in args.clients.split(",")))
     env = parse_env(args.env)
     results = Results(plan=plan, phases=phases, env=env)
     started = time.monotonic()
@@ -349,7 +369,11 @@ def main(argv: list[str] | None = None) -> int:
         bench = Bench(system, plan, results, args.profile, workdir)
         for phase in PHASES:
             if phase in phases:
-                getattr(bench, phase)()
+                try:
+                    getattr(bench, phase)()
+                except Exception as exc:  # noqa: BLE001 - the other phases still run
+                    log(f"{phase} failed: {exc!r}")
+                    results.notes.append(f"{phase} failed: {str(exc)[:300]}")
     finally:
         log("stopping the system")
         system.stop()
@@ -358,6 +382,9 @@ def main(argv: list[str] | None = None) -> int:
     elapsed = time.monotonic() - started
     rows, header = report.rows(results)
     print(report.terminal(header, rows))
+    print(report.cpu_lines(results))
+    for note in results.notes:
+        print(f"FAILED: {note}")
     print(f"\n{elapsed:.0f} s; load average at start {state['load']:.2f}"
           f"{'' if quiet else ' (the machine was not quiet: see the document)'}")
     if args.json:
