@@ -23,7 +23,7 @@ from psycopg import Connection
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
-from shared.bus import Topology, connect
+from shared.bus import Topology
 from shared.clock import Clock
 from shared.events import Event
 
@@ -102,6 +102,33 @@ def celery_message(row: dict) -> tuple[list, dict]:
     return body, headers
 
 
+class _Confirms:
+    """Publisher confirms of one channel in confirm mode: delivery tags count from 1."""
+
+    def __init__(self) -> None:
+        self.sent = 0
+        self.upto = 0  # every tag up to this one is confirmed
+        self.single: set[int] = set()
+        self.nacked = False
+
+    def ack(self, tag: int, multiple: bool) -> None:
+        if multiple:
+            self.upto = max(self.upto, tag)
+        else:
+            self.single.add(tag)
+        while self.upto + 1 in self.single:
+            self.upto += 1
+            self.single.discard(self.upto)
+
+    def nack(self, tag: int, multiple: bool) -> None:
+        self.nacked = True
+
+    def all_confirmed(self) -> bool:
+        if self.nacked:
+            raise RuntimeError("the broker refused a message; the batch stays unpublished")
+        return self.upto >= self.sent
+
+
 class Relay:
     """Publishes a service's outbox; run several at once safely."""
 
@@ -128,16 +155,34 @@ class Relay:
         self._producer: Producer | None = None
         self._declared_queues: set[str] = set()
         self._db: Connection | None = None
+        self._confirms = _Confirms()
 
     # --- broker side -------------------------------------------------------------
     def _ensure_broker(self) -> Producer:
         if self._producer is None:
-            self._broker = connect(self.broker_url)
+            # Publisher confirms, awaited once per batch (`_await_confirms`) rather than once
+            # per message as `connect()`'s confirm_publish does: a batch's rows are marked
+            # sent only after the broker confirmed every one of them, as before.
+            self._broker = BrokerConnection(self.broker_url, connect_timeout=5, heartbeat=30)
             self._broker.ensure_connection(max_retries=1)
             self.topology.declare(self._broker)
             self._declared_queues = set()
-            self._producer = Producer(self._broker.default_channel, serializer="json")
+            channel = self._broker.default_channel
+            channel.confirm_select()
+            self._confirms = _Confirms()
+            channel.events["basic_ack"].add(self._confirms.ack)
+            channel.events["basic_nack"].add(self._confirms.nack)
+            self._producer = Producer(channel, serializer="json")
         return self._producer
+
+    def _await_confirms(self, timeout: float = 30.0) -> None:
+        """Until the broker confirmed everything published so far; raises on a nack."""
+        deadline = time.monotonic() + timeout
+        while not self._confirms.all_confirmed():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError("the broker did not confirm the batch in time")
+            self._broker.drain_events(timeout=left)
 
     def _drop_broker(self) -> None:
         if self._broker is not None:
@@ -160,6 +205,7 @@ class Relay:
                 correlation_id=body.get("correlation_id"),
                 type=body.get("type"),
             )
+            self._confirms.sent += 1
             return
         queue = task_queue(row["destination"])
         if queue.name not in self._declared_queues:
@@ -175,6 +221,7 @@ class Relay:
             serializer="json",
             correlation_id=headers["id"],
         )
+        self._confirms.sent += 1
 
     # --- database side -----------------------------------------------------------
     def _ensure_db(self) -> Connection:
@@ -196,6 +243,7 @@ class Relay:
             producer = self._ensure_broker()
             for row in rows:
                 self._publish(producer, row)
+            self._await_confirms()
             ids = [row["id"] for row in rows]
             conn.execute(
                 "UPDATE outbox SET published_at = %s, body = CASE WHEN kind = 'task' "
