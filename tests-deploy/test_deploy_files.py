@@ -196,13 +196,21 @@ def test_kubernetes_commands_variables_and_probes_match_the_code():
             continue
         container = doc["spec"]["template"]["spec"]["containers"][0]
         check_command(container["command"])
+        values = {}
         for ref in container.get("env", []):
-            key = ref["valueFrom"]["secretKeyRef"]["key"]
-            assert key in secret["stringData"], key
+            if "valueFrom" in ref:
+                key = ref["valueFrom"]["secretKeyRef"]["key"]
+                assert key in secret["stringData"], key
+            else:
+                assert re.search(rf"[\"']{ref['name']}[\"']", code), ref["name"]
+                values[ref["name"]] = ref["value"]
         for port in container.get("ports", []):
             assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
             assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
-            assert f"0.0.0.0:{port['containerPort']}" in container["command"]
+            bind = f"0.0.0.0:{port['containerPort']}"
+            assert bind in container["command"] or (
+                values.get("NOTIFIER_HEALTH_HOST") == "0.0.0.0"  # noqa: S104
+                and values.get("NOTIFIER_HEALTH_PORT") == str(port["containerPort"])), doc["metadata"]
 
 
 def test_beat_is_a_single_replica_and_the_worker_autoscales():

@@ -58,7 +58,8 @@ class System:
 
     def __post_init__(self) -> None:
         self.ports = {name: free_port() for name in
-                      ("code_issuer", "registration", "smtp", "mail_page", "portal")}
+                      ("code_issuer", "registration", "smtp", "mail_page", "portal",
+                                   "notifier_health")}
         self.databases = {pkg: dsn_for(unique(f"e2e_{pkg}")) for pkg in SERVICES.values()}
         self.clock_file = self.workdir / "clock"
         self.logs = self.workdir / "logs"
@@ -84,6 +85,7 @@ class System:
             "MAIL_STORE_DIR": str(self.workdir / "mail"),
             "BEAT_SCHEDULE_FILE": str(self.workdir / "celerybeat-schedule"),
             "NOTIFIER_CONCURRENCY": "2",
+            "NOTIFIER_HEALTH_PORT": str(self.ports["notifier_health"]),
             "CELERY_WORKER_NAME": f"{self.namespace}@%h",
             "WEB_CONCURRENCY": "2",
             "PYTHONUNBUFFERED": "1",
@@ -100,6 +102,10 @@ class System:
     @property
     def mail_url(self) -> str:
         return f"http://127.0.0.1:{self.ports['mail_page']}"
+
+    @property
+    def notifier_health_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports['notifier_health']}"
 
     @property
     def portal_url(self) -> str:
@@ -134,7 +140,7 @@ class System:
 
     def wait_ready(self, timeout: float = 60) -> None:
         urls = [f"{self.code_issuer_url}/readyz", f"{self.registration_url}/readyz",
-                f"{self.mail_url}/api/messages"]
+                f"{self.mail_url}/api/messages", f"{self.notifier_health_url}/readyz"]
         if "portal" in self.processes:
             urls.append(f"{self.portal_url}/healthz")
         deadline = time.monotonic() + timeout

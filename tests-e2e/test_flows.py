@@ -133,3 +133,15 @@ def test_a_correlation_id_follows_the_request_to_the_mail_task_and_back(flow, sy
 
     eventually(lambda: logged_by("notifier-worker"), timeout=10)
     eventually(lambda: logged_by("registration-consumer"), timeout=10)  # auth_key.mailed
+
+
+def test_every_service_serves_health_readiness_and_metrics(system):
+    for base in (system.code_issuer_url, system.registration_url, system.portal_url,
+                 system.notifier_health_url):
+        assert requests.get(f"{base}/healthz", timeout=5).status_code == 200, base
+        ready = requests.get(f"{base}/readyz", timeout=5)
+        assert ready.status_code == 200, (base, ready.text)
+        metrics = requests.get(f"{base}/metrics", timeout=5)
+        assert metrics.status_code == 200 and "# TYPE" in metrics.text, base
+    notifier = requests.get(f"{system.notifier_health_url}/metrics", timeout=5).text
+    assert "notifier_deliveries" in notifier and "notifier_outbox_unpublished" in notifier

@@ -38,6 +38,8 @@ PROCESSES = [
      ["gunicorn", "-c", "deploy/gunicorn.conf.py", "--bind", "0.0.0.0:8000", "portal.wsgi:app"],
      8000, 2),
 ]
+# Processes that are not HTTP services but serve /healthz, /readyz, /metrics on a port.
+HEALTH_PORTS = {"notifier-worker": ("NOTIFIER_HEALTH_PORT", 8003)}
 LABELS = {"app.kubernetes.io/part-of": "jobportal"}
 
 
@@ -50,13 +52,18 @@ def env(service: str | None) -> list[dict]:
 
 
 def container(name: str, service: str | None, command: list[str], port: int | None) -> dict:
+    variables = env(service)
+    if name in HEALTH_PORTS:
+        variable, port = HEALTH_PORTS[name]
+        variables += [{"name": "NOTIFIER_HEALTH_HOST", "value": "0.0.0.0"},  # noqa: S104
+                      {"name": variable, "value": str(port)}]
     spec: dict = {
         "name": name,
         "image": IMAGE,
         "command": command,
         "envFrom": [{"configMapRef": {"name": "jobportal-config"}},
                     {"secretRef": {"name": "jobportal-secrets"}}],
-        "env": env(service),
+        "env": variables,
         "resources": {"requests": {"cpu": "250m", "memory": "256Mi"},
                       "limits": {"cpu": "1", "memory": "512Mi"}},
         "securityContext": {"runAsNonRoot": True, "allowPrivilegeEscalation": False,

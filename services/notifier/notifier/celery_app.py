@@ -65,6 +65,18 @@ class TaskArgumentsFilter(logging.Filter):
         return True
 
 
+@signals.worker_ready.connect
+def _serve_health(**_kwargs) -> None:
+    """/healthz, /readyz and /metrics on NOTIFIER_HEALTH_PORT (the worker's main process)."""
+    from notifier.health import serve
+
+    try:
+        serve(config)
+    except OSError as exc:  # a second worker on the same host: it still works, unprobed
+        logging.getLogger(__name__).warning("health endpoints not started",
+                                            extra={"error": str(exc)})
+
+
 @signals.setup_logging.connect
 def _setup_logging(**_kwargs) -> None:
     """JSON logs masking addresses and secrets, instead of Celery's own setup."""

@@ -44,6 +44,9 @@ class Config:
     smtp_listen_port: int = 1025
     mail_page_host: str = "127.0.0.1"
     mail_page_port: int = 8025
+    # /healthz, /readyz and /metrics of a worker's main process (0: none).
+    health_host: str = "127.0.0.1"
+    health_port: int = 8003
 
     @property
     def mail_queue(self) -> str:
@@ -88,6 +91,8 @@ class Config:
             smtp_listen_port=env.int("SMTP_LISTEN_PORT", cls.smtp_listen_port),
             mail_page_host=env.str("MAIL_PAGE_HOST", cls.mail_page_host),
             mail_page_port=env.int("MAIL_PAGE_PORT", cls.mail_page_port),
+            health_host=env.str("NOTIFIER_HEALTH_HOST", cls.health_host),
+            health_port=env.int("NOTIFIER_HEALTH_PORT", cls.health_port),
         )
         refuse_unsafe_production(mode, test_clock_file=config.test_clock_file)
         try:
