@@ -1,6 +1,7 @@
 """gunicorn settings shared by every HTTP service (override with GUNICORN_CMD_ARGS)."""
 
 import os
+import tempfile
 
 import gunicorn
 
@@ -19,3 +20,13 @@ errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 # The pool is created per worker by create_app; never preload (sockets must not be shared).
 preload_app = False
+
+# /metrics adds up every worker's counters (prometheus_client's multiprocess mode): each
+# master gets a fresh directory, set before the workers import prometheus_client.
+os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="jobportal-metrics-"))
+
+
+def child_exit(server, worker):
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

@@ -7,13 +7,21 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
+import os
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import Blueprint, Flask, Response, g, jsonify, request
 from marshmallow import Schema, ValidationError
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
 from werkzeug.exceptions import HTTPException
 
 from shared.logs import set_correlation
@@ -296,6 +304,10 @@ def install(
 
     @ops.get("/metrics")
     def metrics():
+        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # under gunicorn: every worker's
+            registry = CollectorRegistry()
+            multiprocess.MultiProcessCollector(registry)
+            return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
         return Response(generate_latest(), mimetype=CONTENT_TYPE_LATEST)
 
     app.register_blueprint(ops)
