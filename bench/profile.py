@@ -16,6 +16,14 @@ from pathlib import Path
 
 _FRAME = re.compile(r"^(?P<func>.*?) \((?P<file>[^:()]+)(?::\d+)?\)$")
 
+# Leaf functions that wait (for a socket, a lock, the thread pool's queue): py-spy counts
+# a thread as active when the kernel has it runnable, which on a busy machine includes
+# threads woken up and waiting for a core.
+WAITING = {("wait", "threading.py"), ("_worker", "thread.py"), ("select", "selectors.py"),
+           ("_read_from_socket", "socket.py"), ("recv_into", "socket.py"),
+           ("readline", "socket.py"), ("accept", "socket.py")}
+WAITING_GROUP = "waiting for I/O, a lock or a core (runnable)"
+
 # What a leaf frame belongs to, first match wins (paths as py-spy prints them).
 GROUPS = [
     ("argon2 hashing", ("argon2",)),
@@ -40,7 +48,7 @@ def py_spy() -> str | None:
     return str(venv) if venv.exists() else shutil.which("py-spy")
 
 
-def start_recording(pid: int, out: Path, seconds: float, rate: int = 200) -> subprocess.Popen:
+def start_recording(pid: int, out: Path, seconds: float, rate: int = 100) -> subprocess.Popen:
     """py-spy on `pid` and its children (gunicorn's workers) for `seconds`, CPU only."""
     exe = py_spy()
     if exe is None:
@@ -72,7 +80,8 @@ def group_of(frame_file: str) -> str | None:
     return None
 
 
-def summarise(text: str, title: str, top: int = 12) -> str:
+def summarise(text: str, title: str, top: int = 12,
+              rate_note: str = "100 Hz, threads the kernel had running or runnable") -> str:
     """Self time per function and per group, as shares of all CPU samples."""
     stacks = parse_collapsed(text)
     total = sum(count for _, count in stacks)
@@ -83,6 +92,9 @@ def summarise(text: str, title: str, top: int = 12) -> str:
         func, file = frame_parts(frames[-1])
         short = "/".join(Path(file).parts[-2:]) if file else ""
         leaf[f"{func} ({short})"] += count
+        if (func.rsplit(".", 1)[-1], Path(file).name) in WAITING:
+            groups[WAITING_GROUP] += count
+            continue
         # the leaf's group, else the nearest caller's (C extensions show up as their caller)
         for frame in reversed(frames):
             name = group_of(frame_parts(frame)[1])
@@ -91,7 +103,8 @@ def summarise(text: str, title: str, top: int = 12) -> str:
                 break
         else:
             groups["other (interpreter, stdlib)"] += count
-    lines = [f"{title}: {total} samples", "  by library (self time of the frames below it):"]
+    lines = [f"{title}: {total} samples ({rate_note})",
+             "  by library (self time of the frames below it):"]
     lines += [f"    {100 * c / total:5.1f} %  {name}" for name, c in groups.most_common()]
     lines.append(f"  top {top} functions (self time):")
     lines += [f"    {100 * c / total:5.1f} %  {name}" for name, c in leaf.most_common(top)]

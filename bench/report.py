@@ -185,6 +185,16 @@ def cpu_lines(results) -> str:
     return plain_table(CPU_HEADER, _cpu_rows(results)) if results.cpu else ""
 
 
+def save_profiles(results, info, state) -> None:
+    """Keep this run's py-spy summaries in bench/profiles/ (the document quotes them)."""
+    settings = "; ".join(f"{k}={v}" for k, v in results.env.items()) or "defaults"
+    PROFILES.mkdir(exist_ok=True)
+    for name, text in results.profiles.items():
+        (PROFILES / f"{name}.txt").write_text(
+            f"# {info['date']}, commit {info['commit']}, settings: {settings}, "
+            f"load average at start {state['load']:.1f}\n{text}", encoding="utf-8")
+
+
 def write_document(results, table, header, info, state, elapsed) -> Path:
     versions = ", ".join(f"{k} {v}" for k, v in info["versions"].items())
     quiet = ("quiet (load average below 0.5, no other test suites)" if state["quiet"] else
@@ -235,12 +245,6 @@ def write_document(results, table, header, info, state, elapsed) -> Path:
     parts += [METHOD, ""]
     if ANALYSIS.exists():
         parts += [ANALYSIS.read_text(encoding="utf-8").rstrip(), ""]
-    if results.profiles:
-        PROFILES.mkdir(exist_ok=True)
-        for name, text in results.profiles.items():
-            (PROFILES / f"{name}.txt").write_text(
-                f"# {info['date']}, commit {info['commit']}, settings {settings}\n{text}",
-                encoding="utf-8")
     saved = sorted(PROFILES.glob("*.txt")) if PROFILES.exists() else []
     if saved:
         parts += ["## Profiles (py-spy)", "",

@@ -387,6 +387,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"FAILED: {note}")
     print(f"\n{elapsed:.0f} s; load average at start {state['load']:.2f}"
           f"{'' if quiet else ' (the machine was not quiet: see the document)'}")
+    if results.profiles:
+        report.save_profiles(results, info, state)
     if args.json:
         args.json.write_text(json.dumps(asdict(results), default=str, indent=1))
     if not args.no_doc:

@@ -62,3 +62,11 @@ def test_a_profile_summary_gives_shares_by_library_and_function():
     assert "demo: 100 samples" in text
     assert "70.0 %  argon2 hashing" in text
     assert "30.0 %  PostgreSQL client (psycopg, pool)" in text
+
+
+def test_waiting_frames_are_not_counted_as_a_library_working():
+    raw = ("run (gthread.py:1);getconn (psycopg_pool/pool.py:2);wait (threading.py:3) 40\n"
+           "run (gthread.py:1);execute (psycopg/cursor.py:5) 60\n")
+    text = summarise(raw, "demo")
+    assert "40.0 %  waiting for I/O, a lock or a core (runnable)" in text
+    assert "60.0 %  PostgreSQL client (psycopg, pool)" in text
