@@ -67,7 +67,12 @@ def build(title: str, version: str, operations: list[Operation],
             else:
                 entry["responses"][str(status)] = {"description": "OK", "content": {
                     "application/json": {"schema": schema}}}
-        for status in op.errors:
+        # Every operation may answer 503 (database unavailable, with Retry-After); every
+        # operation with a JSON body may answer 400 (not JSON), 413, 415 and 422.
+        statuses = set(op.errors) | {503}
+        if op.body is not None:
+            statuses |= {400, 413, 415, 422}
+        for status in sorted(statuses):
             entry["responses"][str(status)] = ERROR_RESPONSE
         if op.auth:
             entry["security"] = [{"bearer": []}]

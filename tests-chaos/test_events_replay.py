@@ -178,11 +178,6 @@ def test_the_notifiers_timers_rebuilt_from_the_shuffled_stream_match_but_for_the
         code_timers(system.databases["notifier"], issued))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "notifier: the cancel_reason of a superseded code's expiry timer depends on which event "
-    "arrives first: 'superseded' (from the new code.issued's supersedes list) or "
-    "'revoked:superseded' (from code.revoked); store.cancel_timer keeps the first one, so the "
-    "timers view does not converge to one value under reordering"))
 def test_the_notifiers_timers_rebuilt_from_the_shuffled_stream_match_the_live_view(
         system, rebuilt, issued):
     assert rebuilt["notifier"] == code_timers(system.databases["notifier"], issued)

@@ -24,7 +24,8 @@ def code_issued(conn: Connection, payload: dict, now: datetime, correlation_id: 
     store.schedule_timer(conn, code_expiry(payload["code_id"], payload["expires_at"]), now,
                          correlation_id)
     for old in payload["supersedes"]:
-        store.cancel_timer(conn, CODE_EXPIRED, old, "superseded", now)
+        # the same reason code.revoked(superseded) gives, whichever of the two comes first
+        store.cancel_timer(conn, CODE_EXPIRED, old, "revoked:superseded", now)
 
 
 def code_ended(conn: Connection, code_id: uuid.UUID, reason: str, now: datetime) -> None:
