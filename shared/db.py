@@ -13,6 +13,17 @@ from psycopg_pool import ConnectionPool
 from yoyo import get_backend, read_migrations
 
 SHARED_MIGRATIONS = Path(__file__).parent / "migrations"
+# A process that vanishes without closing its connection (host loss, partition) must not
+# hold its row locks for the kernel's two-hour keepalive: both ends probe the link after
+# 30 s, and the server ends a transaction left idle for 5 minutes.
+DEAD_PEER_SETTINGS = {
+    "keepalives": 1,
+    "keepalives_idle": 30,
+    "keepalives_interval": 10,
+    "keepalives_count": 3,
+    "options": "-c tcp_keepalives_idle=30 -c tcp_keepalives_interval=10 "
+               "-c tcp_keepalives_count=3 -c idle_in_transaction_session_timeout=300000",
+}
 log = logging.getLogger(__name__)
 
 
@@ -25,7 +36,7 @@ def make_pool(dsn: str, min_size: int = 1, max_size: int = 10, name: str = "db")
         name=name,
         open=False,
         timeout=10,
-        kwargs={"autocommit": False},
+        kwargs={"autocommit": False, **DEAD_PEER_SETTINGS},
         check=ConnectionPool.check_connection,
     )
     pool.open(wait=False)
