@@ -316,10 +316,11 @@ class Seeker:
         self.number = f"{random.randint(10000, 99999)}-{random.randint(1, 99999999)}"
         self.birth_date = "1988-08-08"
         self.email = f"race-{random.randint(0, 10**9)}@example.jp"
-        issued = requests.post(f"{system.code_issuer_url}/v1/codes", headers=OFFICE, timeout=10,
+        answer = requests.post(f"{system.code_issuer_url}/v1/codes", headers=OFFICE, timeout=10,
                                json={"job_seeker_number": self.number,
-                                     "birth_date": self.birth_date}).json()
-        self.code_id, self.code = issued["code_id"], issued["code"]
+                                     "birth_date": self.birth_date})
+        assert answer.status_code == 201, answer.text
+        self.code_id, self.code = answer.json()["code_id"], answer.json()["code"]
         eventually(lambda: self.query("SELECT 1 FROM codes WHERE code_id = %s AND issued_at IS "
                                       "NOT NULL", self.code_id), timeout=30)
 
