@@ -64,10 +64,10 @@ class SqlCeiling:
                     "-T", str(int(seconds)), "-D", f"codes={self.codes}", "-D", "limit=10",
                     "-f", str(HERE / "sql" / script), "-l", "--log-prefix", f"{logs}/tx",
                     self.dsn]
-            for attempt in range(4):
+            for attempt in range(13):
                 done = run_measured(argv, timeout=seconds + 60)
                 # other suites on the machine may hold most of max_connections for a moment
-                if done.returncode == 0 or "too many clients" not in done.stderr or attempt == 3:
+                if done.returncode == 0 or "too many clients" not in done.stderr or attempt == 12:
                     break
                 for path in Path(logs).glob("tx*"):
                     path.unlink()

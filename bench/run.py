@@ -61,7 +61,7 @@ class Results:
     b3: list = field(default_factory=list)
     b4: list = field(default_factory=list)
     b5: list = field(default_factory=list)
-    argon2: list = field(default_factory=list)
+    argon2: dict = field(default_factory=dict)  # "b4"/"b5" -> the ceiling's paired runs
     relay: dict = field(default_factory=dict)
     cpu: dict = field(default_factory=dict)  # phase -> {process group: CPU seconds}
     work: dict = field(default_factory=dict)  # phase -> requests or flows done
@@ -138,52 +138,52 @@ class Bench:
         url = f"{system.registration_url}/v1/applications"
         registration_pid = system.processes["registration"].pid
 
-        if "trivial" in plan.b1_parts:
-            log("B1: trivial JSON endpoint on the same gunicorn configuration")
-            trivial = self.start_trivial()
-            try:
-                self.results.b1["trivial"] = {
-                    c: [load.wrk(trivial, connections=c, seconds=plan.b1_seconds,
-                                 script="get.lua") for _ in range(plan.runs)]
-                    for c in plan.concurrencies}
-            finally:
-                self.stop_trivial()
-
-        for kind, bodies in (("wrong", wrong_file), ("correct", correct_file)):
-            if kind not in plan.b1_parts:
-                continue
-            offset, runs = 0, {}
-            for c in plan.concurrencies:
-                runs[c] = []
-                for n in range(plan.runs):
-                    log(f"B1 {kind} triple, {c} clients, run {n + 1}")
-                    before = cpu.snapshot(self.sessions)
-                    recording = (self.profiled(f"b1-{kind}-{c}", registration_pid,
-                                               plan.b1_seconds)
-                                 if n == 0 and c == max(plan.concurrencies) else None)
-                    run = load.wrk(url, connections=c, seconds=plan.b1_seconds,
-                                   script="rotate.lua", bodies=bodies, offset=offset)
-                    self.finish_profile(recording)
-                    self.account(f"b1-{kind}-{c}", before, run.requests)
-                    offset += run.requests
-                    runs[c].append(run)
-                    if kind == "correct":
-                        self.purge_mail()
-            self.results.b1[kind] = runs
-
-        if "sql" not in plan.b1_parts:
-            return
-        log("B1: the same SQL by pgbench")
-        sql = pgbench.SqlCeiling(max(20000, len(codes)))
+        # Each figure's runs alternate with its ceilings' runs, so that a busy moment on the
+        # shared machine falls on both alike.
+        parts = plan.b1_parts
+        trivial = self.start_trivial() if "trivial" in parts else None
+        sql = pgbench.SqlCeiling(max(20000, len(codes))) if "sql" in parts else None
+        if trivial:
+            self.sessions[self._trivial.pid] = "trivial JSON endpoint"
+        b1 = self.results.b1
+        offsets = {"wrong": 0, "correct": 0}
         try:
-            for kind, script in (("wrong", "step2_wrong.sql"), ("correct", "step2_correct.sql")):
-                if kind not in plan.b1_parts:
-                    continue
-                self.results.b1[f"sql_{kind}"] = {
-                    c: [sql.run(script, c, plan.b1_seconds) for _ in range(plan.runs)]
-                    for c in plan.concurrencies}
+            for c in plan.concurrencies:
+                for n in range(plan.runs):
+                    if trivial:
+                        log(f"B1 trivial JSON endpoint, {c} clients, run {n + 1}")
+                        before = cpu.snapshot(self.sessions)
+                        run = load.wrk(trivial, connections=c, seconds=plan.b1_seconds,
+                                       script="get.lua")
+                        self.account(f"b1-trivial-{c}", before, run.requests)
+                        b1.setdefault("trivial", {}).setdefault(c, []).append(run)
+                    for kind, bodies in (("wrong", wrong_file), ("correct", correct_file)):
+                        if kind not in parts:
+                            continue
+                        if sql:
+                            log(f"B1 pgbench {kind} triple SQL, {c} clients, run {n + 1}")
+                            b1.setdefault(f"sql_{kind}", {}).setdefault(c, []).append(
+                                sql.run(f"step2_{kind}.sql", c, plan.b1_seconds))
+                        log(f"B1 {kind} triple, {c} clients, run {n + 1}")
+                        before = cpu.snapshot(self.sessions)
+                        recording = (self.profiled(f"b1-{kind}-{c}", registration_pid,
+                                                   plan.b1_seconds)
+                                     if n == 0 and c == max(plan.concurrencies) else None)
+                        run = load.wrk(url, connections=c, seconds=plan.b1_seconds,
+                                       script="rotate.lua", bodies=bodies,
+                                       offset=offsets[kind])
+                        self.finish_profile(recording)
+                        self.account(f"b1-{kind}-{c}", before, run.requests)
+                        offsets[kind] += run.requests
+                        b1.setdefault(kind, {}).setdefault(c, []).append(run)
+                        if kind == "correct":
+                            self.purge_mail()
         finally:
-            sql.close()
+            if trivial:
+                self.stop_trivial()
+                del self.sessions[self._trivial.pid]
+            if sql:
+                sql.close()
 
     def start_trivial(self) -> str:
         port = harness.free_port()
@@ -249,19 +249,17 @@ class Bench:
             self.account("b3", before)
 
     # --- B4, B5 and the argon2 ceiling ---------------------------------------------------
-    def argon2(self) -> None:
-        if self.results.argon2:
-            return
+    def argon2(self, paired_with: str) -> None:
+        """One run of the argon2id ceiling, taken just before a run of B4 or B5."""
         c = self.config
-        for n in range(self.plan.runs):
-            log(f"argon2id ceiling, run {n + 1}")
-            self.results.argon2.append(ceilings.argon2_rate(
-                self.plan.argon2_seconds, c.argon2_memory_kib, c.argon2_time_cost,
-                c.argon2_parallelism))
+        log(f"argon2id ceiling before {paired_with}")
+        self.results.argon2.setdefault(paired_with, []).append(ceilings.argon2_rate(
+            self.plan.argon2_seconds, c.argon2_memory_kib, c.argon2_time_cost,
+            c.argon2_parallelism))
 
     def b4(self) -> None:
-        self.argon2()
         for n in range(self.plan.runs):
+            self.argon2("b4")
             log(f"B4 whole flows for {self.plan.b4_seconds:g} s, run {n + 1}")
             harness.clear_mail(self.system)
             before = cpu.snapshot(self.sessions)
@@ -274,7 +272,6 @@ class Bench:
         harness.clear_mail(self.system)
 
     def b5(self) -> None:
-        self.argon2()
         accounts = [a for run in self.results.b4 for a in run.accounts]
         if not accounts:
             log("B5: no accounts from B4; opening some")
@@ -284,6 +281,7 @@ class Bench:
         url = f"{self.system.registration_url}/v1/sessions"
         offset = 0
         for n in range(self.plan.runs):
+            self.argon2("b5")
             log(f"B5 logins, run {n + 1}")
             before = cpu.snapshot(self.sessions)
             recording = self.profiled("b5-registration", self.system.processes[
