@@ -23,17 +23,18 @@ def _hash_for(seconds: float, memory_kib: int, time_cost: int, parallelism: int,
     hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib,
                             parallelism=parallelism, type=Type.ID)
     hasher.hash("warm-up-0")
-    count, started = 0, time.perf_counter()
+    count, started, cpu = 0, time.perf_counter(), time.process_time()
     while time.perf_counter() - started < seconds:
         hasher.hash("Hello-w0rk-2026")
         count += 1
-    out.put((count, time.perf_counter() - started))
+    out.put((count, time.perf_counter() - started, time.process_time() - cpu))
 
 
 @dataclass(frozen=True)
 class HashRate:
     per_second: float  # all processes together
     processes: int
+    cpu_ms: float  # CPU time one hash takes
 
 
 def argon2_rate(seconds: float, memory_kib: int, time_cost: int, parallelism: int,
@@ -49,7 +50,8 @@ def argon2_rate(seconds: float, memory_kib: int, time_cost: int, parallelism: in
     results = [out.get(timeout=seconds + 60) for _ in workers]
     for w in workers:
         w.join()
-    return HashRate(sum(count / took for count, took in results), processes)
+    return HashRate(sum(count / took for count, took, _ in results), processes,
+                    1000 * sum(cpu for _, _, cpu in results) / sum(n for n, _, _ in results))
 
 
 def _event_body(i: int) -> dict:

@@ -104,7 +104,9 @@ def rows(results) -> tuple[list[list[str]], list[str]]:
         out.append([
             "B4 whole flows", f"{plan.b4_clients} people at once, {plan.b4_seconds:g} s × "
             f"{len(results.b4)}; {errors} errors", f"{_num(flows)} flows/s", "—",
-            f"{_num(ceiling)} flows/s (argon2id {_num(hashes)} hashes/s ÷ 2)", percent(share),
+            f"{_num(ceiling)} flows/s (argon2id {_num(hashes)} hashes/s ÷ 2; "
+            f"{_med([h.cpu_ms for h in results.argon2.get('b4', [])]):.0f} ms CPU a hash)",
+            percent(share),
             "≥ 70 % of the argon2 ceiling, no error", verdict(met),
             "Python client " + _core_share([r.cpu for r in results.b4],
                                            [r.seconds for r in results.b4])])
