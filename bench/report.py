@@ -19,6 +19,13 @@ HEADER = ["figure", "load", "result: median (range)", "p50 / p99 ms",
           "ceiling: median (range)", "share of ceiling", "target", "verdict", "load generator CPU"]
 
 
+def judged(share: float, met: bool | None) -> str:
+    """The verdict, unless the figure beat its ceiling: then the ceiling was measured wrong."""
+    if not math.isnan(share) and share > 1.0:
+        return "ceiling measured too low (noise): no verdict"
+    return verdict(met)
+
+
 def _num(spread: Spread) -> str:
     return spread.text(digits_for(spread.median))
 
@@ -55,13 +62,13 @@ def b1_rows(results) -> list[list[str]]:
             errors = sum(r.errors for r in runs)
             expected = "400" if kind == "wrong" else "201"
             odd = sum(n for r in runs for s, n in r.statuses.items() if s != expected)
-            load = f"{c} clients, {runs[0].seconds:.0f} s × {len(runs)}"
+            load = f"{c} client{'s' if c > 1 else ''}, {runs[0].seconds:.0f} s × {len(runs)}"
             if errors or odd:
                 load += f"; {errors} socket errors, {odd} answers other than {expected}"
             rows.append([
                 label, load, f"{_num(rps)} req/s", f"{_ms(_med([r.p50_ms for r in runs]))} / {_ms(p99)}",
                 f"SQL {_num(sql)} tx/s; JSON {_num(json_)} req/s", percent(share), target,
-                verdict(met), "wrk " + _core_share([r.cpu for r in runs], [r.seconds for r in runs]),
+                judged(share, met), "wrk " + _core_share([r.cpu for r in runs], [r.seconds for r in runs]),
             ])
     return rows
 
@@ -107,7 +114,7 @@ def rows(results) -> tuple[list[list[str]], list[str]]:
             f"{_num(ceiling)} flows/s (argon2id {_num(hashes)} hashes/s ÷ 2; "
             f"{_med([h.cpu_ms for h in results.argon2.get('b4', [])]):.0f} ms CPU a hash)",
             percent(share),
-            "≥ 70 % of the argon2 ceiling, no error", verdict(met),
+            "≥ 70 % of the argon2 ceiling, no error", judged(share, met),
             "Python client " + _core_share([r.cpu for r in results.b4],
                                            [r.seconds for r in results.b4])])
     if results.b5:
@@ -123,7 +130,7 @@ def rows(results) -> tuple[list[list[str]], list[str]]:
             f"{_ms(_med([r.p50_ms for r in results.b5]))} / {_ms(_med([r.p99_ms for r in results.b5]))}",
             f"argon2id {_num(ceiling)} hashes/s/core; Keycloak sizing {KEYCLOAK_LOGINS_PER_VCPU:g}/s/vCPU",
             f"{percent(share)} (Keycloak {percent(ratio(per_core.median, KEYCLOAK_LOGINS_PER_VCPU))})",
-            "≥ 70 % of the argon2 ceiling", verdict(None if math.isnan(share) else share >= 0.7),
+            "≥ 70 % of the argon2 ceiling", judged(share, None if math.isnan(share) else share >= 0.7),
             "wrk " + _core_share([r.cpu for r in results.b5], [r.seconds for r in results.b5])])
     if results.relay:
         relay = Spread.of(results.relay["relay"])
@@ -136,7 +143,7 @@ def rows(results) -> tuple[list[list[str]], list[str]]:
             f"kombu with confirms alone: {_num(pipelined)} msg/s confirming each batch of "
             f"200, {_num(kombu)} msg/s confirming each message",
             percent(share), "≥ 50 % of kombu alone (the higher)",
-            verdict(None if math.isnan(share) else share >= 0.5), "(the relay is the system)"])
+            judged(share, None if math.isnan(share) else share >= 0.5), "(the relay is the system)"])
     return out, HEADER
 
 
@@ -228,7 +235,7 @@ def write_document(results, table, header, info, state, elapsed) -> Path:
         "",
         markdown_table(header, table),
         "",
-        *[f"- **Failed in this run:** {note}" for note in results.notes],
+        *[f"- **Failed in this run:** {' '.join(note.split())}" for note in results.notes],
         "",
         "Each figure is run 3 times (or as many as stated) and quoted as the median with the "
         "range of the runs; latencies are the median of the runs' percentiles. "
