@@ -19,7 +19,7 @@ from pathlib import Path
 
 import requests
 
-from shared.testing import TcpProxy
+from shared.testing import TcpProxy, eventually
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests-e2e"))
@@ -75,6 +75,16 @@ class ChaosSystem(System):
 
     def restart(self, name: str) -> None:
         self.start_process(name)
+
+    def serving(self, timeout: float = 60) -> None:
+        """Both HTTP services ready again (database and broker reachable)."""
+        def ready() -> bool:
+            try:
+                return all(requests.get(f"{url}/readyz", timeout=5).status_code == 200
+                           for url in self.urls.values())
+            except requests.RequestException:
+                return False
+        eventually(ready, timeout=timeout, interval=0.5)
 
     def smtp_control(self, action: str, **body) -> dict:
         return requests.post(f"{self.mail_url}/api/{action}", json=body, timeout=5).json()

@@ -211,7 +211,7 @@ def test_the_answer_to_a_database_outage_is_documented(system):
                                strict=True))
     finally:
         outage.end()
-        system.wait_ready()  # the next test finds the pools reconnected
+        system.serving()  # the next test finds the pools reconnected
     undocumented = []
     for (service, path, method), answer in answers.items():
         assert answer.status_code == 503 and answer.headers["Retry-After"]
