@@ -335,8 +335,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", default="1,8,32", help="B1's client counts")
     parser.add_argument("--env", action="append", default=[],
                         help="NAME=VALUE for every process of the system (tuning trials)")
-    parser.add_argument("--wait-quiet", type=float, default=0.0,
-                        help="wait up to this many seconds for a quiet machine first")
+    parser.add_argument("--wait-quiet", type=float,
+                        default=float(os.environ.get("BENCH_WAIT_QUIET", "0")),
+                        help="wait up to this many seconds for a quiet machine first "
+                             "(default: $BENCH_WAIT_QUIET, else 0)")
     parser.add_argument("--profile", action="store_true", help="py-spy the busiest phases")
     parser.add_argument("--no-doc", action="store_true", help="print only; keep the document")
     parser.add_argument("--json", type=Path, help="also write the raw results here")
