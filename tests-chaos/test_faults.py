@@ -42,12 +42,13 @@ def while_walking(crowd: Crowd, started: int = 40) -> None:
                interval=0.1)
 
 
-def assert_nothing_lost(f: Figures, *, mails_at_least: int = FLOWS) -> None:
+def assert_nothing_lost(f: Figures, *, mails_at_least: int = FLOWS,
+                        duplicates_at_most: int = 0) -> None:
     assert f.flows_started == FLOWS, f
     assert f.flows_completed == FLOWS, f.lost
     assert f.accounts_created == FLOWS, f
     assert f.mails_delivered >= mails_at_least, f
-    assert f.duplicate_mails == 0, f
+    assert f.duplicate_mails <= duplicates_at_most, f
     assert f.office_view_missing == 0, f
     assert f.http_500 == 0, f
 
@@ -132,7 +133,10 @@ def test_postgresql_restarted_answers_503_at_worst_and_loses_nothing(system, mai
         fault.end()
     result = crowd.figures(f"PostgreSQL restarted ({where})")
     figures(result)
-    assert_nothing_lost(result)
+    # A mail the SMTP server accepted while the database was cut cannot be recorded as sent;
+    # its task runs again and mails again (at-least-once, docs/DECISIONS.md "Mail"). At most
+    # one per worker process that was between SMTP and its commit: never a lost mail.
+    assert_nothing_lost(result, duplicates_at_most=int(system.env["NOTIFIER_CONCURRENCY"]))
     assert crowd.answers.only_503_with_retry_after(), crowd.answers.server_errors[:10]
 
 
