@@ -155,7 +155,7 @@ class Relay:
         self._producer: Producer | None = None
         self._declared_queues: set[str] = set()
         self._db: Connection | None = None
-        self._confirms = _Confirms()
+        self._confirms: _Confirms | None = _Confirms()
 
     # --- broker side -------------------------------------------------------------
     def _ensure_broker(self) -> Producer:
@@ -168,15 +168,24 @@ class Relay:
             self.topology.declare(self._broker)
             self._declared_queues = set()
             channel = self._broker.default_channel
-            channel.confirm_select()
-            self._confirms = _Confirms()
-            channel.events["basic_ack"].add(self._confirms.ack)
-            channel.events["basic_nack"].add(self._confirms.nack)
+            if self._broker.transport.driver_type == "amqp":
+                channel.confirm_select()
+                self._confirms = _Confirms()
+                channel.events["basic_ack"].add(self._confirms.ack)
+                channel.events["basic_nack"].add(self._confirms.nack)
+            else:  # e.g. Redis: no publisher confirms; a publish returns once written
+                self._confirms = None
             self._producer = Producer(channel, serializer="json")
         return self._producer
 
+    def _count_sent(self) -> None:
+        if self._confirms is not None:
+            self._confirms.sent += 1
+
     def _await_confirms(self, timeout: float = 30.0) -> None:
         """Until the broker confirmed everything published so far; raises on a nack."""
+        if self._confirms is None:
+            return
         deadline = time.monotonic() + timeout
         while not self._confirms.all_confirmed():
             left = deadline - time.monotonic()
@@ -205,7 +214,7 @@ class Relay:
                 correlation_id=body.get("correlation_id"),
                 type=body.get("type"),
             )
-            self._confirms.sent += 1
+            self._count_sent()
             return
         queue = task_queue(row["destination"])
         if queue.name not in self._declared_queues:
@@ -221,7 +230,7 @@ class Relay:
             serializer="json",
             correlation_id=headers["id"],
         )
-        self._confirms.sent += 1
+        self._count_sent()
 
     # --- database side -----------------------------------------------------------
     def _ensure_db(self) -> Connection:
