@@ -307,8 +307,9 @@ METHOD = """## How each figure was taken
   NOTIFY) are published by the running `registration-relay`; the rate runs from the commit
   to the last row marked published (and every message must be in the queue). *Ceiling:*
   kombu alone on the same broker, exchange and quorum queue, publishing the same messages
-  with publisher confirms and nothing else, two ways: waiting for each message's confirm
-  (what `Producer.publish` does with `confirm_publish`), and publishing a batch of 200 on
-  the same channel before awaiting their confirms; the higher is the ceiling.
+  with `Producer.publish` and publisher confirms and nothing else, two ways: waiting for
+  each message's confirm (kombu's `confirm_publish`), and publishing a batch of 200 on a
+  channel in confirm mode before awaiting their confirms (what the relay does, without its
+  database); the higher is the ceiling.
 - **Load generator CPU** — wrk's and pgbench's own CPU time from the kernel (`wait4`
   rusage) over the run's length; the Python clients' CPU from `time.process_time()`."""
