@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import logging
+import select
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Generic, TypeVar
 
 import psycopg
+import psycopg_pool.pool
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg_pool import ConnectionPool
+from psycopg_pool.base import AttemptWithBackoff
 from yoyo import get_backend, read_migrations
 
 SHARED_MIGRATIONS = Path(__file__).parent / "migrations"
@@ -25,6 +30,60 @@ DEAD_PEER_SETTINGS = {
                "-c tcp_keepalives_count=3 -c idle_in_transaction_session_timeout=300000",
 }
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+# A pool that lost its connections retries with exponential backoff (1, 2, 4, ... 32 s
+# between attempts by default), so a database back after a 30 s outage could stay out of
+# reach for half a minute more, every request waiting out the pool's timeout. The wait
+# between attempts is capped instead: a pool is whole again within about a second.
+RECONNECT_MAX_DELAY = 1.0
+
+
+class _CappedBackoff(AttemptWithBackoff):
+    def update_delay(self, now: float) -> None:
+        super().update_delay(now)
+        self.delay = min(self.delay, RECONNECT_MAX_DELAY)
+
+
+# psycopg_pool has no setting for it; its pools make their attempts from this name.
+psycopg_pool.pool.AttemptWithBackoff = _CappedBackoff  # type: ignore[misc]
+
+
+def check_idle_connection(conn: psycopg.Connection) -> None:
+    """The pool's check when it hands out a connection, without a round trip when it can.
+
+    An idle connection is sent nothing by the server. A server that shut down or restarted
+    sends a FATAL message and closes, and a broken link closes: either leaves the socket
+    readable, and only then the pool's usual check (an empty query) runs, fails, and the
+    pool hands out a fresh connection instead. A silent partition is left to the keepalives.
+    """
+    try:
+        readable, _, _ = select.select([conn.pgconn.socket], [], [], 0)
+    except (OSError, ValueError, psycopg.OperationalError):
+        readable = [True]
+    if readable:
+        ConnectionPool.check_connection(conn)
+
+
+class Later(Generic[T]):
+    """The result of a statement already sent, read when first needed.
+
+    In pipeline mode (`conn.pipeline()`) statements sent one after another travel in one
+    round trip; reading the first result sends them all. Outside a pipeline the statement
+    has already run and reading costs nothing more.
+    """
+
+    def __init__(self, cursor: psycopg.Cursor, read: Callable[[psycopg.Cursor], T]):
+        self._cursor = cursor
+        self._read = read
+        self._done = False
+        self._value: T | None = None
+
+    def get(self) -> T:
+        if not self._done:
+            self._value = self._read(self._cursor)
+            self._done = True
+            self._cursor.close()
+        return self._value  # type: ignore[return-value]
 
 
 def make_pool(dsn: str, min_size: int = 1, max_size: int = 10, name: str = "db") -> ConnectionPool:
@@ -37,7 +96,7 @@ def make_pool(dsn: str, min_size: int = 1, max_size: int = 10, name: str = "db")
         open=False,
         timeout=10,
         kwargs={"autocommit": False, **DEAD_PEER_SETTINGS},
-        check=ConnectionPool.check_connection,
+        check=check_idle_connection,
     )
     pool.open(wait=False)
     return pool

@@ -1,0 +1,91 @@
+"""The services' connection pools (shared.db.make_pool) on the real PostgreSQL: a pooled
+connection the server ended is never handed out, the check costs no round trip on a healthy
+connection, a pool is whole again within about a second of an outage's end, and `Later`
+reads pipelined results."""
+
+import time
+
+import psycopg
+import pytest
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from psycopg_pool import ConnectionPool
+
+from shared.db import Later, make_pool
+from shared.testing import TcpProxy
+
+pytestmark = pytest.mark.integration
+
+
+def backend_pid(pool) -> int:
+    with pool.connection() as conn:
+        pid = conn.info.backend_pid
+        conn.rollback()
+        return pid
+
+
+def test_a_connection_the_server_ended_is_replaced_without_an_error(dsn):
+    pool = make_pool(dsn, min_size=1, max_size=1)
+    try:
+        first = backend_pid(pool)
+        with psycopg.connect(dsn, autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (first,))
+        time.sleep(0.2)  # the FATAL message reaches the idle connection's socket
+        with pool.connection() as conn:  # no error: the dead one was checked and replaced
+            assert conn.execute("SELECT 1").fetchone() == (1,)
+            assert conn.info.backend_pid != first
+    finally:
+        pool.close()
+
+
+def test_a_healthy_pooled_connection_is_handed_out_without_a_round_trip(dsn, monkeypatch):
+    checks = []
+    empty_query = ConnectionPool.check_connection
+    monkeypatch.setattr(ConnectionPool, "check_connection",
+                        staticmethod(lambda conn: checks.append(1) or empty_query(conn)))
+    pool = make_pool(dsn, min_size=1, max_size=1)
+    try:
+        pid = backend_pid(pool)
+        for _ in range(50):
+            with pool.connection() as conn:
+                assert conn.info.backend_pid == pid
+        assert checks == []  # psycopg_pool's own check would have run 51 empty queries
+        with psycopg.connect(dsn, autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        time.sleep(0.2)
+        with pool.connection() as conn:
+            assert conn.info.backend_pid != pid
+        assert checks == [1]  # the readable socket made it check, and replace
+    finally:
+        pool.close()
+
+
+def test_a_pool_is_whole_again_within_seconds_after_a_long_outage(dsn):
+    parts = conninfo_to_dict(dsn)
+    proxy = TcpProxy(parts.get("host", "127.0.0.1"), int(parts.get("port", 5432)))
+    pool = make_pool(make_conninfo(dsn, host="127.0.0.1", port=proxy.port), min_size=2,
+                     max_size=2)
+    try:
+        pool.wait(timeout=10)
+        proxy.cut()
+        cut = time.monotonic()
+        # finds them broken and starts reconnecting; PoolTimeout is an OperationalError
+        with pytest.raises(psycopg.OperationalError), pool.connection(timeout=1) as conn:
+            conn.execute("SELECT 1")
+        time.sleep(8.5 - (time.monotonic() - cut))
+        proxy.restore()
+        back = time.monotonic()
+        with pool.connection(timeout=10) as conn:
+            conn.execute("SELECT 1")
+        # psycopg_pool's own backoff (attempts 1, 3, 7, 15 s after the first failure)
+        # would make this wait about 6 s
+        assert time.monotonic() - back < 2.5
+    finally:
+        pool.close()
+        proxy.close()
+
+
+def test_later_reads_results_sent_together_in_a_pipeline(dsn):
+    with psycopg.connect(dsn) as conn, conn.pipeline(), conn.transaction():
+        first = Later(conn.execute("SELECT 1"), lambda c: c.fetchone()[0])
+        second = Later(conn.execute("SELECT 'two'"), lambda c: c.fetchone()[0])
+        assert (second.get(), first.get(), first.get()) == ("two", 1, 1)
