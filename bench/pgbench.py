@@ -46,7 +46,7 @@ class SqlCeiling:
         with psycopg.connect(self.dsn, autocommit=True) as conn:
             conn.execute(
                 "INSERT INTO codes (code_id, job_seeker_number, birth_date, code_digest, "
-                "issued_at, expires_at) SELECT gen_random_uuid(), '99999-' || k, "
+                "issued_at, expires_at) SELECT md5(k::text)::uuid, '99999-' || k, "
                 "'1990-04-01', lpad(k::text, 64, '0'), now(), now() + interval '5 days' "
                 "FROM generate_series(1, %s) AS k", (codes,))
             conn.execute("ANALYZE")

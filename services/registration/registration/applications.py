@@ -24,23 +24,29 @@ AUTH_KEY_LENGTH = 8
 def submit_application(
     conn: Connection, form: dict[str, Any], now: datetime, config: Config, caller: Caller
 ) -> Outcome:
-    """Steps 1-2 in one transaction: a failure is counted, or an application opened."""
+    """Steps 1-2 in one transaction: a failure is counted, or an application opened.
+
+    Written for pipeline mode (see api.py): statements whose results are not needed yet are
+    only sent, so a step 2 costs three round trips to PostgreSQL whichever way it goes.
+    """
     number, birth_date = form["job_seeker_number"], form["birth_date"]
-    # R5: the same digest and the same two lookups whatever was entered.
+    # R5: the same digest and the same lookup whatever was entered.
     digest = keyed_digest(config.digest_secret, form["account_creation_code"], "code")
-    by_value = code_store.code_by_digest(conn, digest)
-    by_number = code_store.active_code_of_number(conn, number, now)
+    by_value, by_number = code_store.codes_for_step2(conn, digest, number, now)
     refusal = domain.identity_outcome(by_value, number, birth_date, now)
     if refusal is not None:
         return _refuse_identity(conn, refusal, by_number, by_value, now, config, caller)
 
-    code = code_store.lock_code(conn, by_value.code_id)  # serialises step 2 of one code
+    locked = code_store.lock_code(conn, by_value.code_id)  # serialises step 2 of one code
+    registered = account_store.email_registered(conn, form["email"])  # read after the lock
+    recent = store.mails_since(conn, by_value.code_id, domain.mail_window_start(now))
+    code = locked.get()
     status = domain.code_status(code, now)
     if status != domain.ACTIVE:  # e.g. the 10th failure landed while we looked
         return _audited(conn, Outcome(*domain.REFUSALS[status]), now, caller, code.code_id)
-    if account_store.email_registered(conn, form["email"]):
+    if registered.get():
         return _audited(conn, Outcome(409, "EMAIL_ALREADY_REGISTERED"), now, caller, code.code_id)
-    mails = store.mails_since(conn, code.code_id, domain.mail_window_start(now))
+    mails = recent.get()
     if len(mails) >= config.mails_per_code_per_hour:
         oldest_counted = mails[len(mails) - config.mails_per_code_per_hour]
         wait = (oldest_counted + timedelta(hours=1) - now).total_seconds()
@@ -51,14 +57,15 @@ def submit_application(
 
 def _refuse_identity(conn, refusal, by_number, by_value, now, config, caller) -> Outcome:
     """R4: one atomic count per affected code; the 10th invalidates it with an event."""
-    charged: list[uuid.UUID | None] = list(domain.codes_to_charge(by_number, by_value, now))
-    charged += [None] * (2 - len(charged))  # R5: the same statements for every mismatch
-    for code_id in charged:
-        count = code_store.charge_failure(conn, code_id, now, config.max_failed_attempts)
+    known = by_number or by_value
+    outcome = _audited(conn, Outcome(*refusal), now, caller, known.code_id if known else None)
+    # R5: one statement for every mismatch, whether it counts against 0, 1 or 2 codes.
+    charged = code_store.charge_failures(conn, domain.codes_to_charge(by_number, by_value, now),
+                                         now, config.max_failed_attempts)
+    for code_id, count in sorted(charged.items()):
         if count == config.max_failed_attempts:
             add_event(conn, code_invalidated(code_id, count, now, caller.correlation_id))
-    known = by_number or by_value
-    return _audited(conn, Outcome(*refusal), now, caller, known.code_id if known else None)
+    return outcome
 
 
 def _open_application(conn, form, code, now, config, caller) -> Outcome:

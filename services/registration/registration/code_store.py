@@ -13,6 +13,7 @@ from psycopg import Connection
 from psycopg.rows import dict_row
 
 from registration.domain import Code
+from shared.db import Later
 
 _CODE_COLUMNS = (
     "code_id, job_seeker_number, birth_date, issued_at, expires_at, failed_attempts, "
@@ -88,45 +89,46 @@ def expire(conn: Connection, code_id: uuid.UUID, expired_at: datetime) -> None:
 
 
 # --- step 2 --------------------------------------------------------------------------
-def code_by_digest(conn: Connection, digest: str) -> Code | None:
+def codes_for_step2(
+    conn: Connection, digest: str, number: str, now: datetime
+) -> tuple[Code | None, Code | None]:
+    """R5: the code whose value was entered and the number's active code, in one statement
+    whatever was entered. Returns (by value, by number)."""
     with conn.cursor(row_factory=dict_row) as cur:
-        return _code(cur.execute(
-            f"SELECT {_CODE_COLUMNS} FROM codes WHERE code_digest = %s", (digest,)).fetchone())
+        rows = cur.execute(
+            f"(SELECT 'value' AS found_by, {_CODE_COLUMNS} FROM codes WHERE code_digest = %(digest)s) "
+            f"UNION ALL (SELECT 'number' AS found_by, {_CODE_COLUMNS} FROM codes "
+            f"WHERE job_seeker_number = %(number)s AND {_ACTIVE} ORDER BY issued_at DESC LIMIT 1)",
+            {"digest": digest, "number": number, "now": now},
+        ).fetchall()
+    found = {row.pop("found_by"): Code(**row) for row in rows}
+    return found.get("value"), found.get("number")
 
 
-def active_code_of_number(conn: Connection, number: str, now: datetime) -> Code | None:
-    with conn.cursor(row_factory=dict_row) as cur:
-        return _code(cur.execute(
-            f"SELECT {_CODE_COLUMNS} FROM codes WHERE job_seeker_number = %(number)s AND "
-            f"{_ACTIVE} ORDER BY issued_at DESC LIMIT 1",
-            {"number": number, "now": now},
-        ).fetchone())
+def lock_code(conn: Connection, code_id: uuid.UUID) -> Later[Code | None]:
+    """The code's row, locked until the transaction ends (read with `.get()`)."""
+    cur = conn.cursor(row_factory=dict_row)
+    cur.execute(f"SELECT {_CODE_COLUMNS} FROM codes WHERE code_id = %s FOR UPDATE", (code_id,))
+    return Later(cur, lambda c: _code(c.fetchone()))
 
 
-def lock_code(conn: Connection, code_id: uuid.UUID) -> Code | None:
-    with conn.cursor(row_factory=dict_row) as cur:
-        return _code(cur.execute(
-            f"SELECT {_CODE_COLUMNS} FROM codes WHERE code_id = %s FOR UPDATE",
-            (code_id,)).fetchone())
+def charge_failures(
+    conn: Connection, code_ids: list[uuid.UUID], now: datetime, limit: int
+) -> dict[uuid.UUID, int]:
+    """R4: one more failure on each of these codes still active; the limit-th invalidates.
 
-
-def charge_failure(
-    conn: Connection, code_id: uuid.UUID | None, now: datetime, limit: int
-) -> int | None:
-    """R4: one more failure on an active code; the limit-th invalidates it.
-
-    Returns the new count, or None when nothing was counted (no such active code, or
-    already at the limit). Runs even for no code (id NULL) so every mismatch costs the
-    same statements (R5).
+    Returns each counted code's new count (a code no longer active, or already at the
+    limit, is not counted). One statement for any number of codes, none included, so every
+    mismatch costs the same (R5); the index scan locks the rows in code_id order.
     """
-    row = conn.execute(
+    rows = conn.execute(
         "UPDATE codes SET failed_attempts = failed_attempts + 1, invalidated_at = CASE "
         "WHEN failed_attempts + 1 >= %(limit)s THEN %(now)s ELSE NULL END "
-        f"WHERE code_id = %(id)s AND failed_attempts < %(limit)s AND {_ACTIVE} "
-        "RETURNING failed_attempts",
-        {"id": code_id, "now": now, "limit": limit},
-    ).fetchone()
-    return row[0] if row else None
+        f"WHERE code_id = ANY(%(ids)s::uuid[]) AND failed_attempts < %(limit)s AND {_ACTIVE} "
+        "RETURNING code_id, failed_attempts",
+        {"ids": list(code_ids), "now": now, "limit": limit},
+    ).fetchall()
+    return {code_id: count for code_id, count in rows}
 
 
 def mark_code_used(

@@ -48,7 +48,7 @@ class Limits:
         slot = int(now // window)
         key = self._key("rl", group, who, str(slot))
         try:
-            pipe = self.redis.pipeline()
+            pipe = self.redis.pipeline(transaction=False)  # EXPIRE follows, whatever happened
             pipe.incr(key)
             pipe.expire(key, window + 1)
             count = pipe.execute()[0]
@@ -65,7 +65,7 @@ class Limits:
             return None
         key = self._key("fail", group, who)
         try:
-            pipe = self.redis.pipeline()
+            pipe = self.redis.pipeline(transaction=False)
             pipe.get(key)
             pipe.ttl(key)
             count, ttl = pipe.execute()
@@ -82,6 +82,7 @@ class Limits:
             return
         key = self._key("fail", group, who)
         try:
+            # MULTI/EXEC: a key expiring between the two must not be re-created without a TTL
             pipe = self.redis.pipeline()
             pipe.set(key, 0, ex=window, nx=True)
             pipe.incr(key)

@@ -11,21 +11,23 @@ from typing import Any
 from psycopg import Connection
 from psycopg.rows import dict_row
 
+from shared.db import Later
+
 
 # --- step 2 ---------------------------------------------------------------------------
-def mails_since(conn: Connection, code_id: uuid.UUID, since: datetime) -> list[datetime]:
-    """R9: when this code's auth-key mails were made within the window, oldest first."""
-    rows = conn.execute(
-        "SELECT issued_at FROM applications WHERE code_id = %s AND issued_at > %s "
-        "ORDER BY issued_at", (code_id, since)).fetchall()
-    return [row[0] for row in rows]
+def mails_since(conn: Connection, code_id: uuid.UUID, since: datetime) -> Later[list[datetime]]:
+    """R9: when this code's auth-key mails were made within the window, oldest first (read
+    with `.get()`)."""
+    cur = conn.execute("SELECT issued_at FROM applications WHERE code_id = %s AND issued_at > %s "
+                       "ORDER BY issued_at", (code_id, since))
+    return Later(cur, lambda c: [row[0] for row in c.fetchall()])
 
 
-def void_open_applications(conn: Connection, code_id: uuid.UUID, now: datetime) -> int:
+def void_open_applications(conn: Connection, code_id: uuid.UUID, now: datetime) -> None:
     """R9: a new passing step 2 voids the earlier open application of the code."""
-    return conn.execute(
+    conn.execute(
         "UPDATE applications SET status = 'voided', closed_at = %s, auth_key_digest = NULL "
-        "WHERE code_id = %s AND status = 'open'", (now, code_id)).rowcount
+        "WHERE code_id = %s AND status = 'open'", (now, code_id))
 
 
 def insert_application(conn: Connection, a: dict[str, Any]) -> None:
