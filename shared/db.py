@@ -5,9 +5,7 @@ from __future__ import annotations
 import logging
 import select
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Generic, TypeVar
 
 import psycopg
 import psycopg_pool.pool
@@ -30,7 +28,6 @@ DEAD_PEER_SETTINGS = {
                "-c tcp_keepalives_count=3 -c idle_in_transaction_session_timeout=300000",
 }
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 # A pool that lost its connections retries with exponential backoff (1, 2, 4, ... 32 s
 # between attempts by default), so a database back after a 30 s outage could stay out of
 # reach for half a minute more, every request waiting out the pool's timeout. The wait
@@ -62,28 +59,6 @@ def check_idle_connection(conn: psycopg.Connection) -> None:
         readable = [True]
     if readable:
         ConnectionPool.check_connection(conn)
-
-
-class Later(Generic[T]):
-    """The result of a statement already sent, read when first needed.
-
-    In pipeline mode (`conn.pipeline()`) statements sent one after another travel in one
-    round trip; reading the first result sends them all. Outside a pipeline the statement
-    has already run and reading costs nothing more.
-    """
-
-    def __init__(self, cursor: psycopg.Cursor, read: Callable[[psycopg.Cursor], T]):
-        self._cursor = cursor
-        self._read = read
-        self._done = False
-        self._value: T | None = None
-
-    def get(self) -> T:
-        if not self._done:
-            self._value = self._read(self._cursor)
-            self._done = True
-            self._cursor.close()
-        return self._value  # type: ignore[return-value]
 
 
 def make_pool(dsn: str, min_size: int = 1, max_size: int = 10, name: str = "db") -> ConnectionPool:

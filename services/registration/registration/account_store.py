@@ -9,13 +9,11 @@ from typing import Any
 from psycopg import Connection
 from psycopg.rows import dict_row
 
-from shared.db import Later
 
-
-def email_registered(conn: Connection, email: str) -> Later[bool]:
-    """R6: case-insensitive, through the unique index on lower(email) (read with `.get()`)."""
-    cur = conn.execute("SELECT 1 FROM accounts WHERE lower(email) = lower(%s)", (email,))
-    return Later(cur, lambda c: c.fetchone() is not None)
+def email_registered(conn: Connection, email: str) -> bool:
+    """R6: case-insensitive, through the unique index on lower(email)."""
+    return conn.execute(
+        "SELECT 1 FROM accounts WHERE lower(email) = lower(%s)", (email,)).fetchone() is not None
 
 
 def insert_account(conn: Connection, a: dict[str, Any]) -> None:

@@ -83,8 +83,7 @@ def create_application():
     }
     if disagreed:
         raise ApiError(422, "TERMS_NOT_AGREED", disagreed)
-    # Pipeline mode: BEGIN travels with the first statement, COMMIT with the last writes.
-    with r.pool.connection() as conn, conn.pipeline(), conn.transaction():
+    with r.pool.connection() as conn, conn.transaction():
         outcome = submit_application(conn, form, now, r.config, caller())
     return answer(outcome)
 

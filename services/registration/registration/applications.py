@@ -24,11 +24,7 @@ AUTH_KEY_LENGTH = 8
 def submit_application(
     conn: Connection, form: dict[str, Any], now: datetime, config: Config, caller: Caller
 ) -> Outcome:
-    """Steps 1-2 in one transaction: a failure is counted, or an application opened.
-
-    Written for pipeline mode (see api.py): statements whose results are not needed yet are
-    only sent, so a step 2 costs three round trips to PostgreSQL whichever way it goes.
-    """
+    """Steps 1-2 in one transaction: a failure is counted, or an application opened."""
     number, birth_date = form["job_seeker_number"], form["birth_date"]
     # R5: the same digest and the same lookup whatever was entered.
     digest = keyed_digest(config.digest_secret, form["account_creation_code"], "code")
@@ -37,16 +33,13 @@ def submit_application(
     if refusal is not None:
         return _refuse_identity(conn, refusal, by_number, by_value, now, config, caller)
 
-    locked = code_store.lock_code(conn, by_value.code_id)  # serialises step 2 of one code
-    registered = account_store.email_registered(conn, form["email"])  # read after the lock
-    recent = store.mails_since(conn, by_value.code_id, domain.mail_window_start(now))
-    code = locked.get()
+    code = code_store.lock_code(conn, by_value.code_id)  # serialises step 2 of one code
     status = domain.code_status(code, now)
     if status != domain.ACTIVE:  # e.g. the 10th failure landed while we looked
         return _audited(conn, Outcome(*domain.REFUSALS[status]), now, caller, code.code_id)
-    if registered.get():
+    if account_store.email_registered(conn, form["email"]):
         return _audited(conn, Outcome(409, "EMAIL_ALREADY_REGISTERED"), now, caller, code.code_id)
-    mails = recent.get()
+    mails = store.mails_since(conn, code.code_id, domain.mail_window_start(now))
     if len(mails) >= config.mails_per_code_per_hour:
         oldest_counted = mails[len(mails) - config.mails_per_code_per_hour]
         wait = (oldest_counted + timedelta(hours=1) - now).total_seconds()

@@ -13,7 +13,6 @@ from psycopg import Connection
 from psycopg.rows import dict_row
 
 from registration.domain import Code
-from shared.db import Later
 
 _CODE_COLUMNS = (
     "code_id, job_seeker_number, birth_date, issued_at, expires_at, failed_attempts, "
@@ -105,11 +104,12 @@ def codes_for_step2(
     return found.get("value"), found.get("number")
 
 
-def lock_code(conn: Connection, code_id: uuid.UUID) -> Later[Code | None]:
-    """The code's row, locked until the transaction ends (read with `.get()`)."""
-    cur = conn.cursor(row_factory=dict_row)
-    cur.execute(f"SELECT {_CODE_COLUMNS} FROM codes WHERE code_id = %s FOR UPDATE", (code_id,))
-    return Later(cur, lambda c: _code(c.fetchone()))
+def lock_code(conn: Connection, code_id: uuid.UUID) -> Code | None:
+    """The code's row, locked until the transaction ends."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        return _code(cur.execute(
+            f"SELECT {_CODE_COLUMNS} FROM codes WHERE code_id = %s FOR UPDATE",
+            (code_id,)).fetchone())
 
 
 def charge_failures(

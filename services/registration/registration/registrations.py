@@ -82,7 +82,7 @@ def _open_account(conn, token_digest, key_digest, password_hash, now, config, ca
 
     The code is locked first, as step 2 does, so the two can never deadlock."""
     peek = store.application_by_token(conn, token_digest)
-    code = code_store.lock_code(conn, peek["code_id"]).get() if peek else None
+    code = code_store.lock_code(conn, peek["code_id"]) if peek else None
     application = store.application_by_token(conn, token_digest, lock=True)
     refusal = _application_refusal(application, now, config)
     if refusal is None and not (application["auth_key_digest"] and same_digest(

@@ -11,16 +11,14 @@ from typing import Any
 from psycopg import Connection
 from psycopg.rows import dict_row
 
-from shared.db import Later
-
 
 # --- step 2 ---------------------------------------------------------------------------
-def mails_since(conn: Connection, code_id: uuid.UUID, since: datetime) -> Later[list[datetime]]:
-    """R9: when this code's auth-key mails were made within the window, oldest first (read
-    with `.get()`)."""
-    cur = conn.execute("SELECT issued_at FROM applications WHERE code_id = %s AND issued_at > %s "
-                       "ORDER BY issued_at", (code_id, since))
-    return Later(cur, lambda c: [row[0] for row in c.fetchall()])
+def mails_since(conn: Connection, code_id: uuid.UUID, since: datetime) -> list[datetime]:
+    """R9: when this code's auth-key mails were made within the window, oldest first."""
+    rows = conn.execute(
+        "SELECT issued_at FROM applications WHERE code_id = %s AND issued_at > %s "
+        "ORDER BY issued_at", (code_id, since)).fetchall()
+    return [row[0] for row in rows]
 
 
 def void_open_applications(conn: Connection, code_id: uuid.UUID, now: datetime) -> None:

@@ -1,7 +1,6 @@
 """The services' connection pools (shared.db.make_pool) on the real PostgreSQL: a pooled
 connection the server ended is never handed out, the check costs no round trip on a healthy
-connection, a pool is whole again within about a second of an outage's end, and `Later`
-reads pipelined results."""
+connection, and a pool is whole again within about a second of an outage's end."""
 
 import time
 
@@ -10,7 +9,7 @@ import pytest
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg_pool import ConnectionPool
 
-from shared.db import Later, make_pool
+from shared.db import make_pool
 from shared.testing import TcpProxy
 
 pytestmark = pytest.mark.integration
@@ -82,10 +81,3 @@ def test_a_pool_is_whole_again_within_seconds_after_a_long_outage(dsn):
     finally:
         pool.close()
         proxy.close()
-
-
-def test_later_reads_results_sent_together_in_a_pipeline(dsn):
-    with psycopg.connect(dsn) as conn, conn.pipeline(), conn.transaction():
-        first = Later(conn.execute("SELECT 1"), lambda c: c.fetchone()[0])
-        second = Later(conn.execute("SELECT 'two'"), lambda c: c.fetchone()[0])
-        assert (second.get(), first.get(), first.get()) == ("two", 1, 1)
