@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYTEST := $(VENV)/bin/pytest
 
-.PHONY: venv up test test-unit test-integration test-e2e lint bench chaos migrate clean
+.PHONY: venv up check test test-unit test-integration test-e2e lint bench chaos migrate clean
 
 venv:
 	@scripts/bootstrap
@@ -32,8 +32,13 @@ lint: venv
 bench: venv
 	@$(PY) -m bench.run
 
+# Faults, races and replays against every process (docs/RELIABILITY.md). It stops and
+# restarts this machine's own RabbitMQ, PostgreSQL and Redis, and puts each back.
 chaos: venv
 	@CHAOS_REAL_SERVERS=1 $(PYTEST) -q tests-chaos
+
+# Every test: what CI runs (.ci/run).
+check: test chaos
 
 clean:
 	rm -rf $(VENV) var

@@ -20,14 +20,18 @@ def pytest_configure(config):
     config.addinivalue_line(
         "markers", "real_servers: stops or restarts this machine's own servers "
                    "(run only with CHAOS_REAL_SERVERS=1)")
+    config.addinivalue_line(
+        "markers", "link_only: an outage made by cutting a link, replaced by the real "
+                   "server's own outage with CHAOS_REAL_SERVERS=1")
 
 
 def pytest_collection_modifyitems(config, items):
-    """Without CHAOS_REAL_SERVERS=1 the real-server variants are not collected at all."""
-    if REAL_SERVERS:
-        return
-    kept = [item for item in items if item.get_closest_marker("real_servers") is None]
-    dropped = [item for item in items if item.get_closest_marker("real_servers") is not None]
+    """Without CHAOS_REAL_SERVERS=1 the real-server variants are not collected at all; with
+    it, the link variants they replace are not (the PostgreSQL link cut stays: breaking
+    connections mid-transaction is another fault than a restart)."""
+    unwanted = "link_only" if REAL_SERVERS else "real_servers"
+    kept = [item for item in items if item.get_closest_marker(unwanted) is None]
+    dropped = [item for item in items if item.get_closest_marker(unwanted) is not None]
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept
