@@ -271,7 +271,7 @@ METHOD = """## How each figure was taken
 - **B1** — each run of a figure comes right after a run of each of its ceilings, so that a
   busy moment of the shared machine falls on both. `wrk` (Debian's package, one thread) posts `POST /v1/applications` for the run's
   length at 1, 8 and 32 connections, its Lua script (`bench/lua/rotate.lua`) rotating over
-  one JSON body per request. *Wrong triple:* the number and birth date of one of 1,500 codes
+  one JSON body per request. *Wrong triple:* the number and birth date of one of 3,000 codes
   issued through code-issuer, with a random code; the bodies pass over every job seeker
   before any gets a second failure, so counters grow as in real use and no code reaches
   R4's tenth failure (the `wrapped` count would say so). *Correct triple:* 400 other codes,

@@ -36,7 +36,7 @@ class Plan:
     runs: int = 3
     b1_seconds: float = 3.0
     concurrencies: tuple[int, ...] = (1, 8, 32)
-    wrong_codes: int = 1500
+    wrong_codes: int = 3000
     correct_codes: int = 400
     b2_idle_samples: int = 15
     b2_rate: float = 20.0

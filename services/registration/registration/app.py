@@ -39,7 +39,7 @@ def create_app(config: Config, clock: Clock | None = None) -> Flask:
         clock=clock,
         limits=Limits(config.redis_url, config.redis_prefix, clock),
         passwords=Passwords(config.argon2_memory_kib, config.argon2_time_cost,
-                            config.argon2_parallelism),
+                            config.argon2_parallelism, config.argon2_concurrency),
     )
     web.install(app, service="registration", messages=messages(), readiness={
         "database": health.database(pool), "broker": health.broker(config.broker_url)})

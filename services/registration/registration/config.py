@@ -44,6 +44,9 @@ class Config:
     argon2_memory_kib: int = 19456
     argon2_time_cost: int = 2
     argon2_parallelism: int = 1
+    # Hashes computed at once in one process; gunicorn runs a worker per core, so by default
+    # one hash per core: more at once only share the core and its cache, and cost more each.
+    argon2_concurrency: int = 1
     # R13
     session_idle_minutes: int = 30
     session_absolute_hours: int = 12
@@ -97,6 +100,7 @@ class Config:
             argon2_memory_kib=env.int("ARGON2_MEMORY_KIB", d.argon2_memory_kib),
             argon2_time_cost=env.int("ARGON2_TIME_COST", d.argon2_time_cost),
             argon2_parallelism=env.int("ARGON2_PARALLELISM", d.argon2_parallelism),
+            argon2_concurrency=env.int("ARGON2_CONCURRENCY", d.argon2_concurrency),
             session_idle_minutes=env.int("SESSION_IDLE_MINUTES", d.session_idle_minutes),
             session_absolute_hours=env.int("SESSION_ABSOLUTE_HOURS", d.session_absolute_hours),
             login_throttle_seconds=env.int("LOGIN_THROTTLE_SECONDS", d.login_throttle_seconds),
