@@ -22,21 +22,8 @@ def backend_pid(pool) -> int:
         return pid
 
 
-def test_a_connection_the_server_ended_is_replaced_without_an_error(dsn):
-    pool = make_pool(dsn, min_size=1, max_size=1)
-    try:
-        first = backend_pid(pool)
-        with psycopg.connect(dsn, autocommit=True) as admin:
-            admin.execute("SELECT pg_terminate_backend(%s)", (first,))
-        time.sleep(0.2)  # the FATAL message reaches the idle connection's socket
-        with pool.connection() as conn:  # no error: the dead one was checked and replaced
-            assert conn.execute("SELECT 1").fetchone() == (1,)
-            assert conn.info.backend_pid != first
-    finally:
-        pool.close()
-
-
-def test_a_healthy_pooled_connection_is_handed_out_without_a_round_trip(dsn, monkeypatch):
+def test_a_healthy_connection_costs_no_round_trip_and_one_the_server_ended_is_replaced(
+        dsn, monkeypatch):
     checks = []
     empty_query = ConnectionPool.check_connection
     monkeypatch.setattr(ConnectionPool, "check_connection",
@@ -50,8 +37,9 @@ def test_a_healthy_pooled_connection_is_handed_out_without_a_round_trip(dsn, mon
         assert checks == []  # psycopg_pool's own check would have run 51 empty queries
         with psycopg.connect(dsn, autocommit=True) as admin:
             admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
-        time.sleep(0.2)
-        with pool.connection() as conn:
+        time.sleep(0.2)  # the FATAL message reaches the idle connection's socket
+        with pool.connection() as conn:  # no error: the dead one was checked and replaced
+            assert conn.execute("SELECT 1").fetchone() == (1,)
             assert conn.info.backend_pid != pid
         assert checks == [1]  # the readable socket made it check, and replace
     finally:
