@@ -177,9 +177,9 @@ def serve(process: str, checks: Mapping[str, Check], heartbeat: Heartbeat | None
         server = ProbeServer(process, host, port, checks, heartbeat, registry).start()
     except OSError as exc:
         log.warning("health endpoints not started", extra={
-            "process": process, "port": port, "error": str(exc)[:200]})
+            "probe": process, "port": port, "error": str(exc)[:200]})
         return None
-    log.info("health endpoints listening", extra={"process": process, "host": host,
+    log.info("health endpoints listening", extra={"probe": process, "host": host,
                                                   "port": server.port})
     return server
 

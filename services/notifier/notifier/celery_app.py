@@ -14,7 +14,20 @@ from shared.outbox import declare_task_queue, task_queue
 
 config = Config.from_env()
 
-app = Celery("notifier")
+
+class NotifierCelery(Celery):
+    """Celery with whole-second countdowns. With quorum queues a retry's countdown travels
+    through Celery's native delayed delivery, which routes by whole seconds and refuses a
+    countdown under one (kombu's calculate_routing_key raises; the task would be rejected
+    and its mail lost): such countdowns are rounded up to one second."""
+
+    def send_task(self, name, args=None, kwargs=None, countdown=None, eta=None, **options):
+        if countdown is not None and 0 < countdown < 1:
+            countdown = 1
+        return super().send_task(name, args, kwargs, countdown=countdown, eta=eta, **options)
+
+
+app = NotifierCelery("notifier")
 app.conf.update(
     broker_url=config.broker_url,
     broker_connection_retry_on_startup=True,
