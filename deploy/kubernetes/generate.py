@@ -119,7 +119,9 @@ def main_container(process: Process) -> dict:
     spec: dict = {
         "name": process.name,
         "image": IMAGE,
-        "command": process.command,
+        # `args`, not `command`: the image's ENTRYPOINT (tini) stays PID 1, forwards SIGTERM
+        # and reaps the workers' children.
+        "args": process.command,
         "envFrom": [{"configMapRef": {"name": "jobportal-config"}},
                     {"secretRef": {"name": "jobportal-secrets"}}],
         "env": container_env(process),
@@ -143,7 +145,7 @@ def migrate_container(service: str) -> dict:
     return {
         "name": "migrate",
         "image": IMAGE,
-        "command": ["python", "-m", package, "migrate"],
+        "args": ["python", "-m", package, "migrate"],
         "envFrom": [{"configMapRef": {"name": "jobportal-config"}},
                     {"secretRef": {"name": "jobportal-secrets"}}],
         "env": [{"name": "DATABASE_URL", "valueFrom": secret_ref(f"{service}_DIRECT_DATABASE_URL")}],
