@@ -9,7 +9,7 @@ import json
 import logging
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from flask import Blueprint, Flask, Response, g, jsonify, request
@@ -24,6 +24,7 @@ from prometheus_client import (
 )
 from werkzeug.exceptions import HTTPException
 
+from shared.config import ConfigError
 from shared.logs import set_correlation
 
 log = logging.getLogger(__name__)
@@ -188,20 +189,55 @@ def load_args(schema: Schema) -> dict[str, Any]:
         raise ApiError(422, "VALIDATION_FAILED", exc.messages) from None
 
 
-def client_address(trusted_proxies: tuple[str, ...]) -> str:
-    """The caller's address: X-Forwarded-For is believed only from trusted proxies."""
-    remote = request.remote_addr or "0.0.0.0"  # noqa: S104 - a label, not a bind
-    if remote not in trusted_proxies:
-        return remote
-    forwarded = [a.strip() for a in request.headers.get("X-Forwarded-For", "").split(",")]
-    for address in reversed([a for a in forwarded if a]):
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+def trusted_networks(entries: Iterable[str], setting: str = "TRUSTED_PROXIES") -> tuple[Network, ...]:
+    """CIDR ranges (or single addresses, IPv4 or IPv6) of the proxies whose X-Forwarded-For
+    is believed, parsed once when the settings are read; a bad entry is a ConfigError."""
+    networks = []
+    for entry in entries:
         try:
-            ipaddress.ip_address(address)
+            networks.append(ipaddress.ip_network(entry.strip(), strict=False))
         except ValueError:
-            return remote
-        if address not in trusted_proxies:
-            return address
-    return remote
+            raise ConfigError(
+                f"{setting}: {entry!r} is neither an IP address nor a CIDR range") from None
+    return tuple(networks)
+
+
+def _address(text: str) -> Address | None:
+    """An IP address (an IPv4-mapped IPv6 one read as IPv4), or None if it is not one."""
+    try:
+        address = ipaddress.ip_address(text.strip())
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
+
+
+def client_address(trusted_proxies: tuple[Network, ...]) -> str:
+    """The caller's address: the right-most untrusted hop of X-Forwarded-For.
+
+    Starting from the peer, each trusted hop's entry (the header read from the right) tells
+    who it heard from; the first untrusted one is the client, since only a trusted proxy's
+    word is believed (anything further left may be the client's own invention). A malformed
+    entry ends the walk at the last trusted hop reached.
+    """
+    peer = request.remote_addr or "0.0.0.0"  # noqa: S104 - a label, not a bind
+    current = _address(peer)
+    if current is None:
+        return peer
+    hops = ",".join(request.headers.getlist("X-Forwarded-For")).split(",")
+    for hop in reversed(hops):
+        if not any(current in network for network in trusted_proxies):
+            break
+        previous = _address(hop)
+        if previous is None:
+            break
+        current = previous
+    return str(current)
 
 
 SECURITY_HEADERS = {

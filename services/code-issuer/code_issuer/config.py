@@ -15,6 +15,7 @@ from shared.config import (
     database_url,
     refuse_unsafe_production,
 )
+from shared.web import Network, trusted_networks
 
 SERVICE = "code_issuer"
 PRODUCER = "code-issuer"
@@ -32,7 +33,7 @@ class Config:
     office_time_zone: str = "Asia/Tokyo"
     test_clock_file: str | None = None
     log_level: str = "INFO"
-    trusted_proxies: tuple[str, ...] = ("127.0.0.1",)
+    trusted_proxies: tuple[Network, ...] = trusted_networks(["127.0.0.1"])
     code_validity_days: int = 5  # R2
     max_body_bytes: int = 16 * 1024
     migrate_on_start: bool = True
@@ -57,7 +58,8 @@ class Config:
             office_time_zone=env.str("OFFICE_TIME_ZONE", cls.office_time_zone),
             test_clock_file=env.str("TEST_CLOCK_FILE", "") or None,
             log_level=env.str("LOG_LEVEL", "INFO"),
-            trusted_proxies=env.list("TRUSTED_PROXIES", ("127.0.0.1",) if development else ()),
+            trusted_proxies=trusted_networks(
+                env.list("TRUSTED_PROXIES", ("127.0.0.1",) if development else ())),
             code_validity_days=env.int("CODE_VALIDITY_DAYS", 5),
             max_body_bytes=env.int("MAX_BODY_BYTES", 16 * 1024),
             migrate_on_start=env.bool("MIGRATE_ON_START", development),

@@ -27,6 +27,15 @@ def test_production_refuses_default_secrets_keys_and_the_test_clock():
             Config.from_env({**base, **override})
 
 
+def test_item5_trusted_proxies_are_cidr_ranges_and_a_bad_one_stops_the_start():
+    config = Config.from_env({"TRUSTED_PROXIES": "10.244.0.0/16, 172.18.0.1,fd00::/8"})
+    assert [str(n) for n in config.trusted_proxies] == ["10.244.0.0/16", "172.18.0.1/32",
+                                                        "fd00::/8"]
+    assert [str(n) for n in Config.from_env({}).trusted_proxies] == ["127.0.0.1/32"]
+    with pytest.raises(ConfigError, match="'proxy.internal'"):
+        Config.from_env({"TRUSTED_PROXIES": "10.0.0.1,proxy.internal"})
+
+
 def test_unknown_office_zone_or_no_key_is_refused():
     with pytest.raises(ConfigError):
         Config.from_env({"OFFICE_TIME_ZONE": "Mars/Olympus"})
