@@ -72,6 +72,8 @@ FIELD_MESSAGES: dict[str, dict[str, str]] = {
                             "en": "The body must be a JSON object."},
     "Invalid JSON.": {"ja": "JSON として読み取れません。", "en": "The body is not valid JSON."},
     "Invalid UTF-8.": {"ja": "UTF-8 として読み取れません。", "en": "The body is not valid UTF-8."},
+    "Not valid Unicode.": {"ja": "使用できない文字（単独のサロゲート）が含まれています。",
+                           "en": "Contains an invalid character (a lone surrogate)."},
 }
 
 
@@ -175,10 +177,41 @@ def load_json(schema: Schema) -> dict[str, Any]:
         raise ApiError(400, "BAD_REQUEST", {"body": ["Invalid JSON."]}) from None
     if not isinstance(data, dict):
         raise ApiError(422, "VALIDATION_FAILED", {"body": ["Invalid input type."]})
+    invalid = _lone_surrogates(data)
+    if invalid:
+        raise ApiError(422, "VALIDATION_FAILED", invalid)
     try:
         return schema.load(data)
     except ValidationError as exc:
         raise ApiError(422, "VALIDATION_FAILED", exc.messages) from None
+
+
+def _printable(text: str) -> str:
+    """The text with each lone surrogate written as its escape (`\\ud800`)."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _lone_surrogates(data: Any) -> dict[str, list[str]]:
+    """Fields holding a lone surrogate: valid JSON text (`"\\ud800"`), but no character, so
+    neither UTF-8 nor PostgreSQL can take it. Names are dotted paths, made printable.
+    A loop, not recursion: json.loads accepted nesting as deep as the stack allows."""
+    found: dict[str, list[str]] = {}
+    pending: list[tuple[str, Any]] = [("", data)]
+    while pending:
+        name, value = pending.pop()
+        if isinstance(value, str):
+            if _printable(value) != value:
+                found[name or "body"] = ["Not valid Unicode."]
+        elif isinstance(value, dict):
+            for key, inner in value.items():
+                shown = _printable(key)
+                path = f"{name}.{shown}" if name else shown
+                if shown != key:
+                    found[path] = ["Not valid Unicode."]
+                pending.append((path, inner))
+        elif isinstance(value, list):
+            pending.extend((name, inner) for inner in value)
+    return found
 
 
 def load_args(schema: Schema) -> dict[str, Any]:
