@@ -4,6 +4,7 @@ headers, and the /healthz, /readyz and /metrics endpoints."""
 
 from __future__ import annotations
 
+import io
 import ipaddress
 import json
 import logging
@@ -273,6 +274,27 @@ def client_address(trusted_proxies: tuple[Network, ...]) -> str:
     return str(current)
 
 
+def _limit_streamed_body(limit: int) -> None:
+    """A body without Content-Length (chunked) is held to the same limit as one with it.
+
+    Werkzeug reads such a stream only up to MAX_CONTENT_LENGTH and then stops quietly, so
+    `get_data()` would hand the view a cut body. Read it here, one byte past the limit:
+    more is a 413; else the view reads the whole body from memory.
+    """
+    environ = request.environ
+    if request.content_length is not None or "wsgi.input_terminated" not in environ:
+        return  # a declared length (Werkzeug refuses it over the limit) or no body
+    stream, body = environ["wsgi.input"], bytearray()
+    while len(body) <= limit:  # a read may return one chunk only (Werkzeug's own server)
+        piece = stream.read(limit + 1 - len(body))
+        if not piece:
+            break
+        body += piece
+    if len(body) > limit:
+        raise ApiError(413, "PAYLOAD_TOO_LARGE")
+    environ["wsgi.input"] = io.BytesIO(bytes(body))
+
+
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
@@ -334,6 +356,7 @@ def install(
         g.correlation_id = set_correlation(
             request.headers.get("X-Correlation-ID", "")[:100] or None
         )
+        _limit_streamed_body(max_body_bytes)
 
     @app.after_request
     def _finish(response: Response):
