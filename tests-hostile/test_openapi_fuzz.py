@@ -49,7 +49,8 @@ def apps():
     prefix = unique("hostile-fuzz")
     with fresh_database("fuzz_ci", Path(code_issuer.__file__).parent / "migrations") as ci_dsn, \
             fresh_database("fuzz_reg", Path(registration.__file__).parent / "migrations") as dsn:
-        office = code_issuer_app(CodeIssuerConfig(database_url=ci_dsn, migrate_on_start=False))
+        office = code_issuer_app(CodeIssuerConfig(database_url=ci_dsn, migrate_on_start=False,
+                                                  redis_url=REDIS, redis_prefix=prefix))
         # Cheap argon2id and no per-address limits: every example reaches the rules.
         public = registration_app(RegistrationConfig(
             database_url=dsn, redis_url=REDIS, redis_prefix=prefix, argon2_memory_kib=8192,

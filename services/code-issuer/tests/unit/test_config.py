@@ -41,3 +41,19 @@ def test_unknown_office_zone_or_no_key_is_refused():
         Config.from_env({"OFFICE_TIME_ZONE": "Mars/Olympus"})
     with pytest.raises(ConfigError):
         Config.from_env({"OFFICE_API_KEYS": " , "})
+
+
+def test_item8_redis_and_the_wrong_key_limit_are_settings():
+    default = Config.from_env({})
+    assert (default.redis_url, default.redis_prefix) == ("redis://127.0.0.1:6379/0",
+                                                         "jobportal:code_issuer")
+    assert (default.office_key_failures_per_address, default.office_key_failure_seconds) == (
+        10, 900)
+    config = Config.from_env({"REDIS_URL": "redis://redis:6379/1", "REDIS_PREFIX": "ci",
+                              "OFFICE_KEY_FAILURES_PER_ADDRESS": "5",
+                              "OFFICE_KEY_FAILURE_SECONDS": "60"})
+    assert (config.redis_url, config.redis_prefix, config.office_key_failures_per_address,
+            config.office_key_failure_seconds) == ("redis://redis:6379/1", "ci", 5, 60)
+    for bad in ({"OFFICE_KEY_FAILURES_PER_ADDRESS": "0"}, {"OFFICE_KEY_FAILURE_SECONDS": "0"}):
+        with pytest.raises(ConfigError):
+            Config.from_env(bad)
