@@ -11,7 +11,7 @@ from psycopg import Connection
 
 from registration import account_store, code_store, domain, store
 from registration.config import Config
-from registration.events import code_invalidated
+from registration.events import code_failure_counted, code_invalidated
 from registration.results import Caller, Outcome
 from shared.clock import iso
 from shared.outbox import add_event, add_task
@@ -49,13 +49,16 @@ def submit_application(
 
 
 def _refuse_identity(conn, refusal, by_number, by_value, now, config, caller) -> Outcome:
-    """R4: one atomic count per affected code; the 10th invalidates it with an event."""
+    """R4: one atomic count per affected code, announced at once to the office view
+    (code.failure_counted); the 10th also invalidates the code (code.invalidated)."""
     known = by_number or by_value
     outcome = _audited(conn, Outcome(*refusal), now, caller, known.code_id if known else None)
     # R5: one statement for every mismatch, whether it counts against 0, 1 or 2 codes.
     charged = code_store.charge_failures(conn, domain.codes_to_charge(by_number, by_value, now),
                                          now, config.max_failed_attempts)
     for code_id, count in sorted(charged.items()):
+        add_event(conn, code_failure_counted(code_id, count, caller.client_address, now,
+                                             caller.correlation_id))
         if count == config.max_failed_attempts:
             add_event(conn, code_invalidated(code_id, count, now, caller.correlation_id))
     return outcome
