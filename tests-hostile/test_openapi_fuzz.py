@@ -49,9 +49,10 @@ def apps():
     prefix = unique("hostile-fuzz")
     with fresh_database("fuzz_ci", Path(code_issuer.__file__).parent / "migrations") as ci_dsn, \
             fresh_database("fuzz_reg", Path(registration.__file__).parent / "migrations") as dsn:
-        office = code_issuer_app(CodeIssuerConfig(database_url=ci_dsn, migrate_on_start=False,
-                                                  redis_url=REDIS, redis_prefix=prefix))
         # Cheap argon2id and no per-address limits: every example reaches the rules.
+        office = code_issuer_app(CodeIssuerConfig(
+            database_url=ci_dsn, migrate_on_start=False, redis_url=REDIS, redis_prefix=prefix,
+            office_key_failures_per_address=10**6))
         public = registration_app(RegistrationConfig(
             database_url=dsn, redis_url=REDIS, redis_prefix=prefix, argon2_memory_kib=8192,
             argon2_time_cost=1, rate_limit_applications=10**6,

@@ -139,13 +139,13 @@ def revoke_code(code_id: str):
 def openapi_document() -> dict:
     operations = [
         Operation("/v1/codes", "post", "Issue or re-issue a code (the plain code is shown once)",
-                  {201: IssuedCode}, body=IssueRequest, errors=(400, 401, 409, 413, 415, 422),
+                  {201: IssuedCode}, body=IssueRequest, errors=(400, 401, 409, 413, 415, 422, 429),
                   auth=True, tags=("codes",)),
         Operation("/v1/codes", "get", "List a job seeker's codes with their status",
-                  {200: CodeView(many=True)}, query=CodesQuery, errors=(401, 422), auth=True,
+                  {200: CodeView(many=True)}, query=CodesQuery, errors=(401, 422, 429), auth=True,
                   tags=("codes",)),
         Operation("/v1/codes/{code_id}/revoke", "post", "Revoke an active code",
-                  {200: CodeView}, errors=(401, 404, 409), auth=True, tags=("codes",)),
+                  {200: CodeView}, errors=(401, 404, 409, 429), auth=True, tags=("codes",)),
     ]
     return build("code-issuer office API", "1.0.0", operations,
                  security_scheme={"type": "http", "scheme": "bearer"})
