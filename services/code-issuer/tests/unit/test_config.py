@@ -57,4 +57,3 @@ def test_item8_redis_and_the_wrong_key_limit_are_settings():
     for bad in ({"OFFICE_KEY_FAILURES_PER_ADDRESS": "0"}, {"OFFICE_KEY_FAILURE_SECONDS": "0"}):
         with pytest.raises(ConfigError):
             Config.from_env(bad)
-
