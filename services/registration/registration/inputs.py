@@ -15,6 +15,7 @@ from email_validator import EmailNotValidError, validate_email
 from shared.tokens import is_crockford, normalise_crockford
 
 EMAIL_MAX = 100
+EMAIL_LOCAL_MAX = 64  # RFC 5321 §4.5.3.1.1
 CODE_LENGTH = 10
 AUTH_KEY_LENGTH = 8
 PASSWORD_MIN, PASSWORD_MAX = 8, 32
@@ -42,6 +43,8 @@ def check_email(raw: str) -> str:
     if len(raw) > EMAIL_MAX:
         raise InputProblem("Must be at most 100 characters.")
     local = raw.rpartition("@")[0]
+    if len(local) > EMAIL_LOCAL_MAX:
+        raise InputProblem("The part before the @ must be at most 64 characters.")
     # The manual's own four cases, named before the library's generic answer.
     if local.startswith("."):
         raise InputProblem("The email must not start with a period.")

@@ -71,6 +71,8 @@ FIELDS: dict[str, dict[str, str]] = {
     "Must not contain control characters.": {"ja": "制御文字は使用できません。"},
     "Use half-width characters only.": {"ja": "半角文字で入力してください。"},
     "Must be at most 100 characters.": {"ja": "100文字以内で入力してください。"},
+    "The part before the @ must be at most 64 characters.": {
+        "ja": "メールアドレスの@より前の部分は64文字以内で入力してください。"},
     "The email must not start with a period.": {
         "ja": "メールアドレスの先頭にピリオド(.)は使用できません。"},
     "The email must not have a period right before the @.": {

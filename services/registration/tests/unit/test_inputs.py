@@ -75,6 +75,12 @@ def test_r6_one_account_per_email_compares_case_insensitively():
     assert email_key("Taro@Example.jp") == email_key("taro@example.JP")
 
 
+def test_item11_a_local_part_of_65_characters_is_refused_rfc_5321_allows_64():
+    assert check_email("a" * 64 + "@example.jp") == "a" * 64 + "@example.jp"
+    with pytest.raises(InputProblem, match="at most 64"):
+        check_email("a" * 65 + "@example.jp")
+
+
 # --- R7 number and birth date -----------------------------------------------------------
 @pytest.mark.parametrize("raw, expected", [
     ("12345-1234567", "12345-1234567"),
