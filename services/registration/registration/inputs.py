@@ -1,5 +1,6 @@
-"""Pure rules for what a person types: R6 email, R7 number and birth date, code and key
-formats (R1, R10), R11 password policy. No I/O; `today` comes in as an argument.
+"""Pure rules for what a person types: R6 email and its canonical form, R7 number and birth
+date, code and key formats (R1, R10), R11 password policy. No I/O; `today` comes in as an
+argument.
 
 Every problem is an `InputProblem` whose text is a message key of `messages.FIELDS`.
 """
@@ -62,9 +63,16 @@ def check_email(raw: str) -> str:
     return result.normalized
 
 
-def email_key(email: str) -> str:
-    """One account per email, case-insensitively (R6)."""
-    return email.lower()
+def canonical_email(email: str) -> str:
+    """The one form of an address that R6's uniqueness, the account lookup and the login
+    throttle compare: ASCII, lower-cased (docs/DECISIONS.md, issue 13 item 3).
+
+    R6 lets only ASCII addresses in, so a non-ASCII one (full-width, İ, the Kelvin sign...)
+    can belong to no account: it is refused here rather than folded onto an ASCII one.
+    """
+    if not email.isascii():
+        raise InputProblem("Use half-width characters only.")
+    return email.lower()  # on ASCII text, exactly A-Z → a-z
 
 
 def normalise_job_seeker_number(raw: str) -> str:

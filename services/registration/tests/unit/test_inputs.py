@@ -3,8 +3,8 @@ from datetime import date
 import pytest
 from registration.inputs import (
     InputProblem,
+    canonical_email,
     check_email,
-    email_key,
     normalise_auth_key,
     normalise_code,
     normalise_job_seeker_number,
@@ -72,7 +72,35 @@ def test_r6_good_addresses_pass_and_the_domain_is_lower_cased():
 
 
 def test_r6_one_account_per_email_compares_case_insensitively():
-    assert email_key("Taro@Example.jp") == email_key("taro@example.JP")
+    assert canonical_email("Taro@Example.jp") == canonical_email("taro@example.JP")
+
+
+@pytest.mark.parametrize("typed", ["Taro.Yamada+Jobs@Example.CO.JP", "TARO.YAMADA+JOBS@EXAMPLE.CO.JP",
+                                   "taro.yamada+jobs@example.co.jp", "tArO.yAmAdA+jObS@eXaMpLe.Co.Jp"])
+def test_item3_the_canonical_email_is_the_ascii_address_lower_cased(typed):
+    assert canonical_email(typed) == "taro.yamada+jobs@example.co.jp"
+
+
+@pytest.mark.parametrize("typed", [
+    "\u0130chiro@example.jp",  # İ: Python lowers it to "i̇", PostgreSQL to "i"
+    "ich\u0131ro@example.jp",  # dotless ı
+    "\u212aenji@example.jp",  # Kelvin sign: both lower it to "k"
+    "\uff54\uff41\uff52\uff4f@example.jp",  # full-width ｔａｒｏ
+    "taro@\uff45xample.jp",  # full-width in the domain
+    "\u017fato@example.jp",  # long s: casefold() makes it "s"
+    "\ufb01le@example.jp",  # the ligature ﬁ: NFKC makes it "fi"
+    "taro@example.jp\u200b",  # zero-width space
+])
+def test_item3_a_non_ascii_look_alike_has_no_canonical_form(typed):
+    """R6 refuses these at registration, so no account has them: they are refused, never
+    folded onto an ASCII address (and never given a throttle bucket of their own)."""
+    with pytest.raises(InputProblem, match="half-width"):
+        canonical_email(typed)
+
+
+def test_item3_the_canonical_form_is_stable():
+    for typed in ("Taro@Example.jp", "a_b-c!#$%&'*/=?^`{|}~@mail.example.jp"):
+        assert canonical_email(canonical_email(typed)) == canonical_email(typed)
 
 
 def test_item11_a_local_part_of_65_characters_is_refused_rfc_5321_allows_64():
@@ -184,3 +212,4 @@ def test_r11_the_confirmation_must_match():
 
 def test_r11_the_common_password_list_is_bundled_and_large():
     assert len(COMMON_PASSWORDS) > 20000 and "password" in COMMON_PASSWORDS
+
