@@ -1,6 +1,6 @@
 """Pure rules for what a person types: R6 email and its canonical form, R7 number and birth
-date, code and key formats (R1, R10), R11 password policy. No I/O; `today` comes in as an
-argument.
+date, code and key formats (R1, R10), R11 password policy with a strength estimate. No I/O;
+`today` comes in as an argument.
 
 Every problem is an `InputProblem` whose text is a message key of `messages.FIELDS`.
 """
@@ -13,6 +13,7 @@ from datetime import date
 
 from email_validator import EmailNotValidError, validate_email
 
+from registration.passwords import strength_problems
 from shared.tokens import is_crockford, normalise_crockford
 
 EMAIL_MAX = 100
@@ -122,7 +123,8 @@ def password_problems(
     job_seeker_number: str,
     common: frozenset[str],
 ) -> dict[str, list[str]]:
-    """R11, clause by clause: {field: [message keys]}, empty when the password is fine."""
+    """R11, clause by clause, then zxcvbn's estimate: {field: [message keys]}, empty when the
+    password is fine. Every screen that sets a password calls this one function."""
     found: list[str] = []
     if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
         found.append("Use 8 to 32 characters.")
@@ -143,6 +145,8 @@ def password_problems(
         found.append("Must not contain the job-seeker number.")
     if lowered in common:
         found.append("This password is too common.")
+    if not found:  # issue 13 item 10: on top of the manual's rule, a strength estimate
+        found = strength_problems(password, email=email, job_seeker_number=job_seeker_number)
     problems: dict[str, list[str]] = {}
     if found:
         problems["password"] = found

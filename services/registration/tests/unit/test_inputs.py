@@ -1,3 +1,4 @@
+import time
 from datetime import date
 
 import pytest
@@ -11,7 +12,14 @@ from registration.inputs import (
     parse_birth_date,
     password_problems,
 )
-from registration.passwords import COMMON_PASSWORDS
+from registration.messages import FIELDS, messages
+from registration.passwords import (
+    COMMON_PASSWORDS,
+    PERSONAL,
+    TOO_GUESSABLE,
+    strength_messages,
+    user_inputs,
+)
 
 TODAY = date(2026, 11, 25)
 
@@ -182,8 +190,8 @@ def problems(password, confirmation=None, email="taro.y@example.jp", number="123
 
 
 def test_r11_a_good_password_passes():
-    assert problems("Kx7#mQ2v") == {}
-    assert problems("A1!" + "x" * 29) == {}
+    assert problems("Kx7#mQ2v") == {}  # 8 characters: R11's minimum stays usable
+    assert problems("A1!" + "Kx7#mQ2v-zWq4&hN8+pL3=tR6?cY9") == {}
 
 
 @pytest.mark.parametrize("password, reason", [
@@ -213,3 +221,70 @@ def test_r11_the_confirmation_must_match():
 def test_r11_the_common_password_list_is_bundled_and_large():
     assert len(COMMON_PASSWORDS) > 20000 and "password" in COMMON_PASSWORDS
 
+
+# --- item 10: strength on top of R11's composition -------------------------------------
+@pytest.mark.parametrize("password", ["password1!", "Qwerty123!", "Admin123!", "Summer2024!",
+                                      "Iloveyou1!", "P@ssw0rd!!", "Abcd1234!"])
+def test_item10_composed_but_easy_to_guess_passwords_are_refused(password):
+    assert problems(password)["password"][0] == TOO_GUESSABLE
+
+
+@pytest.mark.parametrize("password", ["Kx7#mQ2v-z", "Hello-w0rk-2026", "Tanaka2024!",
+                                      "vG4%nq!Z", "correct-Horse-battery-st4ple"])
+def test_item10_strong_composed_passwords_are_accepted(password):
+    assert problems(password) == {}
+
+
+@pytest.mark.parametrize("password, email", [
+    ("Ishii#2024", "mariko.ishii@example.jp"),  # a word of the email's local part
+    ("Kazuhiko#77", "kazuhiko.sato@example.jp"),
+    ("Minatonet#5", "taro@minato-net.jp"),  # the domain's words
+    ("Hellowork#2026", "taro@example.jp"),  # the service, romanised
+    ("Harowaku@2026", "taro@example.jp"),
+    ("Shokugyo#2026", "taro@example.jp"),
+    ("Kyushokusha#01", "taro@example.jp"),
+    ("Mypage#2026", "taro@example.jp"),
+])
+def test_item10_the_persons_email_and_hello_work_words_count_as_guessable(password, email):
+    """Each of these passes without the user inputs (zxcvbn alone estimates >= 10^8)."""
+    found = problems(password, email=email)["password"]
+    assert found[0] == TOO_GUESSABLE
+    assert PERSONAL in found
+
+
+def test_item10_the_user_inputs_are_the_email_and_number_word_by_word_and_the_context():
+    inputs = user_inputs("Taro.Yamada+jobs@Example.co.jp", "12345-1234567")
+    for word in ("taro.yamada+jobs", "taro", "yamada", "jobs", "example", "12345-1234567",
+                 "123451234567", "12345", "1234567", "hellowork", "harowaku", "shokugyo",
+                 "anteisho", "jobseeker", "mypage", "kyushokusha"):
+        assert word in inputs
+    assert "co" not in inputs and "jp" not in inputs  # too short to mean anything
+
+
+def test_item10_the_refusal_says_why_in_japanese_and_english():
+    catalog = messages()
+    found = problems("password1!")["password"]
+    assert found[:2] == [TOO_GUESSABLE, "It is close to a commonly used password."]
+    assert catalog.field(TOO_GUESSABLE, "en") == (
+        "Too easy to guess: avoid common words, names, keyboard patterns and dates.")
+    assert catalog.field(TOO_GUESSABLE, "ja") == (
+        "推測されやすいパスワードです。よく使われる単語、名前、キーボードの並び、日付は避けてください。")
+    for text in strength_messages():
+        assert text in FIELDS and catalog.field(text, "ja") != text
+
+
+def test_item10_keyboard_repeats_sequences_and_dates_each_get_their_reason():
+    assert "Keyboard patterns such as qwerty are easy to guess." in problems(
+        "Zxcvbnm,./1")["password"]
+    assert "Repeated characters or words are easy to guess." in problems(
+        "Ab1!Ab1!Ab1!")["password"]
+    assert "Years and dates are easy to guess." in problems("Ab#19900102")["password"]
+
+
+def test_item10_the_check_costs_milliseconds_even_at_32_characters():
+    longest = "qwertyuiop1!QWERTYUIOP@asdfghjk"
+    problems(longest)
+    started = time.perf_counter()
+    for _ in range(20):
+        problems(longest)
+    assert (time.perf_counter() - started) / 20 < 0.05
