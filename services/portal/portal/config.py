@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from shared.config import DEFAULT_SECRET, DEVELOPMENT, PRODUCTION, Env, refuse_unsafe_production
+from shared.config import (
+    DEFAULT_SECRET,
+    DEVELOPMENT,
+    PRODUCTION,
+    ConfigError,
+    Env,
+    refuse_unsafe_production,
+)
 
 
 @dataclass(frozen=True)
@@ -24,8 +31,13 @@ class Config:
     api_timeout: float = 10.0
     # Proxies in front of the portal itself (0: the browser talks to gunicorn directly).
     trusted_proxy_hops: int = 0
-    # How long a counter sign-in lasts before the office key must be typed again.
+    # How long a counter sign-in lasts before the office key must be typed again, and how
+    # long it survives without a request (issue 13 item 1).
     counter_session_hours: int = 8
+    counter_idle_minutes: int = 30
+    # The counter's server-side sessions (the office key, encrypted; never in the cookie).
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_prefix: str = "jobportal:portal"
 
     @property
     def development(self) -> bool:
@@ -51,12 +63,17 @@ class Config:
             api_timeout=env.float("PORTAL_API_TIMEOUT", cls.api_timeout),
             trusted_proxy_hops=env.int("PORTAL_TRUSTED_PROXY_HOPS", cls.trusted_proxy_hops),
             counter_session_hours=env.int("COUNTER_SESSION_HOURS", cls.counter_session_hours),
+            counter_idle_minutes=env.int("COUNTER_IDLE_MINUTES", cls.counter_idle_minutes),
+            redis_url=env.str("REDIS_URL", cls.redis_url),
+            redis_prefix=env.str("REDIS_PREFIX", cls.redis_prefix),
         )
         config.check()
         return config
 
     def check(self) -> None:
         """Refuse the development secret and the test clock in production mode."""
+        if self.counter_session_hours < 1 or self.counter_idle_minutes < 1:
+            raise ConfigError("COUNTER_SESSION_HOURS and COUNTER_IDLE_MINUTES must be at least 1")
         refuse_unsafe_production(
             self.mode, portal_secret=self.secret_key, test_clock_file=self.test_clock_file
         )
