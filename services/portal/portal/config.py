@@ -12,6 +12,7 @@ from shared.config import (
     ConfigError,
     Env,
     refuse_unsafe_production,
+    url_password,
 )
 
 
@@ -54,7 +55,7 @@ class Config:
             mode=env.mode(),
             code_issuer_url=env.str("CODE_ISSUER_URL", cls.code_issuer_url).rstrip("/"),
             registration_url=env.str("REGISTRATION_URL", cls.registration_url).rstrip("/"),
-            secret_key=env.str("PORTAL_SECRET_KEY", DEFAULT_SECRET),
+            secret_key=env.secret("PORTAL_SECRET_KEY", DEFAULT_SECRET),
             mail_page_url=env.str("MAIL_PAGE_URL", cls.mail_page_url).rstrip("/"),
             mail_from=env.str("MAIL_FROM", cls.mail_from),
             office_time_zone=env.str("OFFICE_TIME_ZONE", cls.office_time_zone),
@@ -64,7 +65,7 @@ class Config:
             trusted_proxy_hops=env.int("PORTAL_TRUSTED_PROXY_HOPS", cls.trusted_proxy_hops),
             counter_session_hours=env.int("COUNTER_SESSION_HOURS", cls.counter_session_hours),
             counter_idle_minutes=env.int("COUNTER_IDLE_MINUTES", cls.counter_idle_minutes),
-            redis_url=env.str("REDIS_URL", cls.redis_url),
+            redis_url=env.secret("REDIS_URL", cls.redis_url),
             redis_prefix=env.str("REDIS_PREFIX", cls.redis_prefix),
         )
         config.check()
@@ -75,5 +76,6 @@ class Config:
         if self.counter_session_hours < 1 or self.counter_idle_minutes < 1:
             raise ConfigError("COUNTER_SESSION_HOURS and COUNTER_IDLE_MINUTES must be at least 1")
         refuse_unsafe_production(
-            self.mode, portal_secret=self.secret_key, test_clock_file=self.test_clock_file
+            self.mode, PORTAL_SECRET_KEY=self.secret_key, test_clock_file=self.test_clock_file,
+            passwords={"REDIS_URL": url_password(self.redis_url)},
         )
