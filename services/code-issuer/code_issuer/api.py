@@ -7,6 +7,7 @@ import logging
 import uuid
 
 from flask import Blueprint, current_app, g, request
+from marshmallow import Schema, fields
 
 from code_issuer import domain, usecases
 from code_issuer.schemas import BAD_BIRTH_DATE, BAD_NUMBER, CodesQuery, CodeView, IssuedCode, IssueRequest
@@ -136,6 +137,16 @@ def revoke_code(code_id: str):
     return CodeView().dump(usecases.code_view(code, now))
 
 
+class WhoAmI(Schema):
+    authenticated = fields.Boolean(required=True)
+
+
+@bp.get("/whoami")
+def whoami():
+    """Whether the office API key is accepted; says nothing about the key itself."""
+    return WhoAmI().dump({"authenticated": True})
+
+
 def openapi_document() -> dict:
     operations = [
         Operation("/v1/codes", "post", "Issue or re-issue a code (the plain code is shown once)",
@@ -146,6 +157,8 @@ def openapi_document() -> dict:
                   tags=("codes",)),
         Operation("/v1/codes/{code_id}/revoke", "post", "Revoke an active code",
                   {200: CodeView}, errors=(401, 404, 409, 429), auth=True, tags=("codes",)),
+        Operation("/v1/whoami", "get", "Check an office API key (sign-in of a counter)",
+                  {200: WhoAmI}, errors=(401, 429), auth=True, tags=("keys",)),
     ]
     return build("code-issuer office API", "1.0.0", operations,
                  security_scheme={"type": "http", "scheme": "bearer"})

@@ -14,6 +14,7 @@ from shared.config import (
     Env,
     database_url,
     refuse_unsafe_production,
+    url_password,
 )
 from shared.web import Network, trusted_networks
 
@@ -55,11 +56,11 @@ class Config:
         config = cls(
             mode=mode,
             database_url=database_url(env, SERVICE),
-            broker_url=env.str("BROKER_URL", cls.broker_url),
+            broker_url=env.secret("BROKER_URL", cls.broker_url),
             bus_namespace=env.str("BUS_NAMESPACE", cls.bus_namespace),
             bus_quorum=env.bool("BUS_QUORUM", True),
-            digest_secret=env.str("DIGEST_SECRET", DEFAULT_SECRET),
-            office_api_keys=env.list("OFFICE_API_KEYS", (DEFAULT_OFFICE_KEY,)),
+            digest_secret=env.secret("DIGEST_SECRET", DEFAULT_SECRET),
+            office_api_keys=env.secret_list("OFFICE_API_KEYS", (DEFAULT_OFFICE_KEY,)),
             office_time_zone=env.str("OFFICE_TIME_ZONE", cls.office_time_zone),
             test_clock_file=env.str("TEST_CLOCK_FILE", "") or None,
             log_level=env.str("LOG_LEVEL", "INFO"),
@@ -91,7 +92,9 @@ class Config:
                               "must be at least 1")
         refuse_unsafe_production(
             self.mode,
-            digest_secret=self.digest_secret,
-            office_api_keys=self.office_api_keys,
+            DIGEST_SECRET=self.digest_secret,
+            OFFICE_API_KEYS=self.office_api_keys,
             test_clock_file=self.test_clock_file,
+            passwords={"DATABASE_URL": url_password(self.database_url),
+                       "BROKER_URL": url_password(self.broker_url)},
         )

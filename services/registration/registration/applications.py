@@ -37,14 +37,16 @@ def submit_application(
     status = domain.code_status(code, now)
     if status != domain.ACTIVE:  # e.g. the 10th failure landed while we looked
         return _audited(conn, Outcome(*domain.REFUSALS[status]), now, caller, code.code_id)
-    if account_store.email_registered(conn, form["email"]):
-        return _audited(conn, Outcome(409, "EMAIL_ALREADY_REGISTERED"), now, caller, code.code_id)
+    # R9 before R6 (issue 13 item 12): past the mail limit every email gets the same answer,
+    # so a code cannot be used to test which emails have accounts.
     mails = store.mails_since(conn, code.code_id, domain.mail_window_start(now))
     if len(mails) >= config.mails_per_code_per_hour:
         oldest_counted = mails[len(mails) - config.mails_per_code_per_hour]
         wait = (oldest_counted + timedelta(hours=1) - now).total_seconds()
         return _audited(conn, Outcome(429, "MAIL_LIMIT_REACHED", retry_after=max(1, math.ceil(wait))),
                         now, caller, code.code_id)
+    if account_store.email_registered(conn, form["email"]):
+        return _audited(conn, Outcome(409, "EMAIL_ALREADY_REGISTERED"), now, caller, code.code_id)
     return _open_application(conn, form, code, now, config, caller)
 
 

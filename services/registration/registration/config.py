@@ -12,6 +12,7 @@ from shared.config import (
     Env,
     database_url,
     refuse_unsafe_production,
+    url_password,
 )
 from shared.web import Network, trusted_networks
 
@@ -77,12 +78,12 @@ class Config:
         config = cls(
             mode=mode,
             database_url=database_url(env, "registration"),
-            broker_url=env.str("BROKER_URL", d.broker_url),
+            broker_url=env.secret("BROKER_URL", d.broker_url),
             bus_namespace=env.str("BUS_NAMESPACE", d.bus_namespace),
             bus_quorum=env.bool("BUS_QUORUM", d.bus_quorum),
-            redis_url=env.str("REDIS_URL", d.redis_url),
+            redis_url=env.secret("REDIS_URL", d.redis_url),
             redis_prefix=env.str("REDIS_PREFIX", d.redis_prefix),
-            digest_secret=env.str("DIGEST_SECRET", d.digest_secret),
+            digest_secret=env.secret("DIGEST_SECRET", d.digest_secret),
             test_clock_file=env.str("TEST_CLOCK_FILE", "") or None,
             office_time_zone=env.str("OFFICE_TIME_ZONE", d.office_time_zone),
             log_level=env.str("LOG_LEVEL", d.log_level),
@@ -122,6 +123,9 @@ class Config:
             rate_limit_reads=env.int("RATE_LIMIT_READS", d.rate_limit_reads),
         )
         refuse_unsafe_production(
-            mode, digest_secret=config.digest_secret, test_clock_file=config.test_clock_file
+            mode, DIGEST_SECRET=config.digest_secret, test_clock_file=config.test_clock_file,
+            passwords={"DATABASE_URL": url_password(config.database_url),
+                       "BROKER_URL": url_password(config.broker_url),
+                       "REDIS_URL": url_password(config.redis_url)},
         )
         return config
