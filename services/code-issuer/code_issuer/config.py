@@ -66,7 +66,7 @@ class Config:
             log_level=env.str("LOG_LEVEL", "INFO"),
             trusted_proxies=trusted_networks(
                 env.list("TRUSTED_PROXIES", ("127.0.0.1",) if development else ())),
-            redis_url=env.str("REDIS_URL", cls.redis_url),
+            redis_url=env.secret("REDIS_URL", cls.redis_url),
             redis_prefix=env.str("REDIS_PREFIX", cls.redis_prefix),
             office_key_failures_per_address=env.int("OFFICE_KEY_FAILURES_PER_ADDRESS", 10),
             office_key_failure_seconds=env.int("OFFICE_KEY_FAILURE_SECONDS", 900),
@@ -96,5 +96,6 @@ class Config:
             OFFICE_API_KEYS=self.office_api_keys,
             test_clock_file=self.test_clock_file,
             passwords={"DATABASE_URL": url_password(self.database_url),
-                       "BROKER_URL": url_password(self.broker_url)},
+                       "BROKER_URL": url_password(self.broker_url),
+                       "REDIS_URL": url_password(self.redis_url)},
         )

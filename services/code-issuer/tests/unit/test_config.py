@@ -57,3 +57,13 @@ def test_item8_redis_and_the_wrong_key_limit_are_settings():
     for bad in ({"OFFICE_KEY_FAILURES_PER_ADDRESS": "0"}, {"OFFICE_KEY_FAILURE_SECONDS": "0"}):
         with pytest.raises(ConfigError):
             Config.from_env(bad)
+
+
+def test_item8_redis_url_is_a_secret_like_the_other_server_urls(tmp_path):
+    production = {"APP_MODE": "production", "DIGEST_SECRET": STRONG, "OFFICE_API_KEYS": "k" * 40}
+    with pytest.raises(ConfigError, match="REDIS_URL"):
+        Config.from_env({**production, "REDIS_URL": "redis://:change-me@redis:6379/0"})
+    path = tmp_path / "redis_url"
+    path.write_text("redis://:s3cret-enough@redis:6379/0\n")
+    assert Config.from_env({"REDIS_URL_FILE": str(path)}).redis_url == (
+        "redis://:s3cret-enough@redis:6379/0")
