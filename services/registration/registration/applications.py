@@ -11,10 +11,10 @@ from psycopg import Connection
 
 from registration import account_store, code_store, domain, store
 from registration.config import Config
-from registration.events import code_invalidated
+from registration.events import code_failure_counted, code_invalidated
 from registration.results import Caller, Outcome
 from shared.clock import iso
-from shared.outbox import add_event, add_task
+from shared.outbox import add_event, add_quiet_events, add_task
 from shared.tokens import keyed_digest, random_crockford, random_token
 
 MAIL_TASK = "notifier.send_auth_key_mail"
@@ -51,12 +51,19 @@ def submit_application(
 
 
 def _refuse_identity(conn, refusal, by_number, by_value, now, config, caller) -> Outcome:
-    """R4: one atomic count per affected code; the 10th invalidates it with an event."""
+    """R4: one atomic count per affected code, announced at once to the office view
+    (code.failure_counted); the 10th also invalidates the code (code.invalidated)."""
     known = by_number or by_value
     outcome = _audited(conn, Outcome(*refusal), now, caller, known.code_id if known else None)
     # R5: one statement for every mismatch, whether it counts against 0, 1 or 2 codes.
     charged = code_store.charge_failures(conn, domain.codes_to_charge(by_number, by_value, now),
                                          now, config.max_failed_attempts)
+    # R5 again: an announcement is built and sent whether or not a failure was counted (a
+    # decoy the database does not keep), without NOTIFY, so the answer's time tells nothing.
+    counted = sorted(charged.items()) or [(uuid.UUID(int=0), 1)]
+    add_quiet_events(conn, [
+        code_failure_counted(code_id, count, caller.client_address, now, caller.correlation_id)
+        for code_id, count in counted], keep=bool(charged))
     for code_id, count in sorted(charged.items()):
         if count == config.max_failed_attempts:
             add_event(conn, code_invalidated(code_id, count, now, caller.correlation_id))

@@ -14,6 +14,7 @@ from shared.config import (
     refuse_unsafe_production,
     url_password,
 )
+from shared.web import Network, trusted_networks
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ class Config:
     test_clock_file: str | None = None
     office_time_zone: str = "Asia/Tokyo"
     log_level: str = "INFO"
-    trusted_proxies: tuple[str, ...] = ("127.0.0.1",)
+    trusted_proxies: tuple[Network, ...] = trusted_networks(["127.0.0.1"])
     db_pool_size: int = 10
     # R8: the versions a person must agree to (GET /v1/terms)
     privacy_policy_version: str = "2026-04-01"
@@ -86,8 +87,8 @@ class Config:
             test_clock_file=env.str("TEST_CLOCK_FILE", "") or None,
             office_time_zone=env.str("OFFICE_TIME_ZONE", d.office_time_zone),
             log_level=env.str("LOG_LEVEL", d.log_level),
-            trusted_proxies=env.list(
-                "TRUSTED_PROXIES", ("127.0.0.1",) if mode == DEVELOPMENT else ()
+            trusted_proxies=trusted_networks(
+                env.list("TRUSTED_PROXIES", ("127.0.0.1",) if mode == DEVELOPMENT else ())
             ),
             db_pool_size=env.int("DB_POOL_SIZE", d.db_pool_size),
             privacy_policy_version=env.str("PRIVACY_POLICY_VERSION", d.privacy_policy_version),
