@@ -108,4 +108,5 @@ def mail_index(system: System) -> list[dict]:
 
 
 def clear_mail(system: System) -> None:
-    requests.delete(f"{system.mail_url}/api/messages", timeout=30)
+    requests.delete(f"{system.mail_url}/api/messages", timeout=30,
+                    headers=system.mail_control_headers)

@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     "code_issuer": (
         "code.invalidated",
+        "code.failure_counted",
         "code.used",
         "code.expired",
         "job_seeker.registered",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -78,6 +79,25 @@ class CodeInvalidated(_Strict):
     failed_attempts = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
 
 
+def masked_address(value: str) -> None:
+    """A client address masked as shared.logs.mask_address does: an IPv4 /24 or IPv6 /48
+    network, or "unknown". Anything else (a full address above all) is refused."""
+    if value == "unknown":
+        return
+    try:
+        network = ipaddress.ip_network(value, strict=True)
+    except ValueError:
+        raise ValidationError("Not a masked client address.") from None
+    if network.prefixlen != (24 if network.version == 4 else 48) or str(network) != value:
+        raise ValidationError("Not a masked client address.")
+
+
+class CodeFailureCounted(_Strict):
+    code_id = fields.UUID(required=True)
+    failed_attempts = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    client_address = fields.String(required=True, validate=masked_address)
+
+
 class CodeUsed(_Strict):
     code_id = fields.UUID(required=True)
     account_id = fields.UUID(required=True)
@@ -120,6 +140,7 @@ CATALOG: dict[str, type[Schema]] = {
     "job_seeker.corrected": JobSeekerCorrected,
     "job_seeker.closed": JobSeekerClosed,
     "code.invalidated": CodeInvalidated,
+    "code.failure_counted": CodeFailureCounted,
     "code.used": CodeUsed,
     "code.expired": CodeExpired,
     "account.registered": AccountRegistered,

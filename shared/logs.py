@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextvars
+import ipaddress
 import logging
 import re
 import sys
@@ -30,6 +31,21 @@ _RESERVED = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"mess
 def mask_email(email: str) -> str:
     """a***@example.jp: enough for support to recognise, not to harvest."""
     return _EMAIL.sub(lambda m: f"{m.group(1)}***@{m.group(2)}", email)
+
+
+def mask_address(address: str) -> str:
+    """The network a client address belongs to, as staff and people may see it (R19, the
+    office view): IPv4 to /24, IPv6 to /48, an IPv4-mapped IPv6 address as IPv4; anything
+    that is not an address is "unknown"."""
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except (ValueError, AttributeError):
+        return "unknown"
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv4Address):
+        return str(ipaddress.IPv4Network((int(ip), 24), strict=False))
+    return str(ipaddress.IPv6Network((int(ip), 48), strict=False))
 
 
 def mask_text(text: str) -> str:

@@ -41,6 +41,21 @@ def add_event(conn: Connection, event: Event) -> None:
     conn.execute(f"NOTIFY {CHANNEL}")
 
 
+def add_quiet_events(conn: Connection, events: list[Event], *, keep: bool = True) -> None:
+    """Queue events with one statement and no NOTIFY (the relay's poll finds them within
+    a second), for a caller whose answer time must not tell whether it wrote anything
+    (R5's step 2): such a caller sends a decoy with keep=False when it has nothing to
+    say, and the statement does the same work but the insert."""
+    conn.execute(
+        "INSERT INTO outbox (message_id, kind, destination, body, headers, created_at) "
+        "SELECT message_id, 'event', destination, body, '{}', created_at FROM "
+        "unnest(%s::uuid[], %s::text[], %s::jsonb[], %s::timestamptz[]) "
+        "AS e (message_id, destination, body, created_at) WHERE %s",
+        ([e.event_id for e in events], [e.type for e in events],
+         [Jsonb(e.to_message()) for e in events], [e.occurred_at for e in events], keep),
+    )
+
+
 def add_task(
     conn: Connection,
     *,

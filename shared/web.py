@@ -4,12 +4,13 @@ headers, and the /healthz, /readyz and /metrics endpoints."""
 
 from __future__ import annotations
 
+import io
 import ipaddress
 import json
 import logging
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from flask import Blueprint, Flask, Response, g, jsonify, request
@@ -24,6 +25,7 @@ from prometheus_client import (
 )
 from werkzeug.exceptions import HTTPException
 
+from shared.config import ConfigError
 from shared.logs import set_correlation
 
 log = logging.getLogger(__name__)
@@ -71,6 +73,8 @@ FIELD_MESSAGES: dict[str, dict[str, str]] = {
                             "en": "The body must be a JSON object."},
     "Invalid JSON.": {"ja": "JSON として読み取れません。", "en": "The body is not valid JSON."},
     "Invalid UTF-8.": {"ja": "UTF-8 として読み取れません。", "en": "The body is not valid UTF-8."},
+    "Not valid Unicode.": {"ja": "使用できない文字（単独のサロゲート）が含まれています。",
+                           "en": "Contains an invalid character (a lone surrogate)."},
 }
 
 
@@ -174,10 +178,41 @@ def load_json(schema: Schema) -> dict[str, Any]:
         raise ApiError(400, "BAD_REQUEST", {"body": ["Invalid JSON."]}) from None
     if not isinstance(data, dict):
         raise ApiError(422, "VALIDATION_FAILED", {"body": ["Invalid input type."]})
+    invalid = _lone_surrogates(data)
+    if invalid:
+        raise ApiError(422, "VALIDATION_FAILED", invalid)
     try:
         return schema.load(data)
     except ValidationError as exc:
         raise ApiError(422, "VALIDATION_FAILED", exc.messages) from None
+
+
+def _printable(text: str) -> str:
+    """The text with each lone surrogate written as its escape (`\\ud800`)."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _lone_surrogates(data: Any) -> dict[str, list[str]]:
+    """Fields holding a lone surrogate: valid JSON text (`"\\ud800"`), but no character, so
+    neither UTF-8 nor PostgreSQL can take it. Names are dotted paths, made printable.
+    A loop, not recursion: json.loads accepted nesting as deep as the stack allows."""
+    found: dict[str, list[str]] = {}
+    pending: list[tuple[str, Any]] = [("", data)]
+    while pending:
+        name, value = pending.pop()
+        if isinstance(value, str):
+            if _printable(value) != value:
+                found[name or "body"] = ["Not valid Unicode."]
+        elif isinstance(value, dict):
+            for key, inner in value.items():
+                shown = _printable(key)
+                path = f"{name}.{shown}" if name else shown
+                if shown != key:
+                    found[path] = ["Not valid Unicode."]
+                pending.append((path, inner))
+        elif isinstance(value, list):
+            pending.extend((name, inner) for inner in value)
+    return found
 
 
 def load_args(schema: Schema) -> dict[str, Any]:
@@ -188,20 +223,76 @@ def load_args(schema: Schema) -> dict[str, Any]:
         raise ApiError(422, "VALIDATION_FAILED", exc.messages) from None
 
 
-def client_address(trusted_proxies: tuple[str, ...]) -> str:
-    """The caller's address: X-Forwarded-For is believed only from trusted proxies."""
-    remote = request.remote_addr or "0.0.0.0"  # noqa: S104 - a label, not a bind
-    if remote not in trusted_proxies:
-        return remote
-    forwarded = [a.strip() for a in request.headers.get("X-Forwarded-For", "").split(",")]
-    for address in reversed([a for a in forwarded if a]):
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+def trusted_networks(entries: Iterable[str], setting: str = "TRUSTED_PROXIES") -> tuple[Network, ...]:
+    """CIDR ranges (or single addresses, IPv4 or IPv6) of the proxies whose X-Forwarded-For
+    is believed, parsed once when the settings are read; a bad entry is a ConfigError."""
+    networks = []
+    for entry in entries:
         try:
-            ipaddress.ip_address(address)
+            networks.append(ipaddress.ip_network(entry.strip(), strict=False))
         except ValueError:
-            return remote
-        if address not in trusted_proxies:
-            return address
-    return remote
+            raise ConfigError(
+                f"{setting}: {entry!r} is neither an IP address nor a CIDR range") from None
+    return tuple(networks)
+
+
+def _address(text: str) -> Address | None:
+    """An IP address (an IPv4-mapped IPv6 one read as IPv4), or None if it is not one."""
+    try:
+        address = ipaddress.ip_address(text.strip())
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
+
+
+def client_address(trusted_proxies: tuple[Network, ...]) -> str:
+    """The caller's address: the right-most untrusted hop of X-Forwarded-For.
+
+    Starting from the peer, each trusted hop's entry (the header read from the right) tells
+    who it heard from; the first untrusted one is the client, since only a trusted proxy's
+    word is believed (anything further left may be the client's own invention). A malformed
+    entry ends the walk at the last trusted hop reached.
+    """
+    peer = request.remote_addr or "0.0.0.0"  # noqa: S104 - a label, not a bind
+    current = _address(peer)
+    if current is None:
+        return peer
+    hops = ",".join(request.headers.getlist("X-Forwarded-For")).split(",")
+    for hop in reversed(hops):
+        if not any(current in network for network in trusted_proxies):
+            break
+        previous = _address(hop)
+        if previous is None:
+            break
+        current = previous
+    return str(current)
+
+
+def _limit_streamed_body(limit: int) -> None:
+    """A body without Content-Length (chunked) is held to the same limit as one with it.
+
+    Werkzeug reads such a stream only up to MAX_CONTENT_LENGTH and then stops quietly, so
+    `get_data()` would hand the view a cut body. Read it here, one byte past the limit:
+    more is a 413; else the view reads the whole body from memory.
+    """
+    environ = request.environ
+    if request.content_length is not None or "wsgi.input_terminated" not in environ:
+        return  # a declared length (Werkzeug refuses it over the limit) or no body
+    stream, body = environ["wsgi.input"], bytearray()
+    while len(body) <= limit:  # a read may return one chunk only (Werkzeug's own server)
+        piece = stream.read(limit + 1 - len(body))
+        if not piece:
+            break
+        body += piece
+    if len(body) > limit:
+        raise ApiError(413, "PAYLOAD_TOO_LARGE")
+    environ["wsgi.input"] = io.BytesIO(bytes(body))
 
 
 SECURITY_HEADERS = {
@@ -265,6 +356,7 @@ def install(
         g.correlation_id = set_correlation(
             request.headers.get("X-Correlation-ID", "")[:100] or None
         )
+        _limit_streamed_body(max_body_bytes)
 
     @app.after_request
     def _finish(response: Response):

@@ -87,7 +87,8 @@ class ChaosSystem(System):
         eventually(ready, timeout=timeout, interval=0.5)
 
     def smtp_control(self, action: str, **body) -> dict:
-        return requests.post(f"{self.mail_url}/api/{action}", json=body, timeout=5).json()
+        return requests.post(f"{self.mail_url}/api/{action}", json=body, timeout=5,
+                             headers=self.mail_control_headers).json()
 
     def smtp_status(self) -> dict:
         return requests.get(f"{self.mail_url}/api/status", timeout=5).json()

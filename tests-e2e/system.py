@@ -4,6 +4,7 @@ with its own databases, bus namespace, SMTP server, Redis prefix and movable clo
 from __future__ import annotations
 
 import os
+import secrets
 import shlex
 import signal
 import socket
@@ -62,6 +63,8 @@ class System:
                                    "notifier_health")}
         self.databases = {pkg: dsn_for(unique(f"e2e_{pkg}")) for pkg in SERVICES.values()}
         self.clock_file = self.workdir / "clock"
+        # The mail page's test controls (refuse, delay, accept, clear) need this token.
+        self.mail_page_token = secrets.token_urlsafe(32)
         self.logs = self.workdir / "logs"
         self.logs.mkdir(parents=True, exist_ok=True)
         self.env = {
@@ -82,6 +85,7 @@ class System:
             "SMTP_LISTEN_PORT": str(self.ports["smtp"]),
             "MAIL_PAGE_PORT": str(self.ports["mail_page"]),
             "MAIL_PAGE_URL": self.mail_url,
+            "MAIL_PAGE_TOKEN": self.mail_page_token,
             "MAIL_STORE_DIR": str(self.workdir / "mail"),
             "BEAT_SCHEDULE_FILE": str(self.workdir / "celerybeat-schedule"),
             "NOTIFIER_CONCURRENCY": "2",
@@ -102,6 +106,11 @@ class System:
     @property
     def mail_url(self) -> str:
         return f"http://127.0.0.1:{self.ports['mail_page']}"
+
+    @property
+    def mail_control_headers(self) -> dict[str, str]:
+        """Headers of a call to the mail page's test controls."""
+        return {"Authorization": f"Bearer {self.mail_page_token}"}
 
     @property
     def notifier_health_url(self) -> str:

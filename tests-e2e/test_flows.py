@@ -51,6 +51,23 @@ def test_ten_wrong_entries_invalidate_the_code_and_the_office_sees_why(flow):
     assert view["failed_attempts"] == 10
 
 
+def test_item9_the_office_sees_each_wrong_entry_within_seconds_with_where_it_came_from(flow):
+    issued = flow.issue()
+    flow.apply_when_known(issued["code"])  # known to registration
+    for _ in range(3):
+        wrong = flow.apply(issued["code"], birth_date="1991-04-01")
+        assert wrong.json()["error"]["code"] == "IDENTITY_MISMATCH"
+
+    def view():
+        code = next(c for c in flow.office_view() if c["code_id"] == issued["code_id"])
+        return code if code["failed_attempts"] == 3 else None
+
+    code = eventually(view, timeout=5, interval=0.2)
+    network = flow.headers["X-Forwarded-For"].rsplit(".", 1)[0] + ".0/24"
+    assert code["status"] == "active" and code["last_failure_from"] == network
+    assert code["last_failure_at"] is not None
+
+
 def test_a_closed_password_screen_starts_again_with_the_same_code(flow):
     issued = flow.issue()
     lost = flow.apply_when_known(issued["code"])

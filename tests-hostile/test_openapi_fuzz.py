@@ -3,6 +3,7 @@
 requests alike get no 5xx, and every answer matches the document (status, media type,
 body schema)."""
 
+import json
 import uuid
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import schemathesis
 from code_issuer.app import create_app as code_issuer_app
 from code_issuer.config import Config as CodeIssuerConfig
 from hypothesis import HealthCheck, given, seed, settings
+from hypothesis import strategies as st
 from registration.app import close
 from registration.app import create_app as registration_app
 from registration.config import Config as RegistrationConfig
@@ -34,7 +36,8 @@ SEED = 20261125
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance]
 OPERATIONS = {
-    "code-issuer": ["POST /v1/codes", "GET /v1/codes", "POST /v1/codes/{code_id}/revoke"],
+    "code-issuer": ["POST /v1/codes", "GET /v1/codes", "POST /v1/codes/{code_id}/revoke",
+                    "GET /v1/whoami"],
     "registration": ["GET /v1/terms", "POST /v1/applications", "POST /v1/password-registrations",
                      "POST /v1/sessions", "GET /v1/me", "DELETE /v1/sessions/current"],
 }
@@ -47,8 +50,10 @@ def apps():
     prefix = unique("hostile-fuzz")
     with fresh_database("fuzz_ci", Path(code_issuer.__file__).parent / "migrations") as ci_dsn, \
             fresh_database("fuzz_reg", Path(registration.__file__).parent / "migrations") as dsn:
-        office = code_issuer_app(CodeIssuerConfig(database_url=ci_dsn, migrate_on_start=False))
         # Cheap argon2id and no per-address limits: every example reaches the rules.
+        office = code_issuer_app(CodeIssuerConfig(
+            database_url=ci_dsn, migrate_on_start=False, redis_url=REDIS, redis_prefix=prefix,
+            office_key_failures_per_address=10**6))
         public = registration_app(RegistrationConfig(
             database_url=dsn, redis_url=REDIS, redis_prefix=prefix, argon2_memory_kib=8192,
             argon2_time_cost=1, rate_limit_applications=10**6,
@@ -90,7 +95,7 @@ def cases():
         for label in labels:
             yield pytest.param(service, label, GenerationMode.POSITIVE,
                                id=f"{service} {label} schema-valid")
-            if label == "GET /v1/terms":
+            if label in ("GET /v1/terms", "GET /v1/whoami"):
                 continue  # no parameter and no body: nothing can break its schema
             yield pytest.param(service, label, GenerationMode.NEGATIVE,
                                id=f"{service} {label} schema-breaking")
@@ -144,3 +149,57 @@ def test_every_answer_to_a_malformed_body_is_documented(apps, service, path):
     undocumented = {name: status for name, status in answered.items()
                     if str(status) not in documented}
     assert undocumented == {}
+
+
+# Issue 13 item 6: a lone surrogate is valid JSON text (`"\ud800"`) but no character;
+# schemathesis never sends one, so every JSON body of every service gets its own fuzzing.
+SURROGATES = st.characters(categories=["Cs"])
+TEXT = st.text(st.characters(codec="utf-8"), max_size=30)
+BODIES = [("code-issuer", "/v1/codes"), ("registration", "/v1/applications"),
+          ("registration", "/v1/password-registrations"), ("registration", "/v1/sessions")]
+
+
+def documented_fields(app, path) -> list[str]:
+    document = app.test_client().get("/openapi.json").get_json()
+    ref = document["paths"][path]["post"]["requestBody"]["content"]["application/json"][
+        "schema"]["$ref"]
+    return sorted(document["components"]["schemas"][ref.rsplit("/", 1)[1]]["properties"])
+
+
+def test_item6_every_operation_with_a_json_body_is_fuzzed_with_surrogates(schemas):
+    with_bodies = sorted(
+        (service, label.split(" ", 1)[1]) for service in OPERATIONS
+        for label, operation in operations(schemas[service]).items()
+        if operation.body)
+    assert with_bodies == sorted(BODIES)
+
+
+@pytest.mark.parametrize(("service", "path"), BODIES)
+def test_item6_a_lone_surrogate_in_any_field_is_a_422_naming_that_field(apps, service, path):
+    client = apps[service].test_client()
+    names = documented_fields(apps[service], path)
+    seen: dict[int, int] = {}
+
+    @seed(SEED)
+    @settings(max_examples=EXAMPLES, deadline=None, database=None,
+              suppress_health_check=list(HealthCheck))
+    @given(st.fixed_dictionaries({name: TEXT for name in names}), st.sampled_from(names),
+           SURROGATES, st.integers(0, 30), st.data())
+    def fuzz(body, field, surrogate, at, data):
+        body[field] = body[field][:at] + surrogate + body[field][at:]
+        if data.draw(st.booleans()):  # sometimes a second field broken too
+            other = data.draw(st.sampled_from(names))
+            body[other] = data.draw(SURROGATES) + body[other]
+        raw = json.dumps(body)  # ensure_ascii: each surrogate travels as its \uXXXX escape
+        response = client.post(path, data=raw, content_type="application/json",
+                               headers=HEADERS[service])
+        seen[response.status_code] = seen.get(response.status_code, 0) + 1
+        assert response.status_code == 422, (body, response.get_data(as_text=True)[:300])
+        assert field in response.get_json()["error"]["fields"]
+
+    fuzz()
+    assert set(seen) == {422}
+    regression = client.post(path, data=json.dumps({names[0]: "\ud800@example.jp"}),
+                             content_type="application/json", headers=HEADERS[service])
+    assert regression.status_code == 422
+    assert list(regression.get_json()["error"]["fields"]) == [names[0]]

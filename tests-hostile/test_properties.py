@@ -13,7 +13,8 @@ from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 from marshmallow import ValidationError
 from registration import inputs, schemas
-from registration.passwords import COMMON_PASSWORDS
+from registration.passwords import COMMON_PASSWORDS, user_inputs
+from zxcvbn import zxcvbn
 
 from shared.tokens import CROCKFORD
 
@@ -212,7 +213,8 @@ def test_r6_the_manuals_refused_forms_and_unicode_tricks_are_refused(email, how,
 
 # --- R11: password --------------------------------------------------------------------------
 def password_ok(password: str, email: str, number: str) -> bool:
-    """The manual's rule, written again independently of inputs.password_problems."""
+    """The manual's rule, written again independently of inputs.password_problems, and on
+    top of it zxcvbn's estimate with the person's data as user inputs (issue 13 item 10)."""
     local = email.split("@")[0].lower()
     return (8 <= len(password) <= 32
             and all(33 <= ord(ch) <= 126 for ch in password)
@@ -221,7 +223,8 @@ def password_ok(password: str, email: str, number: str) -> bool:
             and any(ch in string.punctuation for ch in password)
             and (not local or local not in password.lower())
             and number not in password and number.replace("-", "") not in password
-            and password.lower() not in COMMON_PASSWORDS)
+            and password.lower() not in COMMON_PASSWORDS
+            and zxcvbn(password, user_inputs=user_inputs(email, number))["guesses"] >= 10**8)
 
 
 passwords = st.text(st.characters(min_codepoint=32, max_codepoint=126), min_size=6,
@@ -233,7 +236,8 @@ passwords = st.text(st.characters(min_codepoint=32, max_codepoint=126), min_size
 @example("Ｐａｓｓｗｏｒｄ１！", "taro@example.jp", "12345-1")
 @example("Hello-w0rk-2026", "taro@example.jp", "12345-1")
 @example("password1!", "taro@example.jp", "12345-1")
-def test_r11_the_password_policy_accepts_exactly_what_the_manual_allows(password, email, number):
+def test_r11_the_password_policy_accepts_exactly_the_manuals_rule_and_strong_enough(
+        password, email, number):
     problems = inputs.password_problems(password, password, email=email,
                                         job_seeker_number=number, common=COMMON_PASSWORDS)
     assert (problems == {}) == password_ok(password, email, number)

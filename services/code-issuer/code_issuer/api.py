@@ -7,10 +7,12 @@ import logging
 import uuid
 
 from flask import Blueprint, current_app, g, request
+from marshmallow import Schema, fields
 
 from code_issuer import domain, usecases
 from code_issuer.schemas import BAD_BIRTH_DATE, BAD_NUMBER, CodesQuery, CodeView, IssuedCode, IssueRequest
 from shared.clock import office_date
+from shared.limits import FailureCounter
 from shared.openapi import Operation, build
 from shared.web import ApiError, Messages, client_address, error_response, load_args, load_json
 
@@ -58,8 +60,30 @@ def authorised(header: str, keys: tuple[str, ...]) -> bool:
 
 @bp.before_request
 def _authenticate():
-    if not authorised(request.headers.get("Authorization", ""), _ctx().config.office_api_keys):
-        raise ApiError(401, "UNAUTHORIZED", headers={"WWW-Authenticate": "Bearer"})
+    """An office API key, unless this address has had too many wrong ones (issue 13 item 8).
+
+    A blocked address is refused before its key is compared. Failures are counted
+    atomically, and a wrong key counted past the limit (requests racing the check) is
+    answered 429 too: per window, an address gets the limit's number of 401s, and no more
+    keys are compared than that plus the requests it had in flight when it reached it.
+    """
+    config = _ctx().config
+    failures = current_app.extensions.get("office_key_failures")
+    if failures is None:  # one per app (worker), reaching Redis only when first used
+        failures = FailureCounter(config.redis_url, config.redis_prefix)
+        current_app.extensions["office_key_failures"] = failures
+    address = client_address(config.trusted_proxies)
+    wait = failures.blocked("office-key", address, config.office_key_failures_per_address)
+    if wait is None and authorised(request.headers.get("Authorization", ""),
+                                   config.office_api_keys):
+        return
+    if wait is None:
+        counted = failures.add("office-key", address, config.office_key_failure_seconds)
+        log.warning("office API key refused", extra={"client": address})
+        if counted is None or counted.count <= config.office_key_failures_per_address:
+            raise ApiError(401, "UNAUTHORIZED", headers={"WWW-Authenticate": "Bearer"})
+        wait = counted.retry_after
+    raise ApiError(429, "RATE_LIMITED", headers={"Retry-After": str(wait)})
 
 
 @bp.errorhandler(domain.Refused)
@@ -113,16 +137,28 @@ def revoke_code(code_id: str):
     return CodeView().dump(usecases.code_view(code, now))
 
 
+class WhoAmI(Schema):
+    authenticated = fields.Boolean(required=True)
+
+
+@bp.get("/whoami")
+def whoami():
+    """Whether the office API key is accepted; says nothing about the key itself."""
+    return WhoAmI().dump({"authenticated": True})
+
+
 def openapi_document() -> dict:
     operations = [
         Operation("/v1/codes", "post", "Issue or re-issue a code (the plain code is shown once)",
-                  {201: IssuedCode}, body=IssueRequest, errors=(400, 401, 409, 413, 415, 422),
+                  {201: IssuedCode}, body=IssueRequest, errors=(400, 401, 409, 413, 415, 422, 429),
                   auth=True, tags=("codes",)),
         Operation("/v1/codes", "get", "List a job seeker's codes with their status",
-                  {200: CodeView(many=True)}, query=CodesQuery, errors=(401, 422), auth=True,
+                  {200: CodeView(many=True)}, query=CodesQuery, errors=(401, 422, 429), auth=True,
                   tags=("codes",)),
         Operation("/v1/codes/{code_id}/revoke", "post", "Revoke an active code",
-                  {200: CodeView}, errors=(401, 404, 409), auth=True, tags=("codes",)),
+                  {200: CodeView}, errors=(401, 404, 409, 429), auth=True, tags=("codes",)),
+        Operation("/v1/whoami", "get", "Check an office API key (sign-in of a counter)",
+                  {200: WhoAmI}, errors=(401, 429), auth=True, tags=("keys",)),
     ]
     return build("code-issuer office API", "1.0.0", operations,
                  security_scheme={"type": "http", "scheme": "bearer"})

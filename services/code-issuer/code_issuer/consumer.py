@@ -40,6 +40,8 @@ def handlers(pool: ConnectionPool, clock: Clock, config: Config) -> dict[str, Ca
     return {
         "code.invalidated": _handler(pool, clock, events.CodeInvalidatedIn(),
                                      _codes(usecases.on_code_invalidated)),
+        "code.failure_counted": _handler(pool, clock, events.CodeFailureCountedIn(),
+                                         _codes(usecases.on_code_failure_counted)),
         "code.used": _handler(pool, clock, events.CodeUsedIn(), _codes(usecases.on_code_used)),
         "code.expired": _handler(pool, clock, events.CodeExpiredIn(),
                                  _codes(usecases.on_code_expired)),

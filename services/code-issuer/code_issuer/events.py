@@ -11,7 +11,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, vali
 
 from code_issuer.config import PRODUCER
 from code_issuer.domain import OLDEST_BIRTH_DATE, normalise_number
-from shared.events import Event, new_event
+from shared.events import Event, masked_address, new_event
 
 # Reasons of code.revoked (DESIGN.md §3).
 SUPERSEDED = "superseded"
@@ -59,6 +59,13 @@ class JobSeekerNumber(fields.String):
 class CodeInvalidatedIn(_Lenient):
     code_id = fields.UUID(required=True)
     failed_attempts = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+
+
+class CodeFailureCountedIn(_Lenient):
+    code_id = fields.UUID(required=True)
+    failed_attempts = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    # shown to staff as it comes: only a masked network (or "unknown") is accepted
+    client_address = fields.String(load_default="unknown", validate=masked_address)
 
 
 class CodeUsedIn(_Lenient):

@@ -91,5 +91,13 @@ class CodeView(Schema):
     ended_at = Instant(allow_none=True)
     issued_at = Instant(required=True)
     expires_at = Instant(required=True)
-    failed_attempts = fields.Integer(required=True)
+    failed_attempts = fields.Integer(required=True, metadata={
+        "description": "Failed step-2 attempts counted against the code so far (R4: the "
+                       "10th invalidates it); updated within seconds of each one."})
     used_at = Instant(allow_none=True)
+    last_failure_at = Instant(allow_none=True, metadata={
+        "description": "When the last failed attempt was counted; null if none."})
+    last_failure_from = fields.String(allow_none=True, metadata={
+        "description": "Where the last failed attempt came from, masked: an IPv4 /24 or "
+                       "IPv6 /48 network, or 'unknown'; null if none.",
+        "example": "203.0.113.0/24"})

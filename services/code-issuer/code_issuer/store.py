@@ -25,10 +25,13 @@ class CodeRow:
     failed_attempts: int
     used_at: datetime | None
     account_id: uuid.UUID | None
+    last_failure_at: datetime | None
+    last_failure_from: str | None
 
 
 _CODE_COLUMNS = ("code_id, job_seeker_number, birth_date, issued_at, expires_at, ended_status, "
-                 "ended_reason, ended_at, failed_attempts, used_at, account_id")
+                 "ended_reason, ended_at, failed_attempts, used_at, account_id, last_failure_at, "
+                 "last_failure_from")
 _JOB_SEEKER_COLUMNS = ("job_seeker_number, birth_date, birth_date_as_of, office_id, announced, "
                        "closed, closed_reason, state_as_of")
 
@@ -102,6 +105,24 @@ def record_failed_attempts(conn: Connection, code_id: uuid.UUID, failed_attempts
         "UPDATE codes SET failed_attempts = GREATEST(failed_attempts, %s) WHERE code_id = %s "
         "RETURNING code_id",
         (failed_attempts, code_id),
+    ).fetchone()
+    return row is not None
+
+
+def record_failure(conn: Connection, code_id: uuid.UUID, failed_attempts: int, at: datetime,
+                   source: str) -> bool:
+    """One counted failure (R4 as it happens): the count only rises, and when and where the
+    last failure came from are taken from the event with the highest count seen so far,
+    so events arriving twice or out of order converge (right-hand sides read the old row).
+    """
+    row = conn.execute(
+        "UPDATE codes SET failed_attempts = GREATEST(failed_attempts, %(count)s), "
+        "last_failure_at = CASE WHEN %(count)s >= failed_attempts THEN %(at)s "
+        "ELSE last_failure_at END, "
+        "last_failure_from = CASE WHEN %(count)s >= failed_attempts THEN %(source)s "
+        "ELSE last_failure_from END "
+        "WHERE code_id = %(code_id)s RETURNING code_id",
+        {"count": failed_attempts, "at": at, "source": source, "code_id": code_id},
     ).fetchone()
     return row is not None
 

@@ -106,6 +106,7 @@ def code_view(code: store.CodeRow, now: datetime) -> dict[str, Any]:
         "status": status, "reason": code.ended_reason, "ended_at": ended_at,
         "issued_at": code.issued_at, "expires_at": code.expires_at,
         "failed_attempts": code.failed_attempts, "used_at": code.used_at,
+        "last_failure_at": code.last_failure_at, "last_failure_from": code.last_failure_from,
     }
 
 
@@ -128,6 +129,13 @@ def on_code_invalidated(conn: Connection, event: Event, payload: dict) -> None:
     if not store.record_failed_attempts(conn, payload["code_id"], payload["failed_attempts"]):
         return _unknown_code(event, payload["code_id"])
     store.end_code(conn, payload["code_id"], "invalidated", "too_many_attempts", event.occurred_at)
+
+
+def on_code_failure_counted(conn: Connection, event: Event, payload: dict) -> None:
+    """R4 as it happens: staff see each counted failure, when, and from where (masked)."""
+    if not store.record_failure(conn, payload["code_id"], payload["failed_attempts"],
+                                event.occurred_at, payload["client_address"]):
+        return _unknown_code(event, payload["code_id"])
 
 
 def on_code_used(conn: Connection, event: Event, payload: dict) -> None:

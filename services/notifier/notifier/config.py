@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from shared.config import ConfigError, Env, database_url, refuse_unsafe_production
+from shared.config import ConfigError, Env, database_url, refuse_unsafe_production, url_password
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 AUTH_KEY_VALID_MINUTES = 50  # R10: the key is valid 50 minutes from the mail's delivery
@@ -44,6 +44,8 @@ class Config:
     smtp_listen_port: int = 1025
     mail_page_host: str = "127.0.0.1"
     mail_page_port: int = 8025
+    # Bearer token of the page's mutating calls; empty: `smtp` makes one at start (mail_page.py).
+    mail_page_token: str = ""
     # /healthz, /readyz and /metrics of a worker's main process (0: none).
     health_host: str = "127.0.0.1"
     health_port: int = 8003
@@ -67,7 +69,7 @@ class Config:
         config = cls(
             mode=mode,
             database_url=database_url(env, "notifier"),
-            broker_url=env.str("BROKER_URL", cls.broker_url),
+            broker_url=env.secret("BROKER_URL", cls.broker_url),
             bus_namespace=env.str("BUS_NAMESPACE", cls.bus_namespace),
             bus_quorum=env.bool("BUS_QUORUM", cls.bus_quorum),
             test_clock_file=env.str("TEST_CLOCK_FILE", "") or None,
@@ -77,7 +79,7 @@ class Config:
             smtp_port=env.int("SMTP_PORT", cls.smtp_port),
             smtp_starttls=env.bool("SMTP_STARTTLS", cls.smtp_starttls),
             smtp_user=env.str("SMTP_USER", cls.smtp_user),
-            smtp_password=env.str("SMTP_PASSWORD", cls.smtp_password),
+            smtp_password=env.secret("SMTP_PASSWORD", cls.smtp_password),
             smtp_timeout=env.float("SMTP_TIMEOUT", cls.smtp_timeout),
             smtp_ca_file=env.str("SMTP_CA_FILE", "") or None,
             mail_from=env.str("MAIL_FROM", cls.mail_from),
@@ -91,10 +93,17 @@ class Config:
             smtp_listen_port=env.int("SMTP_LISTEN_PORT", cls.smtp_listen_port),
             mail_page_host=env.str("MAIL_PAGE_HOST", cls.mail_page_host),
             mail_page_port=env.int("MAIL_PAGE_PORT", cls.mail_page_port),
+            mail_page_token=env.secret("MAIL_PAGE_TOKEN", cls.mail_page_token),
             health_host=env.str("NOTIFIER_HEALTH_HOST", cls.health_host),
             health_port=env.int("NOTIFIER_HEALTH_PORT", cls.health_port),
         )
-        refuse_unsafe_production(mode, test_clock_file=config.test_clock_file)
+        tokens = {"MAIL_PAGE_TOKEN": config.mail_page_token} if config.mail_page_token else {}
+        refuse_unsafe_production(
+            mode, test_clock_file=config.test_clock_file, **tokens,
+            passwords={"SMTP_PASSWORD": config.smtp_password,
+                       "DATABASE_URL": url_password(config.database_url),
+                       "BROKER_URL": url_password(config.broker_url)},
+        )
         try:
             config.office_tz  # noqa: B018 - an unknown zone fails at start, not at the first mail
         except (ZoneInfoNotFoundError, ValueError):

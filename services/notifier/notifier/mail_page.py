@@ -1,13 +1,17 @@
 """The local SMTP server's page: received mails as HTML at / and JSON at /api/messages,
-plus the test controls (refuse, delay, accept, clear)."""
+plus the test controls (refuse, delay, accept, clear), which need the page's token."""
 
 from __future__ import annotations
 
+import hmac
 import html
 import json
 import logging
+import os
+import secrets
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from notifier.mailstore import MailStore
@@ -15,6 +19,29 @@ from notifier.smtp_server import Control
 
 log = logging.getLogger(__name__)
 MAX_BODY = 4096
+TOKEN_FILE = "page-token"  # noqa: S105 - a file name, not a token
+
+
+def authorised(header: str, token: str) -> bool:
+    """`Authorization: Bearer <token>`, compared in constant time; no token opens nothing."""
+    scheme, _, given = header.partition(" ")
+    return bool(token) and scheme.lower() == "bearer" and hmac.compare_digest(
+        given.strip().encode(), token.encode())
+
+
+def page_token(configured: str, store_dir: str | Path) -> tuple[str, str]:
+    """The token of the test controls and where a developer finds it: MAIL_PAGE_TOKEN when
+    set, else a new random one written to `<MAIL_STORE_DIR>/page-token` (owner-only)."""
+    if configured:
+        return configured, "MAIL_PAGE_TOKEN"
+    path = Path(store_dir) / TOKEN_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    token = secrets.token_urlsafe(32)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(token + "\n")
+    os.chmod(path, 0o600)  # an older file may have had wider rights
+    return token, str(path)
 
 
 def render_page(messages: list[dict], control: dict, tz: ZoneInfo) -> str:
@@ -41,7 +68,8 @@ def render_page(messages: list[dict], control: dict, tz: ZoneInfo) -> str:
     )
 
 
-def make_handler(store: MailStore, control: Control, tz: ZoneInfo) -> type[BaseHTTPRequestHandler]:
+def make_handler(store: MailStore, control: Control, tz: ZoneInfo,
+                 token: str) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         server_version = "mailpage"
         sys_version = ""
@@ -62,6 +90,21 @@ def make_handler(store: MailStore, control: Control, tz: ZoneInfo) -> type[BaseH
 
         def _error(self, status: int, message: str) -> None:
             self._json(status, {"error": {"message": message}})
+
+        def _refused(self) -> bool:
+            """Answer 401 to a mutating call without the page's token (issue 13 item 13)."""
+            if authorised(self.headers.get("Authorization", ""), token):
+                return False
+            body = json.dumps({"error": {"message": "the test controls need "
+                                         "Authorization: Bearer <MAIL_PAGE_TOKEN>"}}).encode()
+            self.send_response(401)
+            self.send_header("WWW-Authenticate", "Bearer")
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            self.wfile.write(body)
+            return True
 
         def _body(self) -> dict | None:
             length = int(self.headers.get("Content-Length") or 0)
@@ -92,12 +135,16 @@ def make_handler(store: MailStore, control: Control, tz: ZoneInfo) -> type[BaseH
                 self._error(404, "not found")
 
         def do_DELETE(self):  # noqa: N802
+            if self._refused():
+                return
             if self.path == "/api/messages":
                 self._json(200, {"deleted": store.clear()})
             else:
                 self._error(404, "not found")
 
         def do_POST(self):  # noqa: N802
+            if self._refused():
+                return
             body = self._body()
             if body is None:
                 self._error(400, "the body must be a JSON object")
@@ -132,7 +179,7 @@ def make_handler(store: MailStore, control: Control, tz: ZoneInfo) -> type[BaseH
 
 
 def make_page_server(store: MailStore, control: Control, host: str, port: int,
-                     tz: ZoneInfo) -> ThreadingHTTPServer:
-    server = ThreadingHTTPServer((host, port), make_handler(store, control, tz))
+                     tz: ZoneInfo, token: str) -> ThreadingHTTPServer:
+    server = ThreadingHTTPServer((host, port), make_handler(store, control, tz, token))
     server.daemon_threads = True
     return server

@@ -132,6 +132,10 @@ class CodeIssuer:
     def __init__(self, api: Api):
         self.api = api
 
+    def whoami(self, caller: Caller, office_key: str) -> dict[str, Any]:
+        """Whether the office key is accepted (401 becomes ApiFailure), touching no data."""
+        return self.api.call("GET", "/v1/whoami", caller, bearer=office_key)
+
     def issue(self, caller: Caller, office_key: str, number: str, birth_date: str) -> dict[str, Any]:
         return self.api.call("POST", "/v1/codes", caller, bearer=office_key,
                              json={"job_seeker_number": number, "birth_date": birth_date})

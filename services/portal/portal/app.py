@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, g, render_template, request
@@ -12,17 +13,20 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from portal import security
 from portal.apis import Api, Caller, CodeIssuer, Registration
 from portal.config import Config
+from portal.counter_sessions import CounterSessions, Records, RedisRecords
 from portal.texts import text
 from shared.clock import Clock, make_clock
 
 
 @dataclass
 class Services:
-    """What the views need besides the request: the two APIs, the clock, the zone."""
+    """What the views need besides the request: the two APIs, the counter's sessions, the
+    clock, the zone."""
 
     config: Config
     registration: Registration
     code_issuer: CodeIssuer
+    counter_sessions: CounterSessions
     clock: Clock
     tz: ZoneInfo
 
@@ -40,8 +44,10 @@ def t(key: str, **values: object) -> str:
     return text(key, g.get("lang", "ja"), **values)
 
 
-def create_app(config: Config, clock: Clock | None = None) -> Flask:
-    """Build the portal; `clock` defaults to the configured (system or test) clock."""
+def create_app(config: Config, clock: Clock | None = None,
+               counter_records: Records | None = None) -> Flask:
+    """Build the portal; `clock` defaults to the configured (system or test) clock and
+    `counter_records` to Redis at `config.redis_url`."""
     config.check()
     app = Flask(__name__)
     app.config.update(
@@ -59,6 +65,10 @@ def create_app(config: Config, clock: Clock | None = None) -> Flask:
         config=config,
         registration=Registration(Api(config.registration_url, config.api_timeout)),
         code_issuer=CodeIssuer(Api(config.code_issuer_url, config.api_timeout)),
+        counter_sessions=CounterSessions(
+            counter_records or RedisRecords(config.redis_url, config.redis_prefix),
+            absolute=timedelta(hours=config.counter_session_hours),
+            idle=timedelta(minutes=config.counter_idle_minutes)),
         clock=clock or make_clock(config.test_clock_file),
         tz=ZoneInfo(config.office_time_zone),
     )

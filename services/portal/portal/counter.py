@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import logging
 from functools import wraps
 
 from flask import Blueprint, g, redirect, render_template, request, session, url_for
@@ -10,56 +10,70 @@ from flask import Blueprint, g, redirect, render_template, request, session, url
 from portal import domain
 from portal.apis import ApiFailure
 from portal.app import caller, services
+from portal.counter_sessions import Ended, Ticket, Unavailable
 from portal.forms import Form
 from portal.security import renew_csrf_token
 from portal.texts import text
-from shared.clock import iso
 
+log = logging.getLogger(__name__)
 bp = Blueprint("counter", __name__, url_prefix="/counter")
 
 SIGNIN = ("office_key",)
 LOOKUP = ("job_seeker_number",)
 ISSUE = ("job_seeker_number", "birth_date")
-# A well-formed number nobody holds: looking it up proves the office key without side effects.
-PROBE_NUMBER = "00000-0"
+NOTICES = {"signed_out": "counter_signin_needed", "expired": "counter_expired",
+           "idle": "counter_idle"}
 
 
-def _office_key() -> str | None:
-    """The signed-in office key, or None once the counter sign-in is too old."""
-    counter = session.get("counter")
-    if not counter:
-        return None
-    since = domain.parse_instant(counter.get("since", ""))
-    limit = timedelta(hours=services().config.counter_session_hours)
-    if since is None or services().clock.now() - since > limit:
-        session.pop("counter", None)
-        return None
-    return counter["key"]
+@bp.errorhandler(Unavailable)
+def _unavailable(error: Unavailable):
+    """Issue 13 item 1: without the session store the counter fails closed, never open."""
+    log.warning("counter session store unavailable", extra={"error": str(error)[:200]})
+    return render_template("message.html", title=text("counter_unavailable_title", g.lang),
+                           body=text("counter_unavailable_body", g.lang)), 503, {"Retry-After": "30"}
+
+
+def _to_signin(notice: str):
+    session.pop("counter", None)
+    session["counter_notice"] = text(notice, g.lang)
+    return redirect(url_for("counter.signin"), code=303)
 
 
 def signed_in(view):
-    """Send the counter to the sign-in screen unless an office key is held."""
+    """Open the counter's server-side session, or send the browser to the sign-in screen.
+
+    The view gets the office key; `g.ticket` and `g.number` carry the session's cookie part
+    and the job seeker looked up."""
 
     @wraps(view)
     def wrapper(*args, **kwargs):
-        key = _office_key()
-        if key is None:
-            session["counter_notice"] = text("counter_signin_needed", g.lang)
-            return redirect(url_for("counter.signin"), code=303)
-        return view(key, *args, **kwargs)
+        ticket = Ticket.read(session.get("counter"))
+        if ticket is None:
+            return _to_signin("counter_signin_needed")
+        try:
+            opened = services().counter_sessions.open(ticket, services().clock.now())
+        except Ended as ended:
+            return _to_signin(NOTICES[ended.reason])
+        g.ticket, g.number = ticket, opened.number
+        return view(opened.office_key, *args, **kwargs)
 
     return wrapper
 
 
 def _signed_out_by_api():
-    session.pop("counter", None)
-    session["counter_notice"] = text("office_key_wrong", g.lang)
-    return redirect(url_for("counter.signin"), code=303)
+    services().counter_sessions.end(g.ticket)
+    return _to_signin("office_key_wrong")
+
+
+def _end_held_session() -> None:
+    ticket = Ticket.read(session.pop("counter", None))
+    if ticket is not None:
+        services().counter_sessions.end(ticket)
 
 
 @bp.route("/signin", methods=["GET", "POST"])
 def signin():
-    """The office key is checked against code-issuer, then kept in the signed session."""
+    """The office key is checked by code-issuer, then kept encrypted on the server side."""
     if request.method == "GET":
         return render_template("counter/signin.html", form=Form(SIGNIN),
                                notice=session.pop("counter_notice", None))
@@ -69,24 +83,24 @@ def signin():
         form.add("office_key", text("office_key_wrong", g.lang))
         return render_template("counter/signin.html", form=form, notice=None), 422
     try:
-        services().code_issuer.codes(caller(), key, PROBE_NUMBER)
+        services().code_issuer.whoami(caller(), key)
     except ApiFailure as failure:
         if failure.status == 401:
             form.add("office_key", text("office_key_wrong", g.lang))
         else:
             form.take_failure(failure, g.lang)
         return render_template("counter/signin.html", form=form, notice=None), failure.status
-    session.pop("counter_number", None)
+    _end_held_session()
+    ticket = services().counter_sessions.start(key, services().clock.now())
     renew_csrf_token()
-    session["counter"] = {"key": key, "since": iso(services().clock.now())}
+    session["counter"] = ticket.cookie_value()
     return redirect(url_for("counter.home"), code=303)
 
 
 @bp.post("/signout")
 def signout():
-    """Forget the office key and the job seeker looked up."""
-    session.pop("counter", None)
-    session.pop("counter_number", None)
+    """End the server-side session: every copy of the cookie stops working."""
+    _end_held_session()
     session["counter_notice"] = text("signed_out", g.lang)
     return redirect(url_for("counter.signin"), code=303)
 
@@ -123,7 +137,7 @@ _STATUS_KEYS = {f"status_{s}" for s in
 
 
 def _home(key: str, lookup: Form, issue: Form, status: int = 200):
-    number = session.get("counter_number")
+    number = g.number
     rows = None
     if number:
         try:
@@ -155,10 +169,11 @@ def lookup(key: str):
     except ApiFailure as failure:
         if failure.status == 401:
             return _signed_out_by_api()
-        session.pop("counter_number", None)
+        g.number = None
+        services().counter_sessions.remember_number(g.ticket, None, services().clock.now())
         form.take_failure(failure, g.lang)
         return _home(key, form, Form(ISSUE, prefix="issue-"), failure.status)
-    session["counter_number"] = number
+    services().counter_sessions.remember_number(g.ticket, number, services().clock.now())
     return redirect(url_for("counter.home"), code=303)
 
 
@@ -177,7 +192,8 @@ def issue(key: str):
             return _signed_out_by_api()
         form.take_failure(failure, g.lang)
         return _home(key, Form(LOOKUP), form, failure.status)
-    session["counter_number"] = answer.get("job_seeker_number", number)
+    services().counter_sessions.remember_number(
+        g.ticket, answer.get("job_seeker_number", number), services().clock.now())
     expires_at = domain.parse_instant(str(answer.get("expires_at", "")))
     return render_template(
         "counter/slip.html",

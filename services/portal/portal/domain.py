@@ -84,3 +84,21 @@ def missing_agreements(privacy: bool, terms: bool) -> list[str]:
     if not terms:
         missing.append("terms_of_use")
     return missing
+
+
+def counter_session_over(since: datetime, seen: datetime, now: datetime, absolute: timedelta,
+                         idle: timedelta) -> str | None:
+    """Why a counter sign-in has ended at `now`: "expired" once `absolute` has passed since
+    the sign-in, "idle" once `idle` has passed since its last request; None while it lasts."""
+    if now - since >= absolute:
+        return "expired"
+    if now - seen >= idle:
+        return "idle"
+    return None
+
+
+def counter_session_seconds_left(since: datetime, now: datetime, absolute: timedelta,
+                                 idle: timedelta) -> int:
+    """How long the store may keep a counter sign-in used at `now` (whole seconds, >= 1)."""
+    left = min(since + absolute - now, idle)
+    return max(1, int(left.total_seconds()))

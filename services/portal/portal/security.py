@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hmac
+import re
 import secrets
-from urllib.parse import urlencode
+import unicodedata
+from urllib.parse import quote, urlencode
 
 from flask import Flask, abort, g, redirect, request, session
 from werkzeug.datastructures import MultiDict
@@ -12,6 +14,8 @@ from werkzeug.datastructures import MultiDict
 LANG_COOKIE = "lang"
 LANGUAGES = ("ja", "en")
 CSRF_FIELD = "csrf_token"
+# Longer redirect targets go to the top page: no real screen has such a path.
+MAX_REDIRECT_PATH = 2000
 
 # Only the portal's own styles and scripts; no inline code, no framing, forms post home.
 CONTENT_SECURITY_POLICY = (
@@ -42,6 +46,20 @@ def csrf_token() -> str:
     return token
 
 
+def same_site_path(path: str) -> str:
+    """`path` as a redirect target that can only stay on this site.
+
+    Browsers read `//host` and `/\\host` as other sites, and Werkzeug drops tabs and
+    newlines while writing `Location` (so `/%09/host` became `//host`): control and format
+    characters go first, backslashes become slashes, runs of slashes become one, and all
+    but unreserved characters are percent-encoded.
+    """
+    kept = "".join(ch for ch in path if unicodedata.category(ch)[0] != "C")
+    single = re.sub(r"/{2,}", "/", "/" + kept.replace("\\", "/"))
+    quoted = quote(single, safe="/")
+    return quoted if len(quoted) <= MAX_REDIRECT_PATH else "/"
+
+
 def install(app: Flask, *, secure: bool) -> None:
     """Language from ?lang= or its cookie, CSRF check of every POST, headers on answers."""
 
@@ -52,8 +70,7 @@ def install(app: Flask, *, secure: bool) -> None:
             args = MultiDict(request.args)
             args.pop("lang")
             query = urlencode(list(args.items(multi=True)))
-            # One leading slash only: "//host" would send the person to another site.
-            path = "/" + request.path.lstrip("/")
+            path = same_site_path(request.path)
             response = redirect(path + (f"?{query}" if query else ""), code=303)
             response.set_cookie(LANG_COOKIE, asked, max_age=365 * 24 * 3600, httponly=True,
                                 samesite="Lax", secure=secure)

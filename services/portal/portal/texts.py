@@ -173,6 +173,17 @@ TEXTS: dict[str, tuple[str, str]] = {
     "signed_out": ("サインアウトしました。", "You have signed out."),
     "office_key_wrong": ("事業所APIキーが正しくありません。", "The office API key is not valid."),
     "counter_signin_needed": ("サインインしてください。", "Please sign in."),
+    "counter_expired": ("サインインの有効時間が過ぎました。もう一度サインインしてください。",
+                        "Your sign-in has expired. Please sign in again."),
+    "counter_idle": ("しばらく操作がなかったため、サインアウトしました。もう一度サインインしてください。",
+                     "You were signed out after a period without activity. Please sign in again."),
+    "counter_unavailable_title": ("窓口の画面は現在ご利用いただけません",
+                                  "The counter screens are unavailable right now"),
+    "counter_unavailable_body": ("職員のサインイン情報を保管するサーバーに接続できません。安全のため"
+                                 "サインインと操作を停止しています。しばらくしてから再度お試しください。",
+                                 "The server that keeps staff sign-ins cannot be reached, so "
+                                 "sign-in and the counter screens are stopped for safety. Please "
+                                 "try again in a few minutes."),
     "lookup_title": ("求職者の検索", "Look up a job seeker"),
     "lookup": ("検索", "Look up"),
     "codes_title": ("発行済みのアカウント作成コード", "Account creation codes issued"),

@@ -7,7 +7,7 @@ from portal.config import Config
 
 from shared.clock import FixedClock
 
-from .fakes import FakeApis
+from .fakes import FakeApis, MemoryRecords
 
 
 @pytest.fixture
@@ -29,8 +29,13 @@ def config(fake):
 
 
 @pytest.fixture
-def app(config, clock):
-    return create_app(config, clock=clock)
+def counter_records():
+    return MemoryRecords()
+
+
+@pytest.fixture
+def app(config, clock, counter_records):
+    return create_app(config, clock=clock, counter_records=counter_records)
 
 
 @pytest.fixture

@@ -149,9 +149,11 @@ class FakeApis:
             return self._json({"status": "ok"})
         if path == "/api/messages":
             return self._json(list(reversed(self.mails)))
-        if path.startswith("/v1/codes"):
+        if path.startswith("/v1/codes") or path == "/v1/whoami":
             if request.headers.get("Authorization") != f"Bearer {OFFICE_KEY}":
                 return self._error(401, "UNAUTHORIZED", None, lang)
+            if path == "/v1/whoami":
+                return self._json({"authenticated": True})
             if method == "GET":
                 return self.list_codes(request.args.get("job_seeker_number", ""), lang)
             return self.issue(body, lang)
@@ -290,3 +292,30 @@ class FakeApis:
             return self._error(401, "UNAUTHORIZED", None, lang)
         del self.sessions[token]
         return Response(status=204)
+
+
+class MemoryRecords:
+    """The counter's session records in a dict (the Redis version has integration tests);
+    the seconds each record may live are kept for the tests to read."""
+
+    def __init__(self):
+        self.records: dict[str, dict] = {}
+        self.seconds: dict[str, int] = {}
+
+    def add(self, name: str, record: dict, seconds: int) -> None:
+        self.records.setdefault(name, json.loads(json.dumps(record)))
+        self.seconds[name] = seconds
+
+    def get(self, name: str) -> dict | None:
+        record = self.records.get(name)
+        return json.loads(json.dumps(record)) if record is not None else None
+
+    def replace(self, name: str, record: dict, seconds: int) -> bool:
+        if name not in self.records:
+            return False
+        self.records[name], self.seconds[name] = json.loads(json.dumps(record)), seconds
+        return True
+
+    def remove(self, name: str) -> None:
+        self.records.pop(name, None)
+        self.seconds.pop(name, None)

@@ -9,28 +9,32 @@ from typing import Any
 from psycopg import Connection
 from psycopg.rows import dict_row
 
+from registration.inputs import canonical_email
+
 
 def email_registered(conn: Connection, email: str) -> bool:
-    """R6: case-insensitive, through the unique index on lower(email)."""
-    return conn.execute(
-        "SELECT 1 FROM accounts WHERE lower(email) = lower(%s)", (email,)).fetchone() is not None
+    """R6: one account per canonical email, through its unique index."""
+    return conn.execute("SELECT 1 FROM accounts WHERE email_canonical = %s",
+                        (canonical_email(email),)).fetchone() is not None
 
 
 def insert_account(conn: Connection, a: dict[str, Any]) -> None:
+    """The address as typed for display and mail, its canonical form for R6 and login."""
     conn.execute(
-        "INSERT INTO accounts (account_id, email, job_seeker_number, code_id, password_hash, "
-        "registered_at, privacy_policy_version, terms_of_use_version) VALUES (%(account_id)s, "
-        "%(email)s, %(job_seeker_number)s, %(code_id)s, %(password_hash)s, %(registered_at)s, "
-        "%(privacy_policy_version)s, %(terms_of_use_version)s)",
-        a,
+        "INSERT INTO accounts (account_id, email, email_canonical, job_seeker_number, code_id, "
+        "password_hash, registered_at, privacy_policy_version, terms_of_use_version) VALUES "
+        "(%(account_id)s, %(email)s, %(email_canonical)s, %(job_seeker_number)s, %(code_id)s, "
+        "%(password_hash)s, %(registered_at)s, %(privacy_policy_version)s, "
+        "%(terms_of_use_version)s)",
+        {**a, "email_canonical": canonical_email(a["email"])},
     )
 
 
 def account_by_email(conn: Connection, email: str) -> dict | None:
     with conn.cursor(row_factory=dict_row) as cur:
         return cur.execute(
-            "SELECT account_id, email, password_hash FROM accounts WHERE lower(email) = lower(%s)",
-            (email,)).fetchone()
+            "SELECT account_id, email, password_hash FROM accounts WHERE email_canonical = %s",
+            (canonical_email(email),)).fetchone()
 
 
 def replace_password_hash(conn: Connection, account_id: uuid.UUID, old: str, new: str) -> bool:

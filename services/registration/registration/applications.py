@@ -11,10 +11,10 @@ from psycopg import Connection
 
 from registration import account_store, code_store, domain, store
 from registration.config import Config
-from registration.events import code_invalidated
+from registration.events import code_failure_counted, code_invalidated
 from registration.results import Caller, Outcome
 from shared.clock import iso
-from shared.outbox import add_event, add_task
+from shared.outbox import add_event, add_quiet_events, add_task
 from shared.tokens import keyed_digest, random_crockford, random_token
 
 MAIL_TASK = "notifier.send_auth_key_mail"
@@ -37,24 +37,33 @@ def submit_application(
     status = domain.code_status(code, now)
     if status != domain.ACTIVE:  # e.g. the 10th failure landed while we looked
         return _audited(conn, Outcome(*domain.REFUSALS[status]), now, caller, code.code_id)
-    if account_store.email_registered(conn, form["email"]):
-        return _audited(conn, Outcome(409, "EMAIL_ALREADY_REGISTERED"), now, caller, code.code_id)
+    # R9 before R6 (issue 13 item 12): past the mail limit every email gets the same answer,
+    # so a code cannot be used to test which emails have accounts.
     mails = store.mails_since(conn, code.code_id, domain.mail_window_start(now))
     if len(mails) >= config.mails_per_code_per_hour:
         oldest_counted = mails[len(mails) - config.mails_per_code_per_hour]
         wait = (oldest_counted + timedelta(hours=1) - now).total_seconds()
         return _audited(conn, Outcome(429, "MAIL_LIMIT_REACHED", retry_after=max(1, math.ceil(wait))),
                         now, caller, code.code_id)
+    if account_store.email_registered(conn, form["email"]):
+        return _audited(conn, Outcome(409, "EMAIL_ALREADY_REGISTERED"), now, caller, code.code_id)
     return _open_application(conn, form, code, now, config, caller)
 
 
 def _refuse_identity(conn, refusal, by_number, by_value, now, config, caller) -> Outcome:
-    """R4: one atomic count per affected code; the 10th invalidates it with an event."""
+    """R4: one atomic count per affected code, announced at once to the office view
+    (code.failure_counted); the 10th also invalidates the code (code.invalidated)."""
     known = by_number or by_value
     outcome = _audited(conn, Outcome(*refusal), now, caller, known.code_id if known else None)
     # R5: one statement for every mismatch, whether it counts against 0, 1 or 2 codes.
     charged = code_store.charge_failures(conn, domain.codes_to_charge(by_number, by_value, now),
                                          now, config.max_failed_attempts)
+    # R5 again: an announcement is built and sent whether or not a failure was counted (a
+    # decoy the database does not keep), without NOTIFY, so the answer's time tells nothing.
+    counted = sorted(charged.items()) or [(uuid.UUID(int=0), 1)]
+    add_quiet_events(conn, [
+        code_failure_counted(code_id, count, caller.client_address, now, caller.correlation_id)
+        for code_id, count in counted], keep=bool(charged))
     for code_id, count in sorted(charged.items()):
         if count == config.max_failed_attempts:
             add_event(conn, code_invalidated(code_id, count, now, caller.correlation_id))

@@ -12,7 +12,9 @@ from shared.config import (
     Env,
     database_url,
     refuse_unsafe_production,
+    url_password,
 )
+from shared.web import Network, trusted_networks
 
 
 @dataclass(frozen=True)
@@ -28,7 +30,7 @@ class Config:
     test_clock_file: str | None = None
     office_time_zone: str = "Asia/Tokyo"
     log_level: str = "INFO"
-    trusted_proxies: tuple[str, ...] = ("127.0.0.1",)
+    trusted_proxies: tuple[Network, ...] = trusted_networks(["127.0.0.1"])
     db_pool_size: int = 10
     # R8: the versions a person must agree to (GET /v1/terms)
     privacy_policy_version: str = "2026-04-01"
@@ -76,17 +78,17 @@ class Config:
         config = cls(
             mode=mode,
             database_url=database_url(env, "registration"),
-            broker_url=env.str("BROKER_URL", d.broker_url),
+            broker_url=env.secret("BROKER_URL", d.broker_url),
             bus_namespace=env.str("BUS_NAMESPACE", d.bus_namespace),
             bus_quorum=env.bool("BUS_QUORUM", d.bus_quorum),
-            redis_url=env.str("REDIS_URL", d.redis_url),
+            redis_url=env.secret("REDIS_URL", d.redis_url),
             redis_prefix=env.str("REDIS_PREFIX", d.redis_prefix),
-            digest_secret=env.str("DIGEST_SECRET", d.digest_secret),
+            digest_secret=env.secret("DIGEST_SECRET", d.digest_secret),
             test_clock_file=env.str("TEST_CLOCK_FILE", "") or None,
             office_time_zone=env.str("OFFICE_TIME_ZONE", d.office_time_zone),
             log_level=env.str("LOG_LEVEL", d.log_level),
-            trusted_proxies=env.list(
-                "TRUSTED_PROXIES", ("127.0.0.1",) if mode == DEVELOPMENT else ()
+            trusted_proxies=trusted_networks(
+                env.list("TRUSTED_PROXIES", ("127.0.0.1",) if mode == DEVELOPMENT else ())
             ),
             db_pool_size=env.int("DB_POOL_SIZE", d.db_pool_size),
             privacy_policy_version=env.str("PRIVACY_POLICY_VERSION", d.privacy_policy_version),
@@ -121,6 +123,9 @@ class Config:
             rate_limit_reads=env.int("RATE_LIMIT_READS", d.rate_limit_reads),
         )
         refuse_unsafe_production(
-            mode, digest_secret=config.digest_secret, test_clock_file=config.test_clock_file
+            mode, DIGEST_SECRET=config.digest_secret, test_clock_file=config.test_clock_file,
+            passwords={"DATABASE_URL": url_password(config.database_url),
+                       "BROKER_URL": url_password(config.broker_url),
+                       "REDIS_URL": url_password(config.redis_url)},
         )
         return config

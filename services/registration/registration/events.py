@@ -8,6 +8,7 @@ from datetime import datetime
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from shared.events import Event, new_event
+from shared.logs import mask_address
 
 PRODUCER = "registration"
 CONSUMED = ("code.issued", "code.revoked", "code.expired", "auth_key.mailed",
@@ -64,6 +65,16 @@ def code_invalidated(code_id: uuid.UUID, failed_attempts: int, now: datetime,
     return new_event("code.invalidated", {"code_id": code_id, "reason": "too_many_attempts",
                                           "failed_attempts": failed_attempts},
                      producer=PRODUCER, now=now, correlation_id=correlation_id)
+
+
+def code_failure_counted(code_id: uuid.UUID, failed_attempts: int, client_address: str,
+                         now: datetime, correlation_id: str | None) -> Event:
+    """R4 as it happens: one more failure counted against the code, so the office sees the
+    count (and where failures come from, masked) long before the 10th (DESIGN §7)."""
+    return new_event("code.failure_counted", {
+        "code_id": code_id, "failed_attempts": failed_attempts,
+        "client_address": mask_address(client_address)},
+        producer=PRODUCER, now=now, correlation_id=correlation_id)
 
 
 def code_used(code_id: uuid.UUID, account_id: uuid.UUID, now: datetime,

@@ -1,5 +1,6 @@
-"""Pure rules for what a person types: R6 email, R7 number and birth date, code and key
-formats (R1, R10), R11 password policy. No I/O; `today` comes in as an argument.
+"""Pure rules for what a person types: R6 email and its canonical form, R7 number and birth
+date, code and key formats (R1, R10), R11 password policy with a strength estimate. No I/O;
+`today` comes in as an argument.
 
 Every problem is an `InputProblem` whose text is a message key of `messages.FIELDS`.
 """
@@ -12,9 +13,11 @@ from datetime import date
 
 from email_validator import EmailNotValidError, validate_email
 
+from registration.passwords import strength_problems
 from shared.tokens import is_crockford, normalise_crockford
 
 EMAIL_MAX = 100
+EMAIL_LOCAL_MAX = 64  # RFC 5321 §4.5.3.1.1
 CODE_LENGTH = 10
 AUTH_KEY_LENGTH = 8
 PASSWORD_MIN, PASSWORD_MAX = 8, 32
@@ -42,6 +45,8 @@ def check_email(raw: str) -> str:
     if len(raw) > EMAIL_MAX:
         raise InputProblem("Must be at most 100 characters.")
     local = raw.rpartition("@")[0]
+    if len(local) > EMAIL_LOCAL_MAX:
+        raise InputProblem("The part before the @ must be at most 64 characters.")
     # The manual's own four cases, named before the library's generic answer.
     if local.startswith("."):
         raise InputProblem("The email must not start with a period.")
@@ -59,9 +64,16 @@ def check_email(raw: str) -> str:
     return result.normalized
 
 
-def email_key(email: str) -> str:
-    """One account per email, case-insensitively (R6)."""
-    return email.lower()
+def canonical_email(email: str) -> str:
+    """The one form of an address that R6's uniqueness, the account lookup and the login
+    throttle compare: ASCII, lower-cased (docs/DECISIONS.md, issue 13 item 3).
+
+    R6 lets only ASCII addresses in, so a non-ASCII one (full-width, İ, the Kelvin sign...)
+    can belong to no account: it is refused here rather than folded onto an ASCII one.
+    """
+    if not email.isascii():
+        raise InputProblem("Use half-width characters only.")
+    return email.lower()  # on ASCII text, exactly A-Z → a-z
 
 
 def normalise_job_seeker_number(raw: str) -> str:
@@ -111,7 +123,8 @@ def password_problems(
     job_seeker_number: str,
     common: frozenset[str],
 ) -> dict[str, list[str]]:
-    """R11, clause by clause: {field: [message keys]}, empty when the password is fine."""
+    """R11, clause by clause, then zxcvbn's estimate: {field: [message keys]}, empty when the
+    password is fine. Every screen that sets a password calls this one function."""
     found: list[str] = []
     if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
         found.append("Use 8 to 32 characters.")
@@ -132,6 +145,8 @@ def password_problems(
         found.append("Must not contain the job-seeker number.")
     if lowered in common:
         found.append("This password is too common.")
+    if not found:  # issue 13 item 10: on top of the manual's rule, a strength estimate
+        found = strength_problems(password, email=email, job_seeker_number=job_seeker_number)
     problems: dict[str, list[str]] = {}
     if found:
         problems["password"] = found

@@ -17,6 +17,31 @@ from shared.clock import Clock
 
 log = logging.getLogger(__name__)
 
+# KEYS[1] the counter; ARGV[1] the limit, ARGV[2] the window in seconds. 0: reserved;
+# otherwise the seconds to wait. A counter without expiry (never made by this script) gets one.
+_RESERVE = """
+local count = tonumber(redis.call('GET', KEYS[1]) or '0')
+if count >= tonumber(ARGV[1]) then
+  local ttl = redis.call('TTL', KEYS[1])
+  if ttl < 0 then
+    redis.call('EXPIRE', KEYS[1], ARGV[2])
+    ttl = tonumber(ARGV[2])
+  end
+  return math.max(ttl, 1)
+end
+if redis.call('INCR', KEYS[1]) == 1 then
+  redis.call('EXPIRE', KEYS[1], ARGV[2])
+end
+return 0
+"""
+# Decrements an existing counter only: a window that ended meanwhile is not re-created.
+_RELEASE = """
+if tonumber(redis.call('GET', KEYS[1]) or '0') > 0 then
+  return redis.call('DECR', KEYS[1])
+end
+return 0
+"""
+
 
 class Limits:
     """Fixed-window request counters and failure counters under one key prefix."""
@@ -29,6 +54,8 @@ class Limits:
         self.clock = clock
         self.pause_after_error = pause_after_error
         self._down_until = 0.0
+        self._reserve = self.redis.register_script(_RESERVE)
+        self._release = self.redis.register_script(_RELEASE)
 
     def _key(self, *parts: str) -> str:
         return ":".join((self.prefix, *parts))
@@ -59,34 +86,27 @@ class Limits:
             return None
         return max(1, math.ceil((slot + 1) * window - now))
 
-    def blocked(self, group: str, who: str, limit: int) -> int | None:
-        """Seconds to wait when `who` already has `limit` failures in its window."""
+    def reserve(self, group: str, who: str, limit: int, window: int) -> int | None:
+        """Count one attempt *before* the work it guards (login's argon2), or seconds to wait
+        when `who` already has `limit` in its window (which starts at the first attempt).
+
+        Check and count are one Lua script, so N concurrent attempts get exactly `limit`
+        through (issue 13 item 4); a refused attempt is not counted."""
         if not self._usable():
             return None
-        key = self._key("fail", group, who)
         try:
-            pipe = self.redis.pipeline(transaction=False)
-            pipe.get(key)
-            pipe.ttl(key)
-            count, ttl = pipe.execute()
+            wait = int(self._reserve(keys=[self._key("fail", group, who)], args=[limit, window]))
         except redis.RedisError as exc:
             self._failed(exc)
             return None
-        if count is None or int(count) < limit:
-            return None
-        return max(1, int(ttl))
+        return wait or None
 
-    def add_failure(self, group: str, who: str, window: int) -> None:
-        """One more failure; the window starts at the first one."""
+    def release(self, group: str, who: str) -> None:
+        """Give back one reserved attempt that turned out not to be a failure."""
         if not self._usable():
             return
-        key = self._key("fail", group, who)
         try:
-            # MULTI/EXEC: a key expiring between the two must not be re-created without a TTL
-            pipe = self.redis.pipeline()
-            pipe.set(key, 0, ex=window, nx=True)
-            pipe.incr(key)
-            pipe.execute()
+            self._release(keys=[self._key("fail", group, who)])
         except redis.RedisError as exc:
             self._failed(exc)
 

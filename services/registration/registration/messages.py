@@ -71,6 +71,8 @@ FIELDS: dict[str, dict[str, str]] = {
     "Must not contain control characters.": {"ja": "制御文字は使用できません。"},
     "Use half-width characters only.": {"ja": "半角文字で入力してください。"},
     "Must be at most 100 characters.": {"ja": "100文字以内で入力してください。"},
+    "The part before the @ must be at most 64 characters.": {
+        "ja": "メールアドレスの@より前の部分は64文字以内で入力してください。"},
     "The email must not start with a period.": {
         "ja": "メールアドレスの先頭にピリオド(.)は使用できません。"},
     "The email must not have a period right before the @.": {
@@ -102,6 +104,25 @@ FIELDS: dict[str, dict[str, str]] = {
     "Must not contain the job-seeker number.": {"ja": "求職番号を含むパスワードは使用できません。"},
     "This password is too common.": {"ja": "よく使われているパスワードのため使用できません。"},
     "Does not match the password.": {"ja": "パスワード（確認用）が一致しません。"},
+    # Issue 13 item 10: why zxcvbn finds a password guessable (passwords.strength_problems).
+    "Too easy to guess: avoid common words, names, keyboard patterns and dates.": {
+        "ja": "推測されやすいパスワードです。"
+              "よく使われる単語、名前、キーボードの並び、日付は避けてください。"},
+    "It is close to a commonly used password.": {"ja": "よく使われているパスワードに似ています。"},
+    "A common word or name is easy to guess.": {"ja": "よく使われる単語や名前は推測されやすいです。"},
+    "Avoid your email address, job-seeker number and words about Hello Work.": {
+        "ja": "メールアドレス、求職番号、ハローワークに関する語句は避けてください。"},
+    "Keyboard patterns such as qwerty are easy to guess.": {
+        "ja": "qwertyのようなキーボードの並びは推測されやすいです。"},
+    "Repeated characters or words are easy to guess.": {
+        "ja": "同じ文字や語句の繰り返しは推測されやすいです。"},
+    "Sequences such as abc or 6543 are easy to guess.": {
+        "ja": "abcや6543のような連続した並びは推測されやすいです。"},
+    "Years and dates are easy to guess.": {"ja": "年や日付は推測されやすいです。"},
+    "Replacing letters with look-alike symbols (@ for a) does not help much.": {
+        "ja": "文字を似た記号に置き換えても（aを@にするなど）推測されにくくはなりません。"},
+    "Make it longer: add another uncommon word or two.": {
+        "ja": "もっと長くしてください。あまり使われない単語を1つか2つ加えると効果的です。"},
     "The agreed version is not the current one.": {
         "ja": "同意した版が最新ではありません。"},
     "Agreement is required.": {"ja": "同意が必要です。"},

@@ -9,7 +9,7 @@ from typing import Any
 from psycopg import Connection
 from psycopg_pool import ConnectionPool
 
-from registration import account_store, domain, store
+from registration import account_store, domain, inputs, store
 from registration.config import Config
 from registration.limits import Limits
 from registration.passwords import Passwords
@@ -29,31 +29,45 @@ def log_in(
     pool: ConnectionPool, form: dict[str, Any], clock: Clock, config: Config,
     passwords: Passwords, limits: Limits, caller: Caller,
 ) -> Outcome:
-    """Email + password → a session; throttled per account and per client address."""
-    account_key = keyed_digest(config.digest_secret, form["email"].lower(), "login_throttle")
+    """Email + password → a session; throttled per account and per client address.
+
+    The attempt is reserved in both throttles before argon2 runs, so N concurrent wrong
+    passwords get exactly the limit checked (issue 13 item 4); a success gives it back."""
+    try:
+        email = inputs.canonical_email(form["email"])
+    except inputs.InputProblem as problem:  # no account can have it (R6): nothing to count
+        return Outcome(422, "VALIDATION_FAILED", fields={"email": [str(problem)]})
+    account_key = keyed_digest(config.digest_secret, email, "login_throttle")
+    reserved: list[tuple[str, str]] = []
     for group, who, limit in (
         ("login-account", account_key, config.login_failures_per_account),
         ("login-address", caller.client_address, config.login_failures_per_address),
     ):
-        wait = limits.blocked(group, who, limit)
+        wait = limits.reserve(group, who, limit, config.login_throttle_seconds)
         if wait is not None:
+            _give_back(limits, reserved)  # a refused attempt counts nowhere
             with pool.connection() as conn, conn.transaction():
                 return _audited(conn, Outcome(429, "RATE_LIMITED", retry_after=wait),
                                 clock.now(), caller, None)
-    with pool.connection() as conn, conn.transaction():
-        account = account_store.account_by_email(conn, form["email"])
-    # An unknown email is verified against a dummy hash: same answer, same cost.
-    verified = passwords.verify(account["password_hash"] if account else None, form["password"])
-    if not verified:
-        limits.add_failure("login-account", account_key, config.login_throttle_seconds)
-        limits.add_failure("login-address", caller.client_address, config.login_throttle_seconds)
+        reserved.append((group, who))
+    try:
+        with pool.connection() as conn, conn.transaction():
+            account = account_store.account_by_email(conn, email)
+        # An unknown email is verified against a dummy hash: same answer, same cost.
+        verified = passwords.verify(account["password_hash"] if account else None,
+                                    form["password"])
+    except Exception:
+        _give_back(limits, reserved)  # an outage is no wrong password
+        raise
+    if not verified:  # the reservations stay: they are the failures counted
         with pool.connection() as conn, conn.transaction():
             return _audited(conn, LOGIN_FAILED, clock.now(), caller,
                             account["account_id"] if account else None)
+    limits.clear("login-account", account_key)  # R13: a success clears the account's count
+    limits.release("login-address", caller.client_address)  # and is no failure of the address
     new_hash = None
     if passwords.needs_rehash(account["password_hash"]):
         new_hash = passwords.hash(form["password"])  # parameters changed since it was made
-    limits.clear("login-account", account_key)
     token = random_token(32)
     now = clock.now()
     with pool.connection() as conn, conn.transaction():
@@ -95,6 +109,11 @@ def log_out(conn: Connection, token: str, clock: Clock, config: Config) -> bool:
         return False
     account_store.end_session(conn, row["session_id"], clock.now())
     return True
+
+
+def _give_back(limits: Limits, reserved: list[tuple[str, str]]) -> None:
+    for group, who in reserved:
+        limits.release(group, who)
 
 
 def _audited(conn, outcome: Outcome, now, caller: Caller, account_id) -> Outcome:

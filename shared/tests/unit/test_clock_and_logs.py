@@ -6,7 +6,7 @@ import pytest
 
 from shared.clock import FileClock, FixedClock, iso, set_file_clock
 from shared.config import ConfigError, refuse_unsafe_production
-from shared.logs import MaskingFilter, mask_email
+from shared.logs import MaskingFilter, mask_address, mask_email
 
 
 def test_fixed_clock_moves_only_when_told():
@@ -53,3 +53,18 @@ def test_logs_mask_email_birth_date_and_secrets():
     text = json.dumps({k: v for k, v in record.__dict__.items() if isinstance(v, str | dict)})
     assert "taro@" not in text and "1990-01-02" not in text and "ABCD1234" not in text
     assert mask_email("taro@example.jp") == "t***@example.jp"
+
+
+@pytest.mark.parametrize(("address", "masked"), [
+    ("203.0.113.7", "203.0.113.0/24"),
+    (" 203.0.113.255 ", "203.0.113.0/24"),
+    ("2001:db8:abcd:12::1", "2001:db8:abcd::/48"),
+    ("2001:DB8:ABCD:FFFF:1:2:3:4", "2001:db8:abcd::/48"),
+    ("fe80::1%eth0", "fe80::/48"),
+    ("::ffff:198.51.100.9", "198.51.100.0/24"),
+    ("::1", "::/48"),
+    ("", "unknown"), ("unknown", "unknown"), ("203.0.113.7:443", "unknown"),
+    ("203.0.113.0/24", "unknown"), ("999.1.1.1", "unknown"), (None, "unknown"),
+])
+def test_item9_client_addresses_are_masked_to_their_24_or_48_network(address, masked):
+    assert mask_address(address) == masked

@@ -46,3 +46,37 @@ def test_envelope_parsing_ignores_unknown_fields_and_refuses_missing_ones():
         parse_envelope(message)
     with pytest.raises(ValidationError):
         parse_envelope(["not", "a", "dict"])
+
+
+def failure_payload(**over):
+    payload = {"code_id": uuid.uuid4(), "failed_attempts": 3, "client_address": "203.0.113.0/24"}
+    payload.update(over)
+    return payload
+
+
+@pytest.mark.parametrize("address", ["203.0.113.0/24", "2001:db8:abcd::/48", "unknown"])
+def test_item9_code_failure_counted_carries_the_count_and_a_masked_address(address):
+    event = new_event("code.failure_counted", failure_payload(client_address=address),
+                      producer="registration", now=NOW)
+    assert event.payload["client_address"] == address and event.payload["failed_attempts"] == 3
+    assert set(event.payload) == {"code_id", "failed_attempts", "client_address"}
+
+
+@pytest.mark.parametrize("over", [
+    {"client_address": "203.0.113.7"},  # unmasked: never leaves the producer
+    {"client_address": "203.0.113.0/16"}, {"client_address": "203.0.113.7/24"},
+    {"client_address": "2001:db8:abcd:1::/64"}, {"client_address": ""},
+    {"failed_attempts": 0}, {"failed_attempts": -1},
+    {"code_id": "not-a-uuid"}, {"email": "a@example.jp"},
+])
+def test_item9_code_failure_counted_refuses_an_unmasked_address_or_a_bad_count(over):
+    with pytest.raises(ValidationError):
+        new_event("code.failure_counted", failure_payload(**over), producer="registration",
+                  now=NOW)
+
+
+def test_item9_code_failure_counted_missing_a_field_is_refused():
+    payload = failure_payload()
+    del payload["client_address"]
+    with pytest.raises(ValidationError):
+        new_event("code.failure_counted", payload, producer="registration", now=NOW)

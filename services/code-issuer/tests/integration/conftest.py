@@ -2,6 +2,7 @@ import threading
 from datetime import UTC, datetime
 
 import pytest
+import redis
 from code_issuer.app import MIGRATIONS, create_app
 from code_issuer.config import Config
 from code_issuer.consumer import make_consumer
@@ -12,7 +13,7 @@ from shared.clock import FixedClock
 from shared.db import make_pool
 from shared.events import new_event
 from shared.outbox import Relay
-from shared.testing import BROKER, Tap, fresh_database, fresh_namespace
+from shared.testing import BROKER, REDIS, Tap, fresh_database, fresh_namespace, unique
 
 KEY = "dev-office-key"
 AUTH = {"Authorization": f"Bearer {KEY}"}
@@ -53,9 +54,20 @@ def clock():
 
 
 @pytest.fixture
-def config(dsn, topology):
+def redis_prefix():
+    """A Redis key prefix of this test's own (failure counters), removed afterwards."""
+    prefix = unique("code-issuer")
+    yield prefix
+    client = redis.Redis.from_url(REDIS)
+    for key in client.scan_iter(f"{prefix}:*"):
+        client.delete(key)
+
+
+@pytest.fixture
+def config(dsn, topology, redis_prefix):
     return Config(database_url=dsn, bus_namespace=topology.namespace, migrate_on_start=False,
-                  office_api_keys=(KEY, "second-office-key"), digest_secret="test-digest-secret")
+                  office_api_keys=(KEY, "second-office-key"), digest_secret="test-digest-secret",
+                  redis_url=REDIS, redis_prefix=redis_prefix)
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 import http.client
 import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -93,19 +94,24 @@ def relay(dsn, topology):
 
 
 class MailServer:
-    """Client of the local SMTP server's page API."""
+    """Client of the local SMTP server's page API (its test controls need `token`)."""
 
     def __init__(self, smtp_port: int, page_port: int):
         self.smtp_port = smtp_port
         self.page_port = page_port
+        self.token = secrets.token_urlsafe(32)
 
-    def request(self, method: str, path: str, body=None) -> tuple[int, str, bytes]:
-        """(status, content type, body) of one call to the page."""
+    def request(self, method: str, path: str, body=None, token: str | None = "") -> tuple[int, str, bytes]:
+        """(status, content type, body) of one call to the page; `token` "" sends the
+        server's token, None sends none, anything else is sent as is."""
         conn = http.client.HTTPConnection("127.0.0.1", self.page_port, timeout=5)
         try:
             data = None if body is None else (body if isinstance(body, bytes)
                                               else json.dumps(body).encode())
-            conn.request(method, path, body=data, headers={"Content-Type": "application/json"})
+            headers = {"Content-Type": "application/json"}
+            if token is not None:
+                headers["Authorization"] = f"Bearer {token or self.token}"
+            conn.request(method, path, body=data, headers=headers)
             response = conn.getresponse()
             return response.status, response.getheader("Content-Type", ""), response.read()
         finally:
@@ -142,7 +148,7 @@ def smtp_server(tmp_path_factory):
     server = MailServer(free_port(), free_port())
     env = {**os.environ, "SMTP_LISTEN_PORT": str(server.smtp_port),
            "MAIL_PAGE_PORT": str(server.page_port), "MAIL_STORE_DIR": str(workdir / "mail"),
-           "PYTHONUNBUFFERED": "1"}
+           "MAIL_PAGE_TOKEN": server.token, "PYTHONUNBUFFERED": "1"}
     with open(workdir / "smtp.log", "wb") as log:
         proc = subprocess.Popen([sys.executable, "-m", "notifier", "smtp"], cwd=workdir, env=env,
                                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True)

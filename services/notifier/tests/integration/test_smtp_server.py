@@ -74,3 +74,25 @@ def test_bad_control_requests_get_a_clear_4xx(mailbox):
     assert mailbox.request("POST", "/api/refuse", b"not json")[0] == 400
     assert mailbox.request("GET", "/nothing")[0] == 404
     assert mailbox.status()["refusing"] is None
+
+
+MUTATING = [("DELETE", "/api/messages", None), ("POST", "/api/refuse", {"code": 451}),
+            ("POST", "/api/delay", {"seconds": 30}), ("POST", "/api/accept", {})]
+
+
+@pytest.mark.parametrize(("method", "path", "body"), MUTATING)
+@pytest.mark.parametrize("token", [None, "wrong-token", " "])
+def test_item13_test_controls_without_the_token_are_refused_and_change_nothing(
+        mailbox, method, path, body, token):
+    SmtpMailer("127.0.0.1", mailbox.smtp_port).send(auth_key_mail())
+    status, kind, raw = mailbox.request(method, path, body, token=token)
+    assert status == 401 and kind.startswith("application/json")
+    assert b"MAIL_PAGE_TOKEN" in raw
+    assert len(mailbox.messages()) == 1
+    assert mailbox.status()["refusing"] is None and mailbox.status()["delay_seconds"] == 0
+
+
+def test_item13_reading_needs_no_token(mailbox):
+    assert mailbox.request("GET", "/api/messages", token=None)[0] == 200
+    assert mailbox.request("GET", "/api/status", token=None)[0] == 200
+    assert mailbox.request("GET", "/", token=None)[0] == 200

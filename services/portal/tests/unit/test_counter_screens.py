@@ -1,3 +1,4 @@
+import json
 import re
 from datetime import timedelta
 from zoneinfo import ZoneInfo
@@ -16,6 +17,12 @@ def text(response) -> str:
     return response.data.decode()
 
 
+def cookie_of(app, client) -> dict:
+    """The portal's session cookie as anyone holding it can read it (signed, not secret)."""
+    value = client.get_cookie("portal_session").value
+    return app.session_interface.get_signing_serializer(app).loads(value)
+
+
 def test_counter_screens_need_a_sign_in(client):
     response = client.get("/counter")
     assert response.status_code == 303 and response.headers["Location"] == "/counter/signin"
@@ -31,12 +38,18 @@ def test_wrong_office_key_is_refused_next_to_the_field(client, fake):
     assert client.get("/counter").status_code == 303
 
 
-def test_office_key_is_checked_then_kept_in_the_signed_session(client, fake):
+def test_item1_office_key_is_checked_by_whoami_and_never_reaches_the_browser(
+        app, client, fake, counter_records):
     response = sign_in(client)
     assert response.status_code == 303 and response.headers["Location"] == "/counter"
-    probe = fake.last("/v1/codes")
+    probe = fake.last("/v1/whoami")
     assert probe["headers"]["Authorization"] == f"Bearer {OFFICE_KEY}"
+    assert not any(r["path"] == "/v1/codes" for r in fake.requests)  # no dummy lookup
     assert OFFICE_KEY not in response.headers["Location"]
+    cookie = cookie_of(app, client)
+    assert set(cookie["counter"]) == {"sid", "wrap"}
+    assert OFFICE_KEY not in json.dumps(cookie)
+    assert OFFICE_KEY not in json.dumps(counter_records.records)
     assert client.get("/counter").status_code == 200
 
 
@@ -142,7 +155,96 @@ def test_slip_in_english(client, fake):
     assert fake.last("/v1/codes")["headers"]["Accept-Language"] == "en"
 
 
-def test_counter_sign_in_is_still_valid_just_before_the_limit_by_the_injected_clock(client, fake, clock):
+def test_item1_counter_sign_in_lasts_8_hours_while_used_within_the_idle_limit(client, fake, clock):
     sign_in(client)
-    clock.advance(hours=7, minutes=59, seconds=59)
+    for _ in range(23):  # a request every 20 minutes for 7 h 40 min
+        clock.advance(minutes=20)
+        assert client.get("/counter").status_code == 200
+    clock.advance(minutes=19, seconds=59)
     assert client.get("/counter").status_code == 200
+    clock.advance(seconds=1)
+    response = client.get("/counter")
+    assert response.status_code == 303 and response.headers["Location"] == "/counter/signin"
+    assert "サインインの有効時間が過ぎました。" in text(client.get("/counter/signin"))
+
+
+def test_item1_counter_sign_in_ends_after_30_minutes_without_a_request(client, fake, clock,
+                                                                     counter_records):
+    sign_in(client)
+    clock.advance(minutes=29, seconds=59)
+    assert client.get("/counter").status_code == 200
+    clock.advance(minutes=30)
+    response = client.get("/counter")
+    assert response.status_code == 303 and response.headers["Location"] == "/counter/signin"
+    assert "しばらく操作がなかったため" in text(client.get("/counter/signin"))
+    assert counter_records.records == {}
+
+
+def replay(app, cookie: str):
+    """A second browser holding a copy of the counter's cookie."""
+    thief = app.test_client()
+    thief.set_cookie("portal_session", cookie)
+    return thief
+
+
+def copied_cookie(client) -> str:
+    """The cookie once the counter's page was shown (it then holds a form token too)."""
+    assert client.get("/counter").status_code == 200
+    return client.get_cookie("portal_session").value
+
+
+def issue_with(app, thief):
+    """POST /counter/issue with the copied cookie and the form token it carries."""
+    token = app.session_interface.get_signing_serializer(app).loads(
+        thief.get_cookie("portal_session").value)["csrf"]
+    return thief.post("/counter/issue", data={"job_seeker_number": NUMBER, "birth_date": BIRTH,
+                                              "csrf_token": token})
+
+
+def test_item1_a_copied_cookie_is_refused_after_sign_out(app, client, fake):
+    sign_in(client)
+    stolen = copied_cookie(client)
+    assert client.get("/counter").status_code == 200
+    post(client, "/counter", {}, action="/counter/signout")
+    before = len(fake.requests)
+    thief = replay(app, stolen)
+    response = issue_with(app, thief)
+    assert response.status_code == 303 and response.headers["Location"] == "/counter/signin"
+    assert thief.get("/counter").status_code == 303
+    assert fake.requests[before:] == [] and fake.codes == []
+
+
+def test_item1_a_copied_cookie_is_refused_after_the_idle_limit_and_after_expiry(
+        app, client, fake, clock):
+    sign_in(client)
+    idle = copied_cookie(client)
+    clock.advance(minutes=31)
+    before = len(fake.requests)
+    assert issue_with(app, replay(app, idle)).status_code == 303
+    sign_in(client)
+    expired = copied_cookie(client)
+    clock.advance(hours=8)
+    assert issue_with(app, replay(app, expired)).status_code == 303
+    assert [r for r in fake.requests[before:] if r["path"] != "/v1/whoami"] == []
+    assert fake.codes == []
+
+
+def test_item1_a_copied_cookie_works_while_the_session_lives(app, client, fake):
+    sign_in(client)
+    assert issue_with(app, replay(app, copied_cookie(client))).status_code == 201
+
+
+def test_item1_signing_in_again_ends_the_previous_session(app, client, fake, counter_records):
+    sign_in(client)
+    first = copied_cookie(client)
+    sign_in(client)
+    assert len(counter_records.records) == 1
+    assert replay(app, first).get("/counter").status_code == 303
+
+
+def test_item1_the_job_seeker_looked_up_is_kept_beside_the_session_not_in_the_cookie(
+        app, client, fake):
+    sign_in(client)
+    post(client, "/counter", {"job_seeker_number": NUMBER}, action="/counter/lookup")
+    assert NUMBER not in json.dumps(cookie_of(app, client))
+    assert f'value="{NUMBER}"' in text(client.get("/counter"))

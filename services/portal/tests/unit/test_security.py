@@ -75,11 +75,50 @@ def test_readiness_fails_when_an_api_is_down(fake, clock):
     assert response.json["checks"] == {"registration": "ok", "code_issuer": "unavailable"}
 
 
-def test_language_switch_never_redirects_to_another_site(client):
+# What a server hands the portal as PATH_INFO for hostile paths (already percent-decoded).
+HOSTILE_PATHS = [
+    "//evil.example/", "/\t/evil.example", "/\n/evil.example", "/\r\n/evil.example",
+    "/\r\nSet-Cookie: x=1", "/\\evil.example", "/\\/evil.example", "/\\\\evil.example",
+    "/\t\\evil.example", "///evil.example", "/%2F%2Fevil.example", "/\x00/evil.example",
+    "/\x0b/evil.example", "/\u2028/evil.example", "/\u200b/evil.example", "/\ud800/evil",
+    "/\uff0f\uff0fevil.example", "/é/日本語", "/" + "a" * 10000, "/" + "/\t" * 3000 + "evil",
+]
+
+
+def wsgi(path: str) -> str:
+    """PATH_INFO as a WSGI server gives it: the request's bytes read as latin-1."""
+    return path.encode("utf-8", "surrogatepass").decode("latin-1")
+
+
+@pytest.mark.parametrize("path", HOSTILE_PATHS)
+def test_item2_language_switch_redirects_only_to_a_path_of_this_site(client, path):
+    response = client.get("/?lang=en", environ_overrides={"PATH_INFO": wsgi(path)})
+    assert response.status_code == 303
+    location = response.headers["Location"]
+    assert location.startswith("/") and not location.startswith(("//", "/\\"))
+    assert location.isascii() and location.isprintable() and "\\" not in location
+    assert response.headers["Set-Cookie"].startswith("lang=en;")
+
+
+def test_item2_language_switch_keeps_the_path_and_the_other_arguments(client):
     response = client.get("/?lang=en", environ_overrides={"PATH_INFO": "//evil.example/"})
     assert response.headers["Location"] == "/evil.example/"
+    response = client.get("/?lang=en", environ_overrides={"PATH_INFO": "/\t/evil.example"})
+    assert response.headers["Location"] == "/evil.example"
     response = client.get("/register?lang=en&x=1")
     assert response.headers["Location"] == "/register?x=1"
+    response = client.get("/counter/signin?lang=ja&q=%E6%97%A5")
+    assert response.headers["Location"] == "/counter/signin?q=%E6%97%A5"
+
+
+def test_item2_same_site_path_percent_encodes_what_is_not_plain():
+    from portal.security import same_site_path
+
+    assert same_site_path("/register/details") == "/register/details"
+    assert same_site_path("/日本") == "/%E6%97%A5%E6%9C%AC"
+    assert same_site_path("\\\\evil.example\\x") == "/evil.example/x"
+    assert same_site_path("/a b") == "/a%20b"
+    assert same_site_path("/" + "x" * 3000) == "/"
 
 
 def test_signing_in_renews_the_form_token(client, fake):

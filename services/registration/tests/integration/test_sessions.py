@@ -1,5 +1,7 @@
 """Login and sessions (R13), per-address rate limits and Redis loss, on the real servers."""
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -158,3 +160,103 @@ def test_when_redis_is_down_limits_lapse_and_requests_still_work(make_client, bu
             assert login(client, account["email"], account["password"]).status_code == 201
     finally:
         proxy.close()
+
+
+# --- issue 13, item 3: one canonical email for the throttle, the lookup and R6 -----------
+MARIKO = "mariko.ishii@example.jp"
+PASSWORD = "Mq4#vLx9-pW"  # noqa: S105 - a test account's password
+# Variants PostgreSQL's lower() folded onto MARIKO while Python's lower() did not: each
+# had a throttle bucket of its own (İ is U+0130, lowered to "i̇" by Python, "i" by PostgreSQL).
+VARIANTS = ["Mariko.Ishii@example.jp", "mar\u0130ko.ishii@example.jp", "MARIKO.ISHII@EXAMPLE.JP",
+            "mariko.\u0130shii@example.jp", "mariko.ishii@Example.JP", "mariko.ish\u0130i@example.jp",
+            "MARIKO.ishii@example.jp", "mariko.ishi\u0130@example.jp", "Mariko.ISHII@example.jp",
+            "MAR\u0130KO.\u0130SH\u0130\u0130@EXAMPLE.JP", "\u212aariko.ishii@example.jp",
+            "\uff4dariko.ishii@example.jp"]
+
+
+@pytest.fixture
+def mariko(bus, apply, register, mailbox):
+    _, code, number = bus.issue()
+    token = apply(code, number, email=MARIKO).get_json()["application_token"]
+    assert register(token, mailbox.last_key(), PASSWORD).status_code == 201
+    return MARIKO
+
+
+def test_item3_case_and_unicode_variants_of_one_address_share_one_throttle_bucket(
+        make_client, mariko, conn):
+    client = make_client(login_failures_per_account=3)
+    answers = [login(client, variant, "Wrong#pass9").status_code for variant in VARIANTS]
+    assert answers.count(401) == 3  # only three guesses were ever checked
+    # Every variant is throttled now or refused outright (not ASCII: no account has it).
+    assert all(login(client, v, PASSWORD).status_code in (422, 429) for v in VARIANTS)
+    assert login(client, MARIKO, PASSWORD).status_code == 429
+    assert conn.execute("SELECT email, email_canonical FROM accounts").fetchall() == [
+        (MARIKO, MARIKO)]
+
+
+def test_item3_a_non_ascii_login_email_is_refused_naming_the_field(client, mariko):
+    for lang, text in (("en", "Use half-width characters only."), ("ja", "半角文字で入力してください。")):
+        refused = client.post("/v1/sessions", json={"email": "mar\u0130ko.ishii@example.jp",
+                                                    "password": PASSWORD},
+                              headers={"Accept-Language": lang})
+        assert error(refused) == (422, "VALIDATION_FAILED")
+        assert refused.get_json()["error"]["fields"] == {"email": [text]}
+
+
+def test_item3_r6_one_account_per_canonical_email(bus, apply, mariko):
+    _, code, number = bus.issue()
+    assert error(apply(code, number, email=MARIKO.upper())) == (409, "EMAIL_ALREADY_REGISTERED")
+
+
+# --- issue 13, item 4: the attempt is reserved before argon2 runs -----------------------
+def concurrently(app, count, attempt):
+    """`count` requests at once, each from its own thread and test client."""
+    start = threading.Barrier(count)
+
+    def one(n):
+        client = app.test_client()
+        start.wait()
+        return attempt(client, n).status_code
+    with ThreadPoolExecutor(count) as pool:
+        return sorted(pool.map(one, range(count)))
+
+
+def test_item4_twenty_concurrent_wrong_logins_evaluate_exactly_the_account_limit(
+        make_client, account, conn):
+    app = make_client(login_failures_per_account=5).application
+    statuses = concurrently(app, 20, lambda c, n: login(
+        c, account["email"], f"Wrong#{n}x", **{"X-Forwarded-For": f"198.51.100.{n + 1}"}))
+    assert statuses == [401] * 5 + [429] * 15
+    outcomes = dict(conn.execute("SELECT outcome, count(*) FROM audit_log WHERE action = "
+                                 "'login' GROUP BY outcome").fetchall())
+    assert outcomes == {"LOGIN_FAILED": 5, "RATE_LIMITED": 15}
+    assert login(app.test_client(), account["email"], account["password"]).status_code == 429
+
+
+def test_item4_twenty_concurrent_wrong_logins_from_one_address_evaluate_its_limit(
+        make_client, account):
+    app = make_client(login_failures_per_address=5).application
+    statuses = concurrently(app, 20, lambda c, n: login(
+        c, f"guess{n}@example.jp", "Wrong#pass9", **{"X-Forwarded-For": "198.51.100.77"}))
+    assert statuses == [401] * 5 + [429] * 15
+
+
+def test_item4_successful_logins_use_up_no_address_budget(make_client, account):
+    client = make_client(login_failures_per_address=3)
+    for _ in range(5):
+        assert login(client, account["email"], account["password"]).status_code == 201
+    for n in range(3):
+        assert error(login(client, f"guess{n}@example.jp", "Wrong#pass9")) == (
+            401, "LOGIN_FAILED")
+    assert error(login(client, account["email"], account["password"])) == (429, "RATE_LIMITED")
+
+
+def test_item4_a_throttled_address_uses_up_no_account_budget(make_client, account):
+    client = make_client(login_failures_per_address=2, login_failures_per_account=3)
+    here = {"X-Forwarded-For": "198.51.100.88"}
+    for n in range(2):
+        login(client, f"guess{n}@example.jp", "Wrong#pass9", **here)
+    for _ in range(5):  # refused by the address limit: never checked against the account
+        assert error(login(client, account["email"], "Wrong#pass9", **here)) == (
+            429, "RATE_LIMITED")
+    assert login(client, account["email"], account["password"]).status_code == 201

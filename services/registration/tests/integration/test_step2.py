@@ -165,3 +165,33 @@ def test_r7_a_birth_date_that_is_today_by_the_office_clock_is_refused(apply, bus
     assert response.status_code == 422
     assert list(response.get_json()["error"]["fields"]) == ["birth_date"]
     assert apply(code, number, birth_date="1990-01-02").status_code == 201
+
+
+def test_item11_an_email_with_a_65_character_local_part_is_refused_in_both_languages(
+        client, bus, good_body, rows):
+    _, code, number = bus.issue()
+    email = "a" * 65 + "@example.jp"
+    for lang, text in (("en", "The part before the @ must be at most 64 characters."),
+                       ("ja", "メールアドレスの@より前の部分は64文字以内で入力してください。")):
+        refused = client.post("/v1/applications", json=good_body(code, number, email=email),
+                              headers={"Accept-Language": lang})
+        assert error(refused) == (422, "VALIDATION_FAILED")
+        assert refused.get_json()["error"]["fields"]["email"] == [text]
+    assert rows("applications") == 0
+    email = "a" * 64 + "@example.jp"
+    assert client.post("/v1/applications",
+                       json=good_body(code, number, email=email)).status_code == 201
+
+
+def test_item12_after_five_mails_a_registered_and_a_free_email_answer_alike(
+        apply, bus, clock, mailbox, account, rows):
+    _, code, number = bus.issue()
+    for _ in range(5):
+        assert apply(code, number).status_code == 201
+        clock.advance(minutes=1)
+    taken = apply(code, number, email=account["email"])
+    free = apply(code, number, email="nobody.else@example.jp")
+    assert error(taken) == error(free) == (429, "MAIL_LIMIT_REACHED")
+    assert taken.headers["Retry-After"] == free.headers["Retry-After"]
+    assert taken.get_json()["error"]["message"] == free.get_json()["error"]["message"]
+    assert rows("audit_log", "outcome = 'EMAIL_ALREADY_REGISTERED'") == 0

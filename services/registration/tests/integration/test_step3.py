@@ -113,6 +113,23 @@ def test_r11_each_password_clause_is_refused_with_the_field_named(opened, regist
     assert register(token, key).status_code == 201
 
 
+@pytest.mark.parametrize("password", ["password1!", "Qwerty123!", "Admin123!"])
+def test_item10_composed_but_easy_to_guess_passwords_are_refused_saying_why(
+        opened, client, register, rows, password):
+    token, key, *_ = opened
+    body = {"application_token": token, "auth_key": key, "password": password,
+            "password_confirmation": password}
+    en = client.post("/v1/password-registrations", json=body, headers={"Accept-Language": "en"})
+    ja = client.post("/v1/password-registrations", json=body)
+    assert error(en) == error(ja) == (422, "VALIDATION_FAILED")
+    assert en.get_json()["error"]["fields"]["password"][0] == (
+        "Too easy to guess: avoid common words, names, keyboard patterns and dates.")
+    assert ja.get_json()["error"]["fields"]["password"][0] == (
+        "推測されやすいパスワードです。よく使われる単語、名前、キーボードの並び、日付は避けてください。")
+    assert rows("accounts") == 0 and rows("applications", "key_failures > 0") == 0
+    assert register(token, key, "Hello-w0rk-2026").status_code == 201
+
+
 def test_r11_the_confirmation_must_match(opened, register):
     token, key, *_ = opened
     response = register(token, key, "Kx7#mQ2v-z", "Kx7#mQ2v-Z")

@@ -23,11 +23,20 @@ def load(**over):
 def test_config_defaults_work_against_local_servers_and_production_refuses_them():
     config = Config.from_env({})
     assert config.database_url.endswith("/jobportal_registration")
-    assert config.mail_queue == "jobportal.mail" and config.trusted_proxies == ("127.0.0.1",)
+    assert config.mail_queue == "jobportal.mail" and [str(n) for n in config.trusted_proxies] == [
+        "127.0.0.1/32"]
     with pytest.raises(ConfigError):
         Config.from_env({"APP_MODE": "production"})
     prod = Config.from_env({"APP_MODE": "production", "DIGEST_SECRET": "x" * 40})
     assert prod.trusted_proxies == ()
+
+
+def test_item5_trusted_proxies_are_cidr_ranges_and_a_bad_one_stops_the_start():
+    config = Config.from_env({"TRUSTED_PROXIES": "10.244.0.0/16, 172.18.0.1,fd00::/8"})
+    assert [str(n) for n in config.trusted_proxies] == ["10.244.0.0/16", "172.18.0.1/32",
+                                                        "fd00::/8"]
+    with pytest.raises(ConfigError, match="'10.244.0.0/40'"):
+        Config.from_env({"TRUSTED_PROXIES": "10.244.0.0/40"})
 
 
 def test_config_reads_every_rule_number_from_the_environment():

@@ -1,17 +1,25 @@
+import time
 from datetime import date
 
 import pytest
 from registration.inputs import (
     InputProblem,
+    canonical_email,
     check_email,
-    email_key,
     normalise_auth_key,
     normalise_code,
     normalise_job_seeker_number,
     parse_birth_date,
     password_problems,
 )
-from registration.passwords import COMMON_PASSWORDS
+from registration.messages import FIELDS, messages
+from registration.passwords import (
+    COMMON_PASSWORDS,
+    PERSONAL,
+    TOO_GUESSABLE,
+    strength_messages,
+    user_inputs,
+)
 
 TODAY = date(2026, 11, 25)
 
@@ -72,7 +80,41 @@ def test_r6_good_addresses_pass_and_the_domain_is_lower_cased():
 
 
 def test_r6_one_account_per_email_compares_case_insensitively():
-    assert email_key("Taro@Example.jp") == email_key("taro@example.JP")
+    assert canonical_email("Taro@Example.jp") == canonical_email("taro@example.JP")
+
+
+@pytest.mark.parametrize("typed", ["Taro.Yamada+Jobs@Example.CO.JP", "TARO.YAMADA+JOBS@EXAMPLE.CO.JP",
+                                   "taro.yamada+jobs@example.co.jp", "tArO.yAmAdA+jObS@eXaMpLe.Co.Jp"])
+def test_item3_the_canonical_email_is_the_ascii_address_lower_cased(typed):
+    assert canonical_email(typed) == "taro.yamada+jobs@example.co.jp"
+
+
+@pytest.mark.parametrize("typed", [
+    "\u0130chiro@example.jp",  # İ: Python lowers it to "i̇", PostgreSQL to "i"
+    "ich\u0131ro@example.jp",  # dotless ı
+    "\u212aenji@example.jp",  # Kelvin sign: both lower it to "k"
+    "\uff54\uff41\uff52\uff4f@example.jp",  # full-width ｔａｒｏ
+    "taro@\uff45xample.jp",  # full-width in the domain
+    "\u017fato@example.jp",  # long s: casefold() makes it "s"
+    "\ufb01le@example.jp",  # the ligature ﬁ: NFKC makes it "fi"
+    "taro@example.jp\u200b",  # zero-width space
+])
+def test_item3_a_non_ascii_look_alike_has_no_canonical_form(typed):
+    """R6 refuses these at registration, so no account has them: they are refused, never
+    folded onto an ASCII address (and never given a throttle bucket of their own)."""
+    with pytest.raises(InputProblem, match="half-width"):
+        canonical_email(typed)
+
+
+def test_item3_the_canonical_form_is_stable():
+    for typed in ("Taro@Example.jp", "a_b-c!#$%&'*/=?^`{|}~@mail.example.jp"):
+        assert canonical_email(canonical_email(typed)) == canonical_email(typed)
+
+
+def test_item11_a_local_part_of_65_characters_is_refused_rfc_5321_allows_64():
+    assert check_email("a" * 64 + "@example.jp") == "a" * 64 + "@example.jp"
+    with pytest.raises(InputProblem, match="at most 64"):
+        check_email("a" * 65 + "@example.jp")
 
 
 # --- R7 number and birth date -----------------------------------------------------------
@@ -148,8 +190,8 @@ def problems(password, confirmation=None, email="taro.y@example.jp", number="123
 
 
 def test_r11_a_good_password_passes():
-    assert problems("Kx7#mQ2v") == {}
-    assert problems("A1!" + "x" * 29) == {}
+    assert problems("Kx7#mQ2v") == {}  # 8 characters: R11's minimum stays usable
+    assert problems("A1!" + "Kx7#mQ2v-zWq4&hN8+pL3=tR6?cY9") == {}
 
 
 @pytest.mark.parametrize("password, reason", [
@@ -178,3 +220,71 @@ def test_r11_the_confirmation_must_match():
 
 def test_r11_the_common_password_list_is_bundled_and_large():
     assert len(COMMON_PASSWORDS) > 20000 and "password" in COMMON_PASSWORDS
+
+
+# --- item 10: strength on top of R11's composition -------------------------------------
+@pytest.mark.parametrize("password", ["password1!", "Qwerty123!", "Admin123!", "Summer2024!",
+                                      "Iloveyou1!", "P@ssw0rd!!", "Abcd1234!"])
+def test_item10_composed_but_easy_to_guess_passwords_are_refused(password):
+    assert problems(password)["password"][0] == TOO_GUESSABLE
+
+
+@pytest.mark.parametrize("password", ["Kx7#mQ2v-z", "Hello-w0rk-2026", "Tanaka2024!",
+                                      "vG4%nq!Z", "correct-Horse-battery-st4ple"])
+def test_item10_strong_composed_passwords_are_accepted(password):
+    assert problems(password) == {}
+
+
+@pytest.mark.parametrize("password, email", [
+    ("Ishii#2024", "mariko.ishii@example.jp"),  # a word of the email's local part
+    ("Kazuhiko#77", "kazuhiko.sato@example.jp"),
+    ("Minatonet#5", "taro@minato-net.jp"),  # the domain's words
+    ("Hellowork#2026", "taro@example.jp"),  # the service, romanised
+    ("Harowaku@2026", "taro@example.jp"),
+    ("Shokugyo#2026", "taro@example.jp"),
+    ("Kyushokusha#01", "taro@example.jp"),
+    ("Mypage#2026", "taro@example.jp"),
+])
+def test_item10_the_persons_email_and_hello_work_words_count_as_guessable(password, email):
+    """Each of these passes without the user inputs (zxcvbn alone estimates >= 10^8)."""
+    found = problems(password, email=email)["password"]
+    assert found[0] == TOO_GUESSABLE
+    assert PERSONAL in found
+
+
+def test_item10_the_user_inputs_are_the_email_and_number_word_by_word_and_the_context():
+    inputs = user_inputs("Taro.Yamada+jobs@Example.co.jp", "12345-1234567")
+    for word in ("taro.yamada+jobs", "taro", "yamada", "jobs", "example", "12345-1234567",
+                 "123451234567", "12345", "1234567", "hellowork", "harowaku", "shokugyo",
+                 "anteisho", "jobseeker", "mypage", "kyushokusha"):
+        assert word in inputs
+    assert "co" not in inputs and "jp" not in inputs  # too short to mean anything
+
+
+def test_item10_the_refusal_says_why_in_japanese_and_english():
+    catalog = messages()
+    found = problems("password1!")["password"]
+    assert found[:2] == [TOO_GUESSABLE, "It is close to a commonly used password."]
+    assert catalog.field(TOO_GUESSABLE, "en") == (
+        "Too easy to guess: avoid common words, names, keyboard patterns and dates.")
+    assert catalog.field(TOO_GUESSABLE, "ja") == (
+        "推測されやすいパスワードです。よく使われる単語、名前、キーボードの並び、日付は避けてください。")
+    for text in strength_messages():
+        assert text in FIELDS and catalog.field(text, "ja") != text
+
+
+def test_item10_keyboard_repeats_sequences_and_dates_each_get_their_reason():
+    assert "Keyboard patterns such as qwerty are easy to guess." in problems(
+        "Zxcvbnm,./1")["password"]
+    assert "Repeated characters or words are easy to guess." in problems(
+        "Ab1!Ab1!Ab1!")["password"]
+    assert "Years and dates are easy to guess." in problems("Ab#19900102")["password"]
+
+
+def test_item10_the_check_costs_milliseconds_even_at_32_characters():
+    longest = "qwertyuiop1!QWERTYUIOP@asdfghjk"
+    problems(longest)
+    started = time.perf_counter()
+    for _ in range(20):
+        problems(longest)
+    assert (time.perf_counter() - started) / 20 < 0.05

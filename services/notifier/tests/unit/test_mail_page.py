@@ -1,0 +1,45 @@
+"""Issue 13 item 13: the mail page's test controls need a token."""
+
+import stat
+
+import pytest
+from notifier.config import Config
+from notifier.mail_page import authorised, page_token
+
+TOKEN = "a-token-of-the-mail-page-0123456789abcdef"
+
+
+@pytest.mark.parametrize(("header", "ok"), [
+    (f"Bearer {TOKEN}", True), (f"bearer {TOKEN}", True), (f"Bearer  {TOKEN} ", True),
+    ("", False), ("Bearer", False), ("Bearer wrong", False), (f"Basic {TOKEN}", False),
+    (TOKEN, False), (f"Bearer {TOKEN}x", False),
+])
+def test_item13_only_the_pages_token_opens_the_test_controls(header, ok):
+    assert authorised(header, TOKEN) is ok
+
+
+def test_item13_no_token_opens_nothing_even_an_empty_header():
+    assert not authorised("Bearer ", "")
+    assert not authorised("", "")
+
+
+def test_item13_a_configured_token_is_used_as_is(tmp_path):
+    assert page_token(TOKEN, tmp_path) == (TOKEN, "MAIL_PAGE_TOKEN")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_item13_without_a_configured_token_a_random_one_is_written_for_the_owner_only(tmp_path):
+    token, where = page_token("", tmp_path / "mail")
+    path = tmp_path / "mail" / "page-token"
+    assert where == str(path) and path.read_text() == token + "\n"
+    assert len(token) >= 43
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    again, _ = page_token("", tmp_path / "mail")
+    assert again != token and path.read_text() == again + "\n"
+
+
+def test_item13_the_mail_page_listens_on_loopback_by_default():
+    config = Config.from_env({})
+    assert config.mail_page_host == "127.0.0.1" and config.smtp_listen_host == "127.0.0.1"
+    assert config.mail_page_token == ""
+    assert Config.from_env({"MAIL_PAGE_TOKEN": TOKEN}).mail_page_token == TOKEN

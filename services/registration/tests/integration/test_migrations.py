@@ -1,0 +1,61 @@
+"""Registration's migrations on a database that already holds accounts (real PostgreSQL)."""
+
+import shutil
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psycopg
+import pytest
+import registration
+
+from shared.db import drop_database, migrate
+from shared.testing import dsn_for, unique
+
+pytestmark = pytest.mark.integration
+
+MIGRATIONS = Path(registration.__file__).parent / "migrations"
+NOW = datetime(2026, 4, 1, 1, 0, tzinfo=UTC)
+
+
+def add_account(conn, email, **columns):
+    code_id = uuid.uuid4()
+    conn.execute("INSERT INTO codes (code_id) VALUES (%s)", (code_id,))
+    names = ["account_id", "email", "job_seeker_number", "code_id", "password_hash",
+             "registered_at", "privacy_policy_version", "terms_of_use_version", *columns]
+    values = [uuid.uuid4(), email, "12345-1", code_id, "$argon2id$x", NOW, "v", "v",
+              *columns.values()]
+    conn.execute(f"INSERT INTO accounts ({', '.join(names)}) "
+                 f"VALUES ({', '.join(['%s'] * len(values))})", values)
+
+
+@pytest.fixture
+def first_release(tmp_path):
+    """A database migrated to r0001 only, as it stands in production before item 3."""
+    (tmp_path / "m").mkdir()
+    shutil.copy(MIGRATIONS / "r0001_registration.sql", tmp_path / "m")
+    dsn = dsn_for(unique("test_registration_upgrade"))
+    migrate(dsn, tmp_path / "m")
+    yield dsn
+    drop_database(dsn)
+
+
+def test_item3_the_upgrade_backfills_email_canonical_and_indexes_it(first_release):
+    with psycopg.connect(first_release, autocommit=True) as conn:
+        add_account(conn, "Taro.Yamada@example.jp")
+        add_account(conn, "hanako@example.jp")
+    migrate(first_release, MIGRATIONS)
+    with psycopg.connect(first_release, autocommit=True) as conn:
+        assert conn.execute("SELECT email, email_canonical FROM accounts ORDER BY email"
+                            ).fetchall() == [("Taro.Yamada@example.jp", "taro.yamada@example.jp"),
+                                             ("hanako@example.jp", "hanako@example.jp")]
+        with pytest.raises(psycopg.errors.NotNullViolation):
+            add_account(conn, "jiro@example.jp")
+        with pytest.raises(psycopg.errors.UniqueViolation):
+            add_account(conn, "TARO.yamada@example.jp", email_canonical="taro.yamada@example.jp")
+        # The old index on lower(email) is gone: the canonical column alone decides R6.
+        indexes = [r[0] for r in conn.execute(
+            "SELECT indexdef FROM pg_indexes WHERE tablename = 'accounts'").fetchall()]
+        assert not any("lower(" in d for d in indexes)
+        assert any("UNIQUE" in d and "(email_canonical)" in d for d in indexes)
+
