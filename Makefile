@@ -27,7 +27,7 @@ test-e2e: venv
 	@$(PYTEST) -q tests-e2e
 
 # The image, docker-compose.yml and every Kubernetes container run for real under podman
-# (installed by scripts/ensure-podman when missing); about 3 minutes with cached layers.
+# (installed by scripts/ensure-podman when missing); about 2 minutes with cached layers.
 test-deploy: venv
 	@scripts/test-deploy
 
