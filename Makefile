@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYTEST := $(VENV)/bin/pytest
 
-.PHONY: venv up check test test-unit test-integration test-e2e lint bench chaos migrate clean
+.PHONY: venv up check test test-unit test-integration test-e2e test-deploy lint bench chaos migrate clean
 
 venv:
 	@scripts/bootstrap
@@ -26,6 +26,11 @@ test-integration: venv
 test-e2e: venv
 	@$(PYTEST) -q tests-e2e
 
+# The image, docker-compose.yml and every Kubernetes container run for real under podman
+# (installed by scripts/ensure-podman when missing); about 2 minutes with cached layers.
+test-deploy: venv
+	@scripts/test-deploy
+
 lint: venv
 	@$(VENV)/bin/ruff check .
 
@@ -37,7 +42,7 @@ bench: venv
 chaos: venv
 	@CHAOS_REAL_SERVERS=1 $(PYTEST) -q tests-chaos
 
-# Every test: what CI runs (.ci/run).
+# Every test but the deployment's: .ci/run runs this, then make test-deploy.
 check: test chaos
 
 clean:

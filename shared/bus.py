@@ -135,9 +135,14 @@ class EventConsumer(ConsumerMixin):
     """Consumes one service queue; one callback validates, dispatches and acks.
 
     Malformed messages and payloads that fail the handler's schema are dead-lettered at
-    once; a handler that raises anything else is requeued after a short pause, and the
-    quorum queue's delivery limit dead-letters it if it keeps failing. Unknown event
-    types are acknowledged and ignored.
+    once. A database error (PostgreSQL down, restarting, a pool timeout) is transient: the
+    message is held and its handler retried in place, with a backoff up to
+    `database_pause_max` seconds, until the database answers, so an outage of any length
+    never counts toward the quorum queue's delivery limit (the broker is kept alive with
+    heartbeats meanwhile). A handler that raises anything else is requeued after a short
+    pause, and the delivery limit dead-letters it if it keeps failing. Unknown event types
+    are acknowledged and ignored. `heartbeat` beats while the consumer works or waits, for
+    its liveness probe.
     """
 
     def __init__(
@@ -148,14 +153,32 @@ class EventConsumer(ConsumerMixin):
         handlers: dict[str, Handler],
         prefetch: int = 20,
         retry_pause: float = 0.5,
+        database_pause_max: float = 5.0,
     ):
+        import threading
+
+        from shared.probes import Heartbeat
+
         self.connection = connection
         self.topology = topology
         self.service = service
         self.handlers = handlers
         self.prefetch = prefetch
         self.retry_pause = retry_pause
+        self.database_pause_max = database_pause_max
         self.handled = 0
+        self.database_waits = 0
+        self.heartbeat = Heartbeat()
+        self.stopping = threading.Event()
+
+    @staticmethod
+    def is_database_error(exc: BaseException) -> bool:
+        """PostgreSQL unreachable or the transaction rolled back by the server: transient."""
+        import psycopg
+        import psycopg_pool
+
+        return isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError
+                          | psycopg_pool.PoolTimeout)
 
     def get_consumers(self, Consumer, channel):  # noqa: N803 - kombu's signature
         self.topology.declare(self.connection)
@@ -168,9 +191,53 @@ class EventConsumer(ConsumerMixin):
         consumer.qos(prefetch_count=self.prefetch)
         return [consumer]
 
+    def on_iteration(self) -> None:
+        self.heartbeat.beat()
+
+    def on_connection_error(self, exc, interval) -> None:
+        self.heartbeat.beat()  # reconnecting to the broker is work, not a stuck loop
+        super().on_connection_error(exc, interval)
+
     def on_decode_error(self, message, exc) -> None:
         log.warning("undecodable message dead-lettered", extra={"error": str(exc)[:200]})
         message.reject(requeue=False)
+
+    def _keep_broker_alive(self) -> None:
+        """Tell the broker this connection lives while a message is held (no frames are read
+        meanwhile, so a missed heartbeat would make it close the channel and redeliver)."""
+        try:
+            transport_connection = self.connection.connection
+            send = getattr(transport_connection, "send_heartbeat", None)
+            if send is not None:
+                send()
+        except Exception:  # noqa: BLE001 - a broken link is found by the next drain
+            pass
+
+    def _wait_for_database(self, event: Event, handler: Handler, exc: Exception) -> bool:
+        """Retry `handler` in place until the database answers; False if stopping first."""
+        pause = self.retry_pause
+        log.warning("database unavailable; event held until it answers",
+                    extra={"event_type": event.type, "event_id": str(event.event_id),
+                           "error": str(exc)[:200]})
+        while not (self.should_stop or self.stopping.is_set()):
+            self.database_waits += 1
+            waited = 0.0
+            while waited < pause and not (self.should_stop or self.stopping.is_set()):
+                step = min(1.0, pause - waited)
+                time.sleep(step)
+                waited += step
+                self.heartbeat.beat()
+                self._keep_broker_alive()
+            if self.should_stop or self.stopping.is_set():
+                break
+            try:
+                handler(event)
+                return True
+            except Exception as again:
+                if not self.is_database_error(again):
+                    raise
+            pause = min(pause * 2, self.database_pause_max)
+        return False
 
     def on_message(self, body, message) -> None:
         try:
@@ -185,7 +252,18 @@ class EventConsumer(ConsumerMixin):
             return
         with correlation(event.correlation_id):
             try:
-                handler(event)
+                try:
+                    handler(event)
+                except Exception as exc:
+                    if not self.is_database_error(exc):
+                        raise
+                    if not self._wait_for_database(event, handler, exc):
+                        # Stopping with the database still down: the message goes back
+                        # once (the channel closes), never dead-lettered for it.
+                        message.requeue()
+                        return
+                    log.info("database back; held event handled",
+                             extra={"event_type": event.type, "event_id": str(event.event_id)})
             except ValidationError as exc:
                 log.warning(
                     "malformed event dead-lettered",

@@ -84,8 +84,47 @@ def add_task(
 
 
 def task_queue(name: str) -> Queue:
-    """A Celery task queue as Celery itself declares it (classic, durable, direct)."""
-    return Queue(name, Exchange(name, "direct", durable=True), routing_key=name, durable=True)
+    """A Celery task queue, declared identically by the relays and by Celery itself
+    (notifier.celery_app): a durable quorum queue, replicated across a RabbitMQ cluster,
+    behind a durable topic exchange of the same name (topic, not direct: Celery's native
+    delayed delivery routes a retry's countdown back through it). No delivery limit: a mail
+    task whose worker died is redelivered until it ran (the task is idempotent)."""
+    return Queue(name, Exchange(name, "topic", durable=True), routing_key=name, durable=True,
+                 queue_arguments={"x-queue-type": "quorum"})
+
+
+def legacy_task_queue(name: str) -> Queue:
+    """The classic queue behind a direct exchange that versions before the quorum queues
+    declared, used as found on a broker that still holds it and never redeclared."""
+    return Queue(name, Exchange(name, "direct", durable=True), routing_key=name, durable=True,
+                 no_declare=True)
+
+
+def declare_task_queue(connection: BrokerConnection, name: str) -> Queue:
+    """Declare `task_queue(name)` on a channel of its own and return it; where the broker
+    already holds a classic queue or direct exchange of that name from an earlier version
+    (RabbitMQ refuses the redeclaration: PRECONDITION_FAILED), return `legacy_task_queue`
+    instead, so start-up does not fail, and log how to move to the quorum queue."""
+    from amqp.exceptions import PreconditionFailed
+
+    queue = task_queue(name)
+    channel = connection.channel()
+    try:
+        queue(channel).declare()
+        return queue
+    except PreconditionFailed as exc:
+        log.warning(
+            "task queue %s exists as a classic queue (or behind a direct exchange) from an "
+            "earlier version: used as it is. To move to the quorum queue, stop the producers "
+            "and workers, let it drain, then `rabbitmqctl delete_queue %s` and "
+            "`rabbitmqadmin delete exchange name=%s` and start again", name, name, name,
+            extra={"queue": name, "error": str(exc)[:200]})
+        return legacy_task_queue(name)
+    finally:
+        try:
+            channel.close()
+        except Exception:  # noqa: BLE001 - the broker closed it already (precondition)
+            pass
 
 
 def celery_message(row: dict) -> tuple[list, dict]:
@@ -168,7 +207,7 @@ class Relay:
         self.published = 0
         self._broker: BrokerConnection | None = None
         self._producer: Producer | None = None
-        self._declared_queues: set[str] = set()
+        self._declared_queues: dict[str, Queue] = {}
         self._db: Connection | None = None
         self._confirms: _Confirms | None = _Confirms()
 
@@ -181,7 +220,7 @@ class Relay:
             self._broker = BrokerConnection(self.broker_url, connect_timeout=5, heartbeat=30)
             self._broker.ensure_connection(max_retries=1)
             self.topology.declare(self._broker)
-            self._declared_queues = set()
+            self._declared_queues = {}
             channel = self._broker.default_channel
             if self._broker.transport.driver_type == "amqp":
                 channel.confirm_select()
@@ -231,10 +270,10 @@ class Relay:
             )
             self._count_sent()
             return
-        queue = task_queue(row["destination"])
-        if queue.name not in self._declared_queues:
-            queue(producer.channel).declare()
-            self._declared_queues.add(queue.name)
+        queue = self._declared_queues.get(row["destination"])
+        if queue is None:
+            queue = declare_task_queue(self._broker, row["destination"])
+            self._declared_queues[row["destination"]] = queue
         body, headers = celery_message(row)
         producer.publish(
             body,

@@ -1,11 +1,14 @@
-"""Running long-lived processes (relays, consumers) until SIGTERM or SIGINT."""
+"""Running long-lived processes (relays, consumers) until SIGTERM or SIGINT, each with its
+/healthz, /readyz and /metrics port (shared.probes)."""
 
 from __future__ import annotations
 
 import logging
 import signal
 import threading
+from collections.abc import Mapping
 
+from shared import probes
 from shared.bus import Topology
 from shared.clock import Clock
 from shared.outbox import Relay
@@ -23,21 +26,55 @@ def stop_on_signals(stop: threading.Event) -> None:
 
 
 def run_relay(dsn: str, broker_url: str, namespace: str, quorum: bool, clock: Clock,
-              name: str) -> None:
+              name: str, process: str | None = None) -> None:
+    """Publish the outbox until a signal. `process` (e.g. `registration-relay`) picks the
+    probes' default port; by default the part of `name` before any ':'."""
     relay = Relay(dsn, broker_url, Topology(namespace, quorum), clock, name=name)
     stop_on_signals(relay.stopping)
+    heartbeat = probes.Heartbeat()
+    publish_batch = relay.run_once
+
+    def run_once() -> int:  # the relay's loop turns at least every few seconds
+        heartbeat.beat()
+        return publish_batch()
+
+    relay.run_once = run_once  # type: ignore[method-assign]
+    process = process or name.split(":", 1)[0]
+    server = probes.serve(process, {"database": probes.database_url(dsn)}, heartbeat)
+    probes.watch_broker(broker_url)
     log.info("outbox relay started", extra={"relay": name})
-    relay.run()
+    try:
+        relay.run()
+    finally:
+        if server is not None:
+            server.close()
     log.info("outbox relay stopped", extra={"relay": name, "published": relay.published})
 
 
-def run_consumer(consumer) -> None:
-    """Run a kombu ConsumerMixin until a signal; it reconnects by itself on broker loss."""
+def run_consumer(consumer, process: str | None = None,
+                 checks: Mapping[str, probes.Check] | None = None) -> None:
+    """Run a kombu ConsumerMixin until a signal; it reconnects by itself on broker loss.
+
+    With `process` (e.g. `notifier-consumer`) its probes are served: liveness from the
+    consumer's heartbeat, readiness from `checks` (its database)."""
 
     def handler(signum, _frame):
         log.info("stopping", extra={"signal": signum})
         consumer.should_stop = True
+        stopping = getattr(consumer, "stopping", None)
+        if stopping is not None:
+            stopping.set()
 
     signal.signal(signal.SIGTERM, handler)
     signal.signal(signal.SIGINT, handler)
-    consumer.run()
+    server = None
+    if process:
+        server = probes.serve(process, checks or {}, getattr(consumer, "heartbeat", None))
+        broker_url = getattr(getattr(consumer, "connection", None), "as_uri", None)
+        if broker_url is not None:
+            probes.watch_broker(consumer.connection.as_uri(include_password=True))
+    try:
+        consumer.run()
+    finally:
+        if server is not None:
+            server.close()

@@ -1,6 +1,6 @@
-"""docker-compose.yml, the Kubernetes manifests and the Procfile, checked without Docker or
-Kubernetes: they parse, follow their schemas, and every command, variable and port they
-name exists in the code."""
+"""docker-compose.yml (with its overrides), the Kubernetes manifests and the Procfile checked
+as text: they parse, follow their schemas, and every command, variable and port they name
+exists in the code. tests-deploy/containers/ runs them for real (make test-deploy)."""
 
 from __future__ import annotations
 
@@ -13,16 +13,17 @@ import sys
 from pathlib import Path
 
 import jsonschema
-import kubernetes_validate
 import pytest
 import yaml
+from deploytools import pod_spec, render, workloads
 
 ROOT = Path(__file__).resolve().parent.parent
-K8S = ROOT / "deploy" / "kubernetes"
+OVERRIDES = [ROOT / "deploy" / "compose.local.yml", ROOT / "deploy" / "compose.dev.yml"]
 SOURCE_DIRS = [ROOT / "shared", ROOT / "services", ROOT / "deploy" / "gunicorn.conf.py"]
 # Variables read by the server images themselves, not by our code.
 IMAGE_VARIABLES = {"POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_DB", "RABBITMQ_DEFAULT_USER",
-                   "RABBITMQ_DEFAULT_PASS"}
+                   "RABBITMQ_DEFAULT_PASS", "REDISCLI_AUTH"}
+
 # Variables our own commands read (the migrate step picks one URL per service).
 COMMAND_VARIABLES = {"CODE_ISSUER_DATABASE_URL", "REGISTRATION_DATABASE_URL",
                      "NOTIFIER_DATABASE_URL"}
@@ -32,13 +33,22 @@ def compose() -> dict:
     return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 
 
-def k8s_documents() -> list[tuple[str, dict]]:
-    docs = []
-    for path in sorted(K8S.glob("*.yaml")):
-        for doc in yaml.safe_load_all(path.read_text()):
-            if doc:
-                docs.append((path.name, doc))
-    return docs
+def merged() -> dict:
+    """docker-compose.yml with both overrides, merged as compose does for these keys."""
+    base = compose()
+    for path in OVERRIDES:
+        for name, service in yaml.safe_load(path.read_text())["services"].items():
+            target = base["services"].setdefault(name, {})
+            for key, value in service.items():
+                if isinstance(value, dict) and isinstance(target.get(key), dict):
+                    target[key] = {**target[key], **value}
+                else:
+                    target[key] = value
+    return base
+
+
+def is_app(service: dict) -> bool:
+    return "JOBPORTAL_IMAGE" in str(service.get("image", ""))
 
 
 def procfile() -> dict[str, str]:
@@ -109,54 +119,110 @@ def test_compose_file_follows_the_compose_specification_schema():
                    / "compose-spec.json")
     schema = json.loads(schema_path.read_text())
     jsonschema.validate(compose(), schema)
+    for path in OVERRIDES:
+        jsonschema.validate(yaml.safe_load(path.read_text()), schema)
 
 
 def test_every_procfile_process_is_a_compose_service_and_a_kubernetes_deployment():
-    services = set(compose()["services"])
-    deployments = {doc["metadata"]["name"] for _, doc in k8s_documents()
+    services = set(merged()["services"])
+    deployments = {doc["metadata"]["name"] for doc in render("base")
                    if doc["kind"] == "Deployment"}
     for name in procfile():
-        if name == "smtp":
-            assert name in services  # a development tool: not deployed to Kubernetes
+        if name == "smtp":  # a development tool: compose.dev.yml only, not in Kubernetes
+            assert name in services and name not in compose()["services"]
+            assert name not in deployments
             continue
         assert name in services, name
         assert name in deployments, name
 
 
-@pytest.mark.parametrize("name", sorted(compose()["services"]))
+@pytest.mark.parametrize("name", sorted(merged()["services"]))
 def test_compose_service_commands_exist_in_the_code(name):
-    service = compose()["services"][name]
-    if "command" in service and "image" in service and service["image"].startswith("jobportal"):
+    service = merged()["services"][name]
+    if "command" in service and is_app(service):
         check_command(service["command"])
 
 
-def test_compose_http_ports_match_the_gunicorn_binds_and_healthchecks():
+def test_compose_publishes_only_the_portal_and_the_apis_on_127_0_0_1_by_default():
     services = compose()["services"]
-    for name, port in (("code-issuer", 8001), ("registration", 8002)):
+    published = {name: s["ports"] for name, s in services.items() if s.get("ports")}
+    assert set(published) == {"portal", "code-issuer", "registration"}
+    for name, port, variable in (("portal", 8000, "PORTAL_PORT"),
+                                 ("code-issuer", 8001, "CODE_ISSUER_PORT"),
+                                 ("registration", 8002, "REGISTRATION_PORT")):
         assert f"0.0.0.0:{port}" in services[name]["command"]
-        assert services[name]["ports"] == [f"{port}:{port}"]
-        assert f":{port}/readyz" in " ".join(services[name]["healthcheck"]["test"])
+        assert published[name] == [f"${{BIND_ADDRESS:-127.0.0.1}}:${{{variable}:-{port}}}:{port}"]
+        assert f":{port}/" in " ".join(services[name]["healthcheck"]["test"])
+    dev = yaml.safe_load(OVERRIDES[1].read_text())["services"]["smtp"]
+    assert dev["ports"] == ["127.0.0.1:${MAIL_PAGE_PORT:-8025}:8025"]
 
 
 def test_compose_waits_for_healthy_servers_and_finished_migrations():
-    services = compose()["services"]
-    for name, service in services.items():
-        if service.get("command") and name not in ("migrate", "smtp") and "build" in service:
+    for name, service in compose()["services"].items():
+        if is_app(service) and name != "migrate":
             depends = service["depends_on"]
             assert depends["migrate"]["condition"] == "service_completed_successfully"
             assert depends["postgres"]["condition"] == "service_healthy"
             assert depends["rabbitmq"]["condition"] == "service_healthy"
+            assert "healthcheck" in service, name  # every process is probed
 
 
-def test_every_variable_in_compose_and_the_env_example_is_read_by_the_code():
+def test_compose_app_containers_run_as_the_kubernetes_pods_do():
+    for name, service in merged()["services"].items():
+        if is_app(service) or name == "smtp":
+            assert service["user"] == "10001:10001", name
+            assert service["read_only"] is True and service["tmpfs"] == ["/tmp"], name  # noqa: S108
+            assert service["cap_drop"] == ["ALL"], name
+
+
+def test_compose_secrets_come_from_the_env_file_and_are_required():
+    text = (ROOT / "docker-compose.yml").read_text()
+    for secret in ("DIGEST_SECRET", "OFFICE_API_KEYS", "PORTAL_SECRET_KEY", "POSTGRES_PASSWORD",
+                   "RABBITMQ_DEFAULT_PASS", "REDIS_PASSWORD"):
+        uses = re.findall(rf"\$\{{{secret}(:[?-][^}}]*)?\}}", text)
+        assert uses and all(u.startswith(":?") for u in uses), secret
+    assert "change-me" not in text
+
+
+def test_the_env_example_holds_placeholders_that_production_refuses():
+    from code_issuer.config import Config as CodeIssuer
+    from portal.config import Config as Portal
+    from registration.config import Config as Registration
+
+    from shared.config import ConfigError
+
+    values = dict(line.split("=", 1) for line in
+                  (ROOT / "deploy" / "env.example").read_text().splitlines()
+                  if line and not line.startswith("#"))
+    secrets = {k: values[k] for k in ("DIGEST_SECRET", "OFFICE_API_KEYS", "PORTAL_SECRET_KEY",
+                                      "POSTGRES_PASSWORD", "RABBITMQ_DEFAULT_PASS",
+                                      "REDIS_PASSWORD", "MAIL_PAGE_TOKEN")}
+    assert secrets and all(v == "replace-me" for v in secrets.values()), secrets
+    production = {"APP_MODE": "production", **values}
+    for config in (CodeIssuer, Registration, Portal):
+        with pytest.raises(ConfigError):
+            config.from_env(production)
+
+
+def test_compose_trusts_forwarded_addresses_from_its_own_network_only():
+    services = compose()["services"]
+    subnet = services and yaml.safe_load((ROOT / "docker-compose.yml").read_text())[
+        "networks"]["default"]["ipam"]["config"][0]["subnet"]
+    assert subnet == "${COMPOSE_SUBNET:-172.30.77.0/24}"
+    for name in ("code-issuer", "registration"):
+        assert services[name]["environment"]["TRUSTED_PROXIES"] == subnet
+
+
+def test_every_variable_in_compose_is_read_by_the_code_and_the_env_example_by_compose():
     code = source_text()
-    named = variables_named(compose())
-    for line in (ROOT / "deploy" / "env.example").read_text().splitlines():
-        if line and not line.startswith("#"):
-            named.add(line.split("=", 1)[0])
+    named = variables_named(merged())
     missing = sorted(v for v in named - IMAGE_VARIABLES - COMMAND_VARIABLES
                      if not re.search(rf"[\"']{v}[\"']", code))
     assert missing == []
+    files = "".join(p.read_text() for p in [ROOT / "docker-compose.yml", *OVERRIDES])
+    for line in (ROOT / "deploy" / "env.example").read_text().splitlines():
+        if line and not line.startswith("#"):
+            assert "${" + line.split("=", 1)[0] in files, line
 
 
 def test_each_service_process_in_compose_uses_its_own_database():
@@ -168,59 +234,24 @@ def test_each_service_process_in_compose_uses_its_own_database():
             assert url.endswith(f"/jobportal_{package}"), name
 
 
-# --- Kubernetes --------------------------------------------------------------------
+# --- Kubernetes (the rest in test_kubernetes.py) -----------------------------------------
 
-@pytest.mark.parametrize("filename,doc", k8s_documents(),
-                         ids=[f"{f}:{d['kind']}" for f, d in k8s_documents()])
-def test_kubernetes_manifest_validates_against_the_kubernetes_schema(filename, doc):
-    kubernetes_validate.validate(doc, desired_version="1.30.0", strict=True)
-
-
-def test_kubernetes_manifests_are_what_the_generator_writes():
-    spec = importlib.util.spec_from_file_location("k8s_generate", K8S / "generate.py")
-    generator = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(generator)
-    for filename, documents in generator.render().items():
-        assert (K8S / filename).read_text() == generator.dump(documents), filename
-
-
-def test_kubernetes_commands_variables_and_probes_match_the_code():
+def test_kubernetes_commands_and_variables_match_the_code():
     code = source_text()
-    config = next(doc for _, doc in k8s_documents() if doc["kind"] == "ConfigMap")
-    secret = next(doc for _, doc in k8s_documents() if doc["kind"] == "Secret")
-    for name in list(config["data"]) + list(secret["stringData"]):
-        if name not in COMMAND_VARIABLES:
-            assert re.search(rf"[\"']{name}[\"']", code), name
-    for _, doc in k8s_documents():
-        if doc["kind"] not in ("Deployment", "Job"):
-            continue
-        container = doc["spec"]["template"]["spec"]["containers"][0]
-        check_command(container["command"])
-        values = {}
-        for ref in container.get("env", []):
-            if "valueFrom" in ref:
-                key = ref["valueFrom"]["secretKeyRef"]["key"]
-                assert key in secret["stringData"], key
-            else:
-                assert re.search(rf"[\"']{ref['name']}[\"']", code), ref["name"]
-                values[ref["name"]] = ref["value"]
-        for port in container.get("ports", []):
-            assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
-            assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
-            bind = f"0.0.0.0:{port['containerPort']}"
-            assert bind in container["command"] or (
-                values.get("NOTIFIER_HEALTH_HOST") == "0.0.0.0"  # noqa: S104
-                and values.get("NOTIFIER_HEALTH_PORT") == str(port["containerPort"])), doc["metadata"]
-
-
-def test_beat_is_a_single_replica_and_the_worker_autoscales():
-    docs = {(d["kind"], d["metadata"]["name"]): d for _, d in k8s_documents()}
-    assert docs[("Deployment", "notifier-beat")]["spec"]["replicas"] == 1
-    hpa = docs[("HorizontalPodAutoscaler", "notifier-worker")]
-    assert hpa["spec"]["scaleTargetRef"]["name"] == "notifier-worker"
-    for (kind, name), _doc in docs.items():
-        if kind == "Deployment" and name in ("code-issuer", "registration"):
-            assert ("Service", name) in docs
+    documents = render("overlays/prod")
+    config = next(d for d in documents if d["kind"] == "ConfigMap"
+                  and d["metadata"]["name"] == "jobportal-config")
+    for name in config["data"]:
+        assert re.search(rf"[\"']{name}[\"']", code), name
+    for document in workloads(documents):
+        spec = pod_spec(document)
+        for container in spec.get("initContainers", []) + spec["containers"]:
+            if "jobportal" not in container["image"]:
+                continue
+            check_command(container["args"])
+            for ref in container.get("env", []):
+                if "value" in ref:
+                    assert re.search(rf"[\"']{ref['name']}[\"']", code), ref["name"]
 
 
 # --- Procfile ----------------------------------------------------------------------

@@ -88,12 +88,13 @@ def shipped_settings() -> list[dict[str, str]]:
         if line.strip() and not line.startswith("#") and "=" in line:
             name, value = line.split("=", 1)
             example[name.strip()] = value.strip()
-    secret = yaml.safe_load((ROOT / "deploy" / "kubernetes" / "secret.yaml").read_text())
+    secret = yaml.safe_load(
+        (ROOT / "deploy" / "kubernetes" / "examples" / "secret.example.yaml").read_text())
     return [example, {"APP_MODE": "production", **secret["stringData"]}]
 
 
 @pytest.mark.parametrize("service", ["code-issuer", "registration", "portal"])
-@pytest.mark.parametrize("shipped", [0, 1], ids=["env.example", "secret.yaml"])
+@pytest.mark.parametrize("shipped", [0, 1], ids=["env.example", "secret.example.yaml"])
 def test_item8_production_refuses_the_shipped_example_secrets(service, shipped):
     settings = {**shipped_settings()[shipped], "APP_MODE": "production"}
     with pytest.raises(ConfigError, match="placeholder|development default|at least"):

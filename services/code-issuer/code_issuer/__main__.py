@@ -12,6 +12,7 @@ from kombu import Connection
 from code_issuer.app import MIGRATIONS
 from code_issuer.config import Config
 from code_issuer.consumer import make_consumer
+from shared import probes
 from shared.clock import make_clock
 from shared.db import make_pool, migrate
 from shared.logs import configure
@@ -32,11 +33,13 @@ def main(argv: list[str] | None = None) -> None:
         log.info("database migrated", extra={"applied": applied})
     if args.command == "relay":
         run_relay(config.database_url, config.broker_url, config.bus_namespace, config.bus_quorum,
-                  clock, name=f"code-issuer-relay:{socket.gethostname()}:{os.getpid()}")
+                  clock, name=f"code-issuer-relay:{socket.gethostname()}:{os.getpid()}",
+                  process="code-issuer-relay")
     elif args.command == "consumer":
         pool = make_pool(config.database_url, max_size=4, name="code_issuer_consumer")
         with Connection(config.broker_url, heartbeat=30) as connection:
-            run_consumer(make_consumer(connection, pool, clock, config))
+            run_consumer(make_consumer(connection, pool, clock, config), "code-issuer-consumer",
+                         {"database": probes.database(pool)})
         pool.close()
 
 

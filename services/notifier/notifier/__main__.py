@@ -26,18 +26,20 @@ def relay(config: Config) -> None:
     from shared.runner import run_relay
 
     run_relay(config.database_url, config.broker_url, config.bus_namespace, config.bus_quorum,
-              make_clock(config.test_clock_file), name="notifier-relay")
+              make_clock(config.test_clock_file), name="notifier-relay", process="notifier-relay")
 
 
 def consumer(config: Config) -> None:
     from notifier.consumer import make_consumer
+    from shared import probes
     from shared.db import make_pool
     from shared.runner import run_consumer
 
     clock = make_clock(config.test_clock_file)
     pool = make_pool(config.database_url, max_size=4, name="notifier-consumer")
     try:
-        run_consumer(make_consumer(config, pool, clock))
+        run_consumer(make_consumer(config, pool, clock), "notifier-consumer",
+                     {"database": probes.database(pool)})
     finally:
         pool.close()
 

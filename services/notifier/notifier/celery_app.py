@@ -8,12 +8,26 @@ from celery import Celery, signals
 
 from notifier import tasks
 from notifier.config import Config
+from shared import probes
 from shared.logs import configure
-from shared.outbox import task_queue
+from shared.outbox import declare_task_queue, task_queue
 
 config = Config.from_env()
 
-app = Celery("notifier")
+
+class NotifierCelery(Celery):
+    """Celery with whole-second countdowns. With quorum queues a retry's countdown travels
+    through Celery's native delayed delivery, which routes by whole seconds and refuses a
+    countdown under one (kombu's calculate_routing_key raises; the task would be rejected
+    and its mail lost): such countdowns are rounded up to one second."""
+
+    def send_task(self, name, args=None, kwargs=None, countdown=None, eta=None, **options):
+        if countdown is not None and 0 < countdown < 1:
+            countdown = 1
+        return super().send_task(name, args, kwargs, countdown=countdown, eta=eta, **options)
+
+
+app = NotifierCelery("notifier")
 app.conf.update(
     broker_url=config.broker_url,
     broker_connection_retry_on_startup=True,
@@ -30,7 +44,9 @@ app.conf.update(
     # On broker loss a running mail task finishes and records its result; its redelivered
     # message then finds the mail sent. Cancelling it could kill it between SMTP and commit.
     worker_cancel_long_running_tasks_on_connection_loss=False,
-    # Queues exactly as the outbox relay declares them (classic, durable, direct exchange).
+    # Queues exactly as the outbox relay declares them (quorum queues behind topic exchanges,
+    # shared.outbox.task_queue). With quorum queues Celery uses per-consumer prefetch (no
+    # global QoS) and native delayed delivery for the retries' countdowns.
     task_queues=[task_queue(config.mail_queue), task_queue(config.timers_queue)],
     task_default_queue=config.mail_queue,
     task_default_exchange=config.mail_queue,
@@ -65,16 +81,43 @@ class TaskArgumentsFilter(logging.Filter):
         return True
 
 
+def use_broker_queues(celery: Celery = app) -> None:
+    """Declare the task queues; where the broker still holds an earlier version's classic
+    queue of the same name, consume from and publish to that one as it is (no start-up
+    failure on PRECONDITION_FAILED; shared.outbox.declare_task_queue logs the way out).
+    With the broker down, the quorum definitions stay and Celery declares them later."""
+    queues = celery.amqp.queues
+    try:
+        with celery.connection_for_write() as connection:
+            connection.ensure_connection(max_retries=1)
+            for name in list(queues):
+                found = declare_task_queue(connection, name)
+                if found.queue_arguments != queues[name].queue_arguments:
+                    queues.select_add(found)
+    except Exception as exc:  # noqa: BLE001 - broker unreachable: Celery keeps retrying
+        logging.getLogger(__name__).warning("task queues not checked at start",
+                                            extra={"error": str(exc)[:200]})
+
+
+@signals.worker_init.connect
+def _worker_queues(**_kwargs) -> None:
+    use_broker_queues()
+
+
+@signals.beat_init.connect
+def _beat_start(**_kwargs) -> None:
+    """Beat publishes the timer sweeps: same queues; its probes on HEALTH_PORT (9123)."""
+    use_broker_queues()
+    probes.serve("notifier-beat", {})
+    probes.watch_broker(config.broker_url)
+
+
 @signals.worker_ready.connect
 def _serve_health(**_kwargs) -> None:
     """/healthz, /readyz and /metrics on NOTIFIER_HEALTH_PORT (the worker's main process)."""
     from notifier.health import serve
 
-    try:
-        serve(config)
-    except OSError as exc:  # a second worker on the same host: it still works, unprobed
-        logging.getLogger(__name__).warning("health endpoints not started",
-                                            extra={"error": str(exc)})
+    serve(config)  # a port already taken is logged; the worker still works, unprobed
 
 
 @signals.setup_logging.connect

@@ -1,4 +1,5 @@
-"""/healthz, /readyz and /metrics of a notifier worker, served from its main process.
+"""/healthz, /readyz and /metrics of a notifier worker, served from its main process by
+shared.probes (the server every non-HTTP process uses).
 
 The worker's mail and timer work happens in prefork children, so the metrics are read from
 the notifier's own tables at scrape time (what an operator watches: mails sent, failed or
@@ -7,18 +8,16 @@ waiting, timers due, the outbox backlog) rather than counted in one process's me
 
 from __future__ import annotations
 
-import json
 import logging
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client import REGISTRY, CollectorRegistry
 from prometheus_client.core import GaugeMetricFamily
 from psycopg_pool import ConnectionPool
 
 from notifier.config import Config
-from shared import health
+from shared import probes
 from shared.db import make_pool
+from shared.probes import ProbeServer
 
 log = logging.getLogger(__name__)
 
@@ -52,58 +51,17 @@ class TableCollector:
                                 value=backlog)
 
 
-def make_handler(config: Config, pool: ConnectionPool, registry: CollectorRegistry):
-    checks = {"database": health.database(pool), "broker": health.broker(config.broker_url)}
-
-    class Handler(BaseHTTPRequestHandler):
-        server_version = "notifier"
-        sys_version = ""
-
-        def _send(self, status: int, body: bytes, content_type: str) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def do_GET(self):  # noqa: N802 - http.server's name
-            if self.path == "/healthz":
-                self._send(200, b'{"status": "ok"}', "application/json")
-            elif self.path == "/readyz":
-                results, ready = {}, True
-                for name, check in checks.items():
-                    try:
-                        check()
-                        results[name] = "ok"
-                    except Exception as exc:  # noqa: BLE001 - report, never raise
-                        ready = False
-                        results[name] = f"unavailable: {type(exc).__name__}"
-                body = {"status": "ok" if ready else "unavailable", "checks": results}
-                self._send(200 if ready else 503, json.dumps(body).encode(), "application/json")
-            elif self.path == "/metrics":
-                try:
-                    self._send(200, generate_latest(registry), "text/plain; version=0.0.4")
-                except Exception:  # noqa: BLE001 - database down: say so, keep serving
-                    self._send(503, b"# database unavailable\n", "text/plain")
-            else:
-                self._send(404, b'{"error": "not found"}', "application/json")
-
-        def log_message(self, *_args) -> None:
-            pass  # probes every few seconds would drown the worker's log
-
-    return Handler
-
-
-def serve(config: Config) -> ThreadingHTTPServer | None:
-    """Start the endpoints in a daemon thread; None when disabled (port 0)."""
+def serve(config: Config) -> ProbeServer | None:
+    """The worker's probes (shared.probes) on NOTIFIER_HEALTH_HOST:NOTIFIER_HEALTH_PORT, in a
+    daemon thread; None when disabled (port 0) or the port is taken. Ready when the database
+    answers; the broker's state is the `jobportal_broker_up` gauge and a log line."""
     if not config.health_port:
         return None
     pool = make_pool(config.database_url, min_size=0, max_size=2, name="notifier-health")
     registry = CollectorRegistry()
     registry.register(TableCollector(pool))
-    server = ThreadingHTTPServer((config.health_host, config.health_port),
-                                 make_handler(config, pool, registry))
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True, name="health").start()
-    log.info("health endpoints listening", extra={"port": config.health_port})
+    registry.register(REGISTRY)  # the process's own metrics (the broker gauge among them)
+    server = probes.serve("notifier-worker", {"database": probes.database(pool)},
+                          registry=registry, host=config.health_host, port=config.health_port)
+    probes.watch_broker(config.broker_url)
     return server

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from registration.config import Config
+from shared import probes
 from shared.bus import Topology
 from shared.clock import make_clock
 from shared.db import make_pool, migrate
@@ -27,13 +28,15 @@ def main(argv: list[str] | None = None) -> None:
         migrate(config.database_url, MIGRATIONS)
     elif args.command == "relay":
         run_relay(config.database_url, config.broker_url, config.bus_namespace,
-                  config.bus_quorum, clock, name="registration-relay")
+                  config.bus_quorum, clock, name="registration-relay",
+                  process="registration-relay")
     else:
         from registration.consumer import make_consumer
 
         pool = make_pool(config.database_url, max_size=4, name="registration-consumer")
         try:
-            run_consumer(make_consumer(pool, clock, config.broker_url, topology))
+            run_consumer(make_consumer(pool, clock, config.broker_url, topology),
+                         "registration-consumer", {"database": probes.database(pool)})
         finally:
             pool.close()
 
