@@ -3,8 +3,9 @@
 import stat
 
 import pytest
-from notifier.config import Config
-from notifier.mail_page import authorised, page_token
+
+from devtools.mail_page import authorised, page_token
+from devtools.settings import Settings
 
 TOKEN = "a-token-of-the-mail-page-0123456789abcdef"
 
@@ -39,7 +40,7 @@ def test_item13_without_a_configured_token_a_random_one_is_written_for_the_owner
 
 
 def test_item13_the_mail_page_listens_on_loopback_by_default():
-    config = Config.from_env({})
-    assert config.mail_page_host == "127.0.0.1" and config.smtp_listen_host == "127.0.0.1"
-    assert config.mail_page_token == ""
-    assert Config.from_env({"MAIL_PAGE_TOKEN": TOKEN}).mail_page_token == TOKEN
+    settings = Settings.from_env({})
+    assert settings.mail_page_host == "127.0.0.1" and settings.smtp_listen_host == "127.0.0.1"
+    assert settings.mail_page_token == ""
+    assert Settings.from_env({"MAIL_PAGE_TOKEN": TOKEN}).mail_page_token == TOKEN
