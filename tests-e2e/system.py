@@ -10,6 +10,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -18,7 +20,16 @@ import requests
 
 from shared.clock import set_file_clock
 from shared.db import drop_database
-from testsupport import BROKER, REDIS, delete_namespace, delete_redis_keys, dsn_for, free_port, unique
+from testsupport import (
+    BROKER,
+    REDIS,
+    delete_namespace,
+    delete_redis_keys,
+    dsn_for,
+    free_port,
+    stop_groups,
+    unique,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVICES = {"code-issuer": "code_issuer", "registration": "registration", "notifier": "notifier"}
@@ -166,19 +177,17 @@ class System:
         os.killpg(proc.pid, sig)
         proc.wait(timeout=30)
 
+    @contextmanager
+    def running(self) -> Iterator[System]:
+        """Every process started for the block, everything stopped and removed after it."""
+        try:
+            self.start()
+            yield self
+        finally:
+            self.stop()
+
     def stop(self) -> None:
-        for proc in self.processes.values():
-            try:
-                os.killpg(proc.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-        deadline = time.monotonic() + 15
-        for proc in self.processes.values():
-            try:
-                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+        stop_groups(self.processes.values(), grace=15)
         self.processes.clear()
         for dsn in self.databases.values():
             drop_database(dsn)

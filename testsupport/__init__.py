@@ -6,6 +6,7 @@ pytest fixtures are in `testsupport.plugin`, which every suite loads."""
 from testsupport.bus import Tap, running
 from testsupport.mail import MailServer, mail_sink
 from testsupport.polling import eventually
+from testsupport.processes import stop_groups
 from testsupport.proxy import TcpProxy
 from testsupport.servers import (
     BROKER,
@@ -25,4 +26,4 @@ from testsupport.servers import (
 __all__ = ["BROKER", "POSTGRES", "REDIS", "MailServer", "Tap", "TcpProxy", "delete_namespace",
            "delete_redis_keys", "dsn_for", "empty_tables", "eventually", "free_port",
            "fresh_database", "fresh_namespace", "fresh_redis_prefix", "mail_sink", "running",
-           "unique"]
+           "stop_groups", "unique"]

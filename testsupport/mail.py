@@ -7,7 +7,6 @@ import http.client
 import json
 import os
 import secrets
-import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -15,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from testsupport.polling import eventually
+from testsupport.processes import stop_groups
 from testsupport.servers import free_port
 
 
@@ -87,9 +87,4 @@ def mail_sink(workdir: Path) -> Iterator[MailServer]:
         eventually(up, timeout=30, interval=0.1)
         yield server
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        stop_groups([proc], grace=10)

@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,7 @@ from notifier.config import MIGRATIONS, Config
 
 from shared.clock import SystemClock
 from shared.outbox import Relay
-from testsupport import BROKER, eventually, running, unique
+from testsupport import BROKER, eventually, running, stop_groups, unique
 from testsupport.plugin import database_fixture
 
 ROOT = Path(__file__).resolve().parents[4]
@@ -122,22 +121,7 @@ class Processes:
             assert proc.poll() is None, f"{name} exited:\n{self.log(name)[-3000:]}"
 
     def stop_all(self) -> None:
-        for proc in self.procs.values():
-            try:
-                os.killpg(proc.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-        deadline = time.monotonic() + 10
-        for proc in self.procs.values():
-            try:
-                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                pass
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)  # the group: pool children included
-            except ProcessLookupError:
-                pass
-            proc.wait()
+        stop_groups(self.procs.values(), grace=10)
         self.procs.clear()
 
 
