@@ -18,10 +18,10 @@ test: venv
 	@scripts/test
 
 test-unit: venv
-	@$(PYTEST) -q -m "not integration" shared/tests/unit services/*/tests/unit
+	@$(PYTEST) -q -m "not integration" shared/tests/unit services/*/tests/unit devtools/tests/unit
 
 test-integration: venv
-	@$(PYTEST) -q shared/tests/integration services/*/tests/integration
+	@$(PYTEST) -q shared/tests/integration services/*/tests/integration devtools/tests/integration
 
 test-e2e: venv
 	@$(PYTEST) -q tests-e2e

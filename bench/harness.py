@@ -7,7 +7,6 @@ generator are raised (BENCH_SETTINGS), and the bench reads the stores it needs d
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from pathlib import Path
@@ -19,6 +18,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests-e2e"))
 
 from system import System, free_port  # noqa: E402, F401
+
+from devtools.mailstore import IndexReader  # noqa: E402
 
 OFFICE = {"Authorization": "Bearer dev-office-key"}
 BIRTH_DATE = "1990-04-01"
@@ -96,15 +97,7 @@ def mail_dir(system: System) -> Path:
 
 def mail_index(system: System) -> list[dict]:
     """The SMTP server's own index of what it accepted (id, to, received_at...)."""
-    path = mail_dir(system) / "index.json"
-    for _ in range(5):
-        try:
-            return json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return []
-        except ValueError:  # replaced while read
-            time.sleep(0.01)
-    return []
+    return IndexReader(mail_dir(system)).read()
 
 
 def clear_mail(system: System) -> None:

@@ -13,7 +13,7 @@ import psycopg
 import redis
 from kombu import Connection
 
-from shared.testing import BROKER, POSTGRES, REDIS
+from testsupport import BROKER, POSTGRES, REDIS
 
 ROOT = Path(__file__).resolve().parent.parent
 OTHERS = ("pytest", "celery", "gunicorn", "chromium")

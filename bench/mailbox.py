@@ -1,13 +1,12 @@
 """Reading what the local SMTP server accepted, straight from its store (cheaply).
 
-The server keeps one .eml per mail and an append-only JSON index it rewrites whole on
-each mail; the watcher reads only the index's new tail, so following thousands of mails
-costs the load generator little.
+The server keeps one .eml per mail and an append-only index (devtools.mailstore); the
+watcher reads only the index's new lines, so following thousands of mails costs the load
+generator little.
 """
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 import time
@@ -16,18 +15,9 @@ from email import policy
 from email.parser import BytesParser
 from pathlib import Path
 
-_ENTRY = re.compile(r"\{[^{}]*\}")
+from devtools.mailstore import IndexReader
+
 _KEY = re.compile(r"認証キー[^0-9A-Z]*([0-9A-Z]{8})\b")
-
-
-def parse_new_entries(text: str, start: int) -> tuple[list[dict], int]:
-    """Index entries that begin at or after `start` in the index text, and where the next
-    read should begin (just after the last complete entry)."""
-    entries, end = [], start
-    for match in _ENTRY.finditer(text, start):
-        entries.append(json.loads(match.group(0)))
-        end = match.end()
-    return entries, end
 
 
 def received_at(entry: dict) -> float:
@@ -49,8 +39,7 @@ class MailWatcher:
         self.directory = directory
         self.interval = interval
         self.by_email: dict[str, dict] = {}
-        self._offset = 0
-        self._size = -1
+        self._index = IndexReader(directory)
         self._changed = threading.Condition()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._follow, daemon=True)
@@ -64,21 +53,7 @@ class MailWatcher:
         self._thread.join()
 
     def _read(self) -> None:
-        path = self.directory / "index.json"
-        try:
-            size = path.stat().st_size
-        except FileNotFoundError:
-            self._offset, self._size = 0, -1
-            return
-        if size == self._size:
-            return
-        if size < self._size:  # cleared and started again
-            self._offset = 0
-        text = path.read_text(encoding="utf-8")
-        if not text.rstrip().endswith("]"):
-            return  # never happens (the server replaces the file whole), but be safe
-        entries, self._offset = parse_new_entries(text, self._offset)
-        self._size = size
+        entries = self._index.read()
         if entries:
             with self._changed:
                 for entry in entries:

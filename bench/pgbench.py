@@ -19,7 +19,7 @@ import psycopg
 
 from bench.load import HERE, run_measured
 from shared.db import drop_database, migrate
-from shared.testing import dsn_for
+from testsupport import dsn_for
 
 REGISTRATION_MIGRATIONS = (HERE.parent / "services" / "registration" / "registration"
                            / "migrations")

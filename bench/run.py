@@ -25,8 +25,8 @@ from registration.config import Config as RegistrationConfig
 
 from bench import ceilings, cpu, flows, harness, load, machine, pgbench, profile, report, seed
 from shared.outbox import task_queue
-from shared.testing import BROKER
 from shared.tokens import random_crockford
+from testsupport import BROKER
 
 PHASES = ("b1", "b2", "b3", "b4", "b5", "relay")
 

@@ -40,12 +40,8 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(scope="session")
 def system():
     """Logs and mails stay in var/chaos/run-<time>/ for reading after the run."""
-    running = ChaosSystem(ROOT / "var" / "chaos" / time.strftime("run-%Y%m%d-%H%M%S"))
-    try:
-        running.start()
+    with ChaosSystem(ROOT / "var" / "chaos" / time.strftime("run-%Y%m%d-%H%M%S")).running() as running:
         yield running
-    finally:
-        running.stop()
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,6 @@ mails, accounts, office views that missed an event, and every 5xx answer."""
 from __future__ import annotations
 
 import itertools
-import json
 import random
 import re
 import threading
@@ -20,7 +19,8 @@ from pathlib import Path
 import psycopg
 import requests
 
-from shared.testing import eventually
+from devtools.mailstore import IndexReader
+from testsupport import eventually
 
 OFFICE = {"Authorization": "Bearer dev-office-key"}
 PASSWORD = "Hello-w0rk-2026"  # noqa: S105 - every test person's password
@@ -73,15 +73,12 @@ class Mailbox:
         self.directory = Path(directory)
         self.by_recipient: dict[str, list[str]] = {}
         self._seen: set[str] = set()
+        self._index = IndexReader(self.directory)
         self._lock = threading.Lock()
 
     def refresh(self) -> None:
         with self._lock:
-            try:
-                index = json.loads((self.directory / "index.json").read_text(encoding="utf-8"))
-            except (FileNotFoundError, ValueError):
-                return
-            for entry in index:
+            for entry in self._index.read():
                 if entry["id"] in self._seen:
                     continue
                 raw = (self.directory / f"{entry['id']}.eml").read_bytes()

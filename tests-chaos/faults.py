@@ -19,7 +19,7 @@ from pathlib import Path
 
 import requests
 
-from shared.testing import TcpProxy, eventually
+from testsupport import TcpProxy, eventually
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests-e2e"))

@@ -24,7 +24,7 @@ from registration.consumer import handlers as registration_handlers
 from shared.bus import SUBSCRIPTIONS, EventConsumer, Topology
 from shared.clock import FixedClock
 from shared.db import make_pool
-from shared.testing import BROKER, Tap, eventually, fresh_database, fresh_namespace
+from testsupport import BROKER, Tap, eventually, fresh_database, fresh_namespace
 
 # The views each consumer keeps (its inbox and outbox are plumbing, not views).
 VIEWS = {

@@ -24,7 +24,7 @@ from faults import (
     SmtpRefusing,
 )
 
-from shared.testing import eventually
+from testsupport import eventually
 
 FLOWS = 200
 OUTAGE_SECONDS = 30

@@ -23,7 +23,7 @@ from kombu import Connection, Producer
 
 from shared.bus import SUBSCRIPTIONS, Topology
 from shared.events import new_event
-from shared.testing import BROKER, eventually
+from testsupport import BROKER, eventually
 
 real_servers = pytest.mark.real_servers
 link = pytest.param("link", marks=pytest.mark.link_only)

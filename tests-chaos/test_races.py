@@ -8,8 +8,8 @@ import requests
 from crowd import PASSWORD, Seeker
 
 from shared.config import DEFAULT_SECRET
-from shared.testing import eventually
 from shared.tokens import keyed_digest
+from testsupport import eventually
 
 
 def post_from(clients: int, url: str, bodies: list[dict]) -> list[tuple[int, dict]]:

@@ -19,12 +19,8 @@ _PEOPLE = itertools.count()  # each person gets an address of their own
 # module scope: the system is stopped before the next suite starts its own
 @pytest.fixture(scope="module")
 def system(tmp_path_factory):
-    running = System(tmp_path_factory.mktemp("e2e"))
-    try:
-        running.start()
+    with System(tmp_path_factory.mktemp("e2e")).running() as running:
         yield running
-    finally:
-        running.stop()
 
 
 class Flow:

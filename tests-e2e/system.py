@@ -7,31 +7,32 @@ import os
 import secrets
 import shlex
 import signal
-import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 import requests
-from kombu import Connection
 
-from shared.bus import Topology
 from shared.clock import set_file_clock
 from shared.db import drop_database
-from shared.outbox import task_queue
-from shared.testing import BROKER, REDIS, dsn_for, unique
+from testsupport import (
+    BROKER,
+    REDIS,
+    delete_namespace,
+    delete_redis_keys,
+    dsn_for,
+    free_port,
+    stop_groups,
+    unique,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVICES = {"code-issuer": "code_issuer", "registration": "registration", "notifier": "notifier"}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def procfile(path: Path = ROOT / "Procfile") -> dict[str, str]:
@@ -176,35 +177,22 @@ class System:
         os.killpg(proc.pid, sig)
         proc.wait(timeout=30)
 
+    @contextmanager
+    def running(self) -> Iterator[System]:
+        """Every process started for the block, everything stopped and removed after it."""
+        try:
+            self.start()
+            yield self
+        finally:
+            self.stop()
+
     def stop(self) -> None:
-        for proc in self.processes.values():
-            try:
-                os.killpg(proc.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-        deadline = time.monotonic() + 15
-        for proc in self.processes.values():
-            try:
-                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+        stop_groups(self.processes.values(), grace=15)
         self.processes.clear()
         for dsn in self.databases.values():
             drop_database(dsn)
-        with Connection(BROKER) as conn:
-            Topology(self.namespace).delete(conn)
-            for name in (f"{self.namespace}.mail", f"{self.namespace}.timers"):
-                try:
-                    task_queue(name)(conn.default_channel).delete()
-                    task_queue(name).exchange(conn.default_channel).delete()
-                except Exception:  # noqa: BLE001 - already gone
-                    pass
-        import redis
-
-        client = redis.Redis.from_url(REDIS)
-        for key in client.scan_iter(match=f"{self.namespace}:*"):
-            client.delete(key)
+        delete_namespace(self.namespace)
+        delete_redis_keys(self.namespace)
 
     def move_clock(self, at: datetime) -> None:
         """Every running process sees `at` as now (their FileClock re-reads the file)."""

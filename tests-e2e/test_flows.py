@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import requests
 
-from shared.testing import eventually
+from testsupport import eventually
 
 JST = ZoneInfo("Asia/Tokyo")
 

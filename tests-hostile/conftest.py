@@ -15,9 +15,5 @@ from system import System  # noqa: E402
 @pytest.fixture(scope="session")
 def running(tmp_path_factory):
     """Every Procfile process, as tests-e2e starts them (own databases, namespace, clock)."""
-    system = System(tmp_path_factory.mktemp("hostile"))
-    try:
-        system.start()
+    with System(tmp_path_factory.mktemp("hostile")).running() as system:
         yield system
-    finally:
-        system.stop()

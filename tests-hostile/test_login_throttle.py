@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from shared.testing import eventually
+from testsupport import eventually
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests-chaos"))
 

@@ -27,7 +27,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from shared.testing import REDIS, fresh_database, unique
+from testsupport import REDIS, fresh_database, unique
 
 pytestmark = pytest.mark.integration
 

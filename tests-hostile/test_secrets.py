@@ -13,8 +13,8 @@ import pytest
 import requests
 
 from shared.bus import Topology
-from shared.testing import Tap, eventually
 from shared.tokens import group
+from testsupport import Tap, eventually
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests-chaos"))
 

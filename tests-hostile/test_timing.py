@@ -10,8 +10,8 @@ import psycopg
 import pytest
 import requests
 
-from shared.testing import eventually
 from shared.tokens import random_crockford
+from testsupport import eventually
 
 pytestmark = pytest.mark.integration
 OFFICE = {"Authorization": "Bearer dev-office-key"}

@@ -1,9 +1,9 @@
-"""The bench's own pure parts: statistics, index tail parsing, profile summaries."""
+"""The bench's own pure parts: statistics, the auth key of a mail, profile summaries (the mail
+index is followed with devtools.mailstore.IndexReader, tested in devtools/tests)."""
 
-import json
 import math
 
-from bench.mailbox import auth_key_of, parse_new_entries
+from bench.mailbox import auth_key_of
 from bench.pgbench import percentile
 from bench.profile import summarise
 from bench.stats import Spread, digits_for, ratio
@@ -32,17 +32,6 @@ def test_a_ratio_to_a_missing_ceiling_is_not_a_number():
     assert ratio(5, 10) == 0.5
     assert math.isnan(ratio(5, 0))
     assert digits_for(1234) == 0 and digits_for(12.3) == 1 and digits_for(1.23) == 2
-
-
-def test_the_mail_index_is_read_from_where_the_last_read_ended():
-    first = [{"id": "a", "to": "x@example.jp", "received_at": "2026-11-25T00:00:00Z"}]
-    both = first + [{"id": "b", "to": "y@example.jp", "received_at": "2026-11-25T00:00:01Z"}]
-    text1 = json.dumps(first, ensure_ascii=False, indent=1)
-    entries, offset = parse_new_entries(text1, 0)
-    assert [e["id"] for e in entries] == ["a"]
-    text2 = json.dumps(both, ensure_ascii=False, indent=1)
-    entries, _ = parse_new_entries(text2, offset)
-    assert [e["id"] for e in entries] == ["b"]
 
 
 def test_the_auth_key_is_read_from_the_mail_body():

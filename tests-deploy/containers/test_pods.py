@@ -25,7 +25,7 @@ from kombu import Connection
 from shared.bus import Topology
 from shared.db import drop_database
 from shared.outbox import task_queue
-from shared.testing import BROKER, REDIS, dsn_for, unique
+from testsupport import BROKER, REDIS, dsn_for, unique
 
 PORT_SETTINGS = ("BIND", "HEALTH_PORT", "NOTIFIER_HEALTH_PORT")
 

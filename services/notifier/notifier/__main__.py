@@ -1,16 +1,13 @@
-"""`python -m notifier migrate|relay|consumer|smtp` (the worker and beat run under celery)."""
+"""`python -m notifier migrate|relay|consumer` (the worker and beat run under celery; the local
+SMTP server for development is `python -m devtools smtp`)."""
 
 from __future__ import annotations
 
 import argparse
 import logging
-import signal
-import sys
-import threading
 
 from notifier.config import MIGRATIONS, Config
 from shared.clock import make_clock
-from shared.config import PRODUCTION
 from shared.logs import configure
 
 log = logging.getLogger("notifier")
@@ -44,37 +41,7 @@ def consumer(config: Config) -> None:
         pool.close()
 
 
-def smtp(config: Config) -> None:
-    """The local SMTP server and its mail page until SIGTERM or Ctrl-C (development only)."""
-    if config.mode == PRODUCTION:
-        # It stores every mail, auth keys included, and serves them to whoever asks.
-        sys.exit("python -m notifier smtp: the local SMTP server and mail page are development "
-                 "and test tools; they refuse to start with APP_MODE=production")
-    from notifier.mail_page import make_page_server, page_token
-    from notifier.mailstore import MailStore
-    from notifier.smtp_server import Control, start_smtp
-
-    logging.getLogger("mail.log").setLevel("WARNING")  # aiosmtpd logs every SMTP command
-    store, control = MailStore(config.mail_store_dir), Control()
-    controller = start_smtp(store, control, config.smtp_listen_host, config.smtp_listen_port)
-    token, token_from = page_token(config.mail_page_token, config.mail_store_dir)
-    page = make_page_server(store, control, config.mail_page_host, config.mail_page_port,
-                            config.office_tz, token)
-    stop = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
-    threading.Thread(target=page.serve_forever, daemon=True).start()
-    log.info("local SMTP server started", extra={
-        "smtp": f"{config.smtp_listen_host}:{config.smtp_listen_port}",
-        "page": f"http://{config.mail_page_host}:{config.mail_page_port}/",
-        "store": config.mail_store_dir, "controls_token_in": token_from})
-    stop.wait()
-    page.shutdown()
-    controller.stop()
-    log.info("local SMTP server stopped")
-
-
-COMMANDS = {"migrate": migrate, "relay": relay, "consumer": consumer, "smtp": smtp}
+COMMANDS = {"migrate": migrate, "relay": relay, "consumer": consumer}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -13,7 +13,7 @@ from shared.bus import DELIVERY_LIMIT, EventConsumer
 from shared.db import make_pool
 from shared.events import new_event
 from shared.inbox import handle_once
-from shared.testing import BROKER, TcpProxy, eventually
+from testsupport import BROKER, TcpProxy, eventually
 
 pytestmark = pytest.mark.integration
 

@@ -1,4 +1,3 @@
-import threading
 import uuid
 from datetime import UTC, datetime
 
@@ -9,7 +8,7 @@ from marshmallow import EXCLUDE, Schema, fields
 from shared.bus import EventConsumer
 from shared.events import new_event, read_payload
 from shared.inbox import handle_once
-from shared.testing import BROKER, eventually
+from testsupport import BROKER, eventually, running
 
 pytestmark = pytest.mark.integration
 
@@ -37,13 +36,9 @@ def running_consumer(pool, topology, seen_table):
             "INSERT INTO seen VALUES (%s)", (payload["code_id"],)))
 
     connection = Connection(BROKER)
-    consumer = EventConsumer(connection, topology, "registration", {"code.revoked": on_revoked},
-                             retry_pause=0.05)
-    thread = threading.Thread(target=consumer.run, daemon=True)
-    thread.start()
-    yield consumer
-    consumer.should_stop = True
-    thread.join(timeout=10)
+    with running(EventConsumer(connection, topology, "registration", {"code.revoked": on_revoked},
+                               retry_pause=0.05)) as consumer:
+        yield consumer
     connection.release()
 
 

@@ -10,7 +10,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg_pool import ConnectionPool
 
 from shared.db import make_pool
-from shared.testing import TcpProxy
+from testsupport import TcpProxy
 
 pytestmark = pytest.mark.integration
 

@@ -8,22 +8,13 @@ import pytest
 import redis
 
 from shared.limits import FailureCounter
-from shared.testing import REDIS, TcpProxy, unique
+from testsupport import REDIS, TcpProxy
 
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture
-def prefix():
-    prefix = unique("limits")
-    yield prefix
-    client = redis.Redis.from_url(REDIS)
-    for key in client.scan_iter(f"{prefix}:*"):
-        client.delete(key)
-
-
-def test_failures_are_counted_in_a_window_from_the_first_and_block_at_the_limit(prefix):
-    counter = FailureCounter(REDIS, prefix)
+def test_failures_are_counted_in_a_window_from_the_first_and_block_at_the_limit(redis_prefix):
+    counter = FailureCounter(REDIS, redis_prefix)
     assert counter.blocked("office-key", "192.0.2.1", 3) is None
     counts = [counter.add("office-key", "192.0.2.1", 900) for _ in range(3)]
     assert [c.count for c in counts] == [1, 2, 3]
@@ -36,30 +27,30 @@ def test_failures_are_counted_in_a_window_from_the_first_and_block_at_the_limit(
     assert counter.add("office-key", "192.0.2.1", 900).count == 1
 
 
-def test_concurrent_failures_are_each_counted_exactly_once(prefix):
-    counter = FailureCounter(REDIS, prefix)
+def test_concurrent_failures_are_each_counted_exactly_once(redis_prefix):
+    counter = FailureCounter(REDIS, redis_prefix)
     with ThreadPoolExecutor(16) as pool:
         counts = list(pool.map(lambda _: counter.add("office-key", "192.0.2.3", 900).count,
                                range(64)))
     assert sorted(counts) == list(range(1, 65))
 
 
-def test_the_window_ends_and_counting_starts_again(prefix):
-    counter = FailureCounter(REDIS, prefix)
+def test_the_window_ends_and_counting_starts_again(redis_prefix):
+    counter = FailureCounter(REDIS, redis_prefix)
     assert counter.add("office-key", "192.0.2.4", 1).count == 1
     assert counter.add("office-key", "192.0.2.4", 1).count == 2  # later ones keep the window
     time.sleep(1.2)
     assert counter.blocked("office-key", "192.0.2.4", 1) is None
     assert counter.add("office-key", "192.0.2.4", 1).count == 1
-    ttl = redis.Redis.from_url(REDIS).ttl(f"{prefix}:failures:office-key:192.0.2.4")
+    ttl = redis.Redis.from_url(REDIS).ttl(f"{redis_prefix}:failures:office-key:192.0.2.4")
     assert 0 < ttl <= 1
 
 
-def test_when_redis_is_unreachable_the_limit_lapses_and_costs_one_short_timeout(prefix):
+def test_when_redis_is_unreachable_the_limit_lapses_and_costs_one_short_timeout(redis_prefix):
     proxy = TcpProxy("127.0.0.1", 6379)
     proxy.cut()
     try:
-        counter = FailureCounter(f"redis://127.0.0.1:{proxy.port}/0", prefix)
+        counter = FailureCounter(f"redis://127.0.0.1:{proxy.port}/0", redis_prefix)
         assert counter.add("office-key", "192.0.2.5", 900) is None
         started = time.monotonic()
         for _ in range(20):  # left alone for a while: no further timeouts

@@ -9,7 +9,7 @@ import pytest
 
 from shared.events import new_event
 from shared.outbox import Relay, add_quiet_events, pending_count
-from shared.testing import BROKER, eventually
+from testsupport import BROKER, eventually
 
 pytestmark = pytest.mark.integration
 

@@ -7,7 +7,7 @@ from kombu import Connection
 
 from shared.events import new_event
 from shared.outbox import Relay, add_event, add_task, pending_count, task_queue
-from shared.testing import BROKER, TcpProxy, eventually
+from testsupport import BROKER, TcpProxy, eventually
 
 pytestmark = pytest.mark.integration
 

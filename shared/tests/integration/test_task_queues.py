@@ -8,7 +8,7 @@ from celery import Celery
 from kombu import Connection, Exchange, Queue
 
 from shared.outbox import declare_task_queue, legacy_task_queue, task_queue
-from shared.testing import BROKER, unique
+from testsupport import BROKER, unique
 
 pytestmark = pytest.mark.integration
 

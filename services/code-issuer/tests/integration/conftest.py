@@ -1,8 +1,10 @@
+"""code-issuer on the real servers: `dsn` names its database; `pool`, `topology`,
+`published` and `redis_prefix` come from testsupport.plugin."""
+
 import threading
 from datetime import UTC, datetime
 
 import pytest
-import redis
 from code_issuer.app import MIGRATIONS, create_app
 from code_issuer.config import Config
 from code_issuer.consumer import make_consumer
@@ -10,57 +12,20 @@ from kombu import Connection, Producer
 from werkzeug.serving import make_server
 
 from shared.clock import FixedClock
-from shared.db import make_pool
 from shared.events import new_event
 from shared.outbox import Relay
-from shared.testing import BROKER, REDIS, Tap, fresh_database, fresh_namespace, unique
+from testsupport import BROKER, REDIS, running
+from testsupport.plugin import database_fixture
 
 KEY = "dev-office-key"
 AUTH = {"Authorization": f"Bearer {KEY}"}
 
-
-@pytest.fixture(scope="session")
-def dsn():
-    with fresh_database("code_issuer", MIGRATIONS) as dsn:
-        yield dsn
-
-
-@pytest.fixture
-def pool(dsn):
-    pool = make_pool(dsn, max_size=4)
-    with pool.connection() as conn:
-        conn.execute("TRUNCATE codes, job_seekers, outbox, inbox")
-        conn.commit()
-    yield pool
-    pool.close()
-
-
-@pytest.fixture
-def topology():
-    with fresh_namespace() as topology:
-        yield topology
-
-
-@pytest.fixture
-def published(topology):
-    tap = Tap(topology)
-    yield tap
-    tap.close()
+dsn = database_fixture("code_issuer", MIGRATIONS)
 
 
 @pytest.fixture
 def clock():
     return FixedClock(datetime.now(UTC).replace(microsecond=0))
-
-
-@pytest.fixture
-def redis_prefix():
-    """A Redis key prefix of this test's own (failure counters), removed afterwards."""
-    prefix = unique("code-issuer")
-    yield prefix
-    client = redis.Redis.from_url(REDIS)
-    for key in client.scan_iter(f"{prefix}:*"):
-        client.delete(key)
 
 
 @pytest.fixture
@@ -103,12 +68,8 @@ def server(app):
 def consumer(pool, clock, config):
     """The code-issuer's event consumer running in a thread against the real broker."""
     connection = Connection(BROKER)
-    running = make_consumer(connection, pool, clock, config, retry_pause=0.05)
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    yield running
-    running.should_stop = True
-    thread.join(timeout=10)
+    with running(make_consumer(connection, pool, clock, config, retry_pause=0.05)) as consumer:
+        yield consumer
     connection.release()
 
 

@@ -3,7 +3,7 @@ import json
 import pytest
 from code_issuer.cli import EXIT_REFUSED, EXIT_UNREACHABLE, main
 
-from shared.testing import BROKER, eventually
+from testsupport import BROKER, eventually
 
 pytestmark = pytest.mark.integration
 

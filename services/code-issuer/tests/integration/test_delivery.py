@@ -5,7 +5,7 @@ import pytest
 import requests
 
 from shared.outbox import Relay
-from shared.testing import BROKER, TcpProxy, eventually
+from testsupport import BROKER, TcpProxy, eventually
 
 pytestmark = pytest.mark.integration
 

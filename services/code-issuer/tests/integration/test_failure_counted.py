@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from shared.clock import iso
-from shared.testing import eventually
+from testsupport import eventually
 
 pytestmark = pytest.mark.integration
 

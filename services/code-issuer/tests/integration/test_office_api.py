@@ -5,8 +5,8 @@ from datetime import timedelta
 
 import pytest
 
-from shared.testing import eventually
 from shared.tokens import group
+from testsupport import eventually
 
 pytestmark = pytest.mark.integration
 

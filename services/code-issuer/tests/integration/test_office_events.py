@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from shared.testing import eventually
+from testsupport import eventually
 
 pytestmark = pytest.mark.integration
 

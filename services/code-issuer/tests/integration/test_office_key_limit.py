@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 from code_issuer.app import create_app
 
-from shared.testing import TcpProxy
+from testsupport import TcpProxy
 
 pytestmark = pytest.mark.integration
 

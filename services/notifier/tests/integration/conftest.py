@@ -1,32 +1,23 @@
-import http.client
-import json
+"""The notifier on the real servers: a fresh database per test, the Celery worker and beat
+as processes; `pool`, `topology`, `published` and the SMTP sink (`mailbox`) come from
+testsupport.plugin."""
+
 import os
-import secrets
 import signal
-import socket
 import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
 
 import pytest
-from kombu import Connection
 from notifier.config import MIGRATIONS, Config
 
 from shared.clock import SystemClock
-from shared.db import make_pool
-from shared.outbox import Relay, task_queue
-from shared.testing import BROKER, Tap, eventually, fresh_database, fresh_namespace, unique
+from shared.outbox import Relay
+from testsupport import BROKER, eventually, running, stop_groups, unique
+from testsupport.plugin import database_fixture
 
 ROOT = Path(__file__).resolve().parents[4]
 BIN = ROOT / ".venv" / "bin"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class FakeMailer:
@@ -50,134 +41,15 @@ def mailer():
     return FakeMailer()
 
 
-@pytest.fixture
-def dsn():
-    with fresh_database("notifier", MIGRATIONS) as dsn:
-        yield dsn
-
-
-@pytest.fixture
-def pool(dsn):
-    pool = make_pool(dsn, max_size=6)
-    yield pool
-    pool.close()
-
-
-@pytest.fixture
-def topology():
-    """A bus namespace of the test's own, with the Celery queues removed afterwards too."""
-    with fresh_namespace() as topology:
-        yield topology
-        with Connection(BROKER) as conn:
-            for name in (f"{topology.namespace}.mail", f"{topology.namespace}.timers"):
-                queue = task_queue(name)
-                queue(conn.default_channel).delete()
-                queue.exchange(conn.default_channel).delete()
-
-
-@pytest.fixture
-def published(topology):
-    tap = Tap(topology)
-    yield tap
-    tap.close()
+dsn = database_fixture("notifier", MIGRATIONS, scope="function")  # a fresh database per test
 
 
 @pytest.fixture
 def relay(dsn, topology):
     """The notifier's outbox relay (what `python -m notifier relay` runs), in a thread."""
-    relay = Relay(dsn, BROKER, topology, SystemClock(), poll_interval=0.2, name="test-relay")
-    thread = threading.Thread(target=relay.run, daemon=True)
-    thread.start()
-    yield relay
-    relay.stopping.set()
-    thread.join(timeout=10)
-
-
-class MailServer:
-    """Client of the local SMTP server's page API (its test controls need `token`)."""
-
-    def __init__(self, smtp_port: int, page_port: int):
-        self.smtp_port = smtp_port
-        self.page_port = page_port
-        self.token = secrets.token_urlsafe(32)
-
-    def request(self, method: str, path: str, body=None, token: str | None = "") -> tuple[int, str, bytes]:
-        """(status, content type, body) of one call to the page; `token` "" sends the
-        server's token, None sends none, anything else is sent as is."""
-        conn = http.client.HTTPConnection("127.0.0.1", self.page_port, timeout=5)
-        try:
-            data = None if body is None else (body if isinstance(body, bytes)
-                                              else json.dumps(body).encode())
-            headers = {"Content-Type": "application/json"}
-            if token is not None:
-                headers["Authorization"] = f"Bearer {token or self.token}"
-            conn.request(method, path, body=data, headers=headers)
-            response = conn.getresponse()
-            return response.status, response.getheader("Content-Type", ""), response.read()
-        finally:
-            conn.close()
-
-    def call(self, method: str, path: str, body=None):
-        status, kind, raw = self.request(method, path, body)
-        assert status == 200, (status, raw)
-        return json.loads(raw) if kind.startswith("application/json") else raw.decode()
-
-    def messages(self):
-        return self.call("GET", "/api/messages")
-
-    def status(self):
-        return self.call("GET", "/api/status")
-
-    def refuse(self, code=451, seconds=None):
-        return self.call("POST", "/api/refuse", {"code": code, "seconds": seconds})
-
-    def delay(self, seconds):
-        return self.call("POST", "/api/delay", {"seconds": seconds})
-
-    def accept(self):
-        return self.call("POST", "/api/accept", {})
-
-    def clear(self):
-        return self.call("DELETE", "/api/messages")
-
-
-@pytest.fixture(scope="session")
-def smtp_server(tmp_path_factory):
-    """`python -m notifier smtp` on free ports, for the whole session."""
-    workdir = tmp_path_factory.mktemp("smtp")
-    server = MailServer(free_port(), free_port())
-    env = {**os.environ, "SMTP_LISTEN_PORT": str(server.smtp_port),
-           "MAIL_PAGE_PORT": str(server.page_port), "MAIL_STORE_DIR": str(workdir / "mail"),
-           "MAIL_PAGE_TOKEN": server.token, "PYTHONUNBUFFERED": "1"}
-    with open(workdir / "smtp.log", "wb") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "notifier", "smtp"], cwd=workdir, env=env,
-                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        def up():
-            assert proc.poll() is None, (workdir / "smtp.log").read_text()
-            try:
-                return server.messages() == []
-            except OSError:
-                return False
-
-        eventually(up, timeout=30, interval=0.1)
-        yield server
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-
-
-@pytest.fixture
-def mailbox(smtp_server):
-    """The session's SMTP server, emptied and accepting mail."""
-    smtp_server.accept()
-    smtp_server.clear()
-    yield smtp_server
-    smtp_server.accept()
+    with running(Relay(dsn, BROKER, topology, SystemClock(), poll_interval=0.2,
+                       name="test-relay")) as relay:
+        yield relay
 
 
 class Processes:
@@ -249,22 +121,7 @@ class Processes:
             assert proc.poll() is None, f"{name} exited:\n{self.log(name)[-3000:]}"
 
     def stop_all(self) -> None:
-        for proc in self.procs.values():
-            try:
-                os.killpg(proc.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-        deadline = time.monotonic() + 10
-        for proc in self.procs.values():
-            try:
-                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                pass
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)  # the group: pool children included
-            except ProcessLookupError:
-                pass
-            proc.wait()
+        stop_groups(self.procs.values(), grace=10)
         self.procs.clear()
 
 

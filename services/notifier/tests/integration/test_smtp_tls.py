@@ -1,4 +1,3 @@
-import socket
 import ssl
 import subprocess
 from datetime import UTC, datetime
@@ -11,6 +10,8 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 from notifier.mail import DeliveryError, SmtpMailer, render_auth_key_mail
 
+from testsupport import free_port
+
 pytestmark = pytest.mark.integration
 
 
@@ -21,12 +22,6 @@ class Recorder:
     async def handle_DATA(self, server, session, envelope):  # noqa: N802
         self.received.append((session.authenticated, envelope.content))
         return "250 OK"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from notifier.timers import fire_due_timers
 
 from shared.clock import FixedClock
 from shared.events import new_event
-from shared.testing import BROKER, eventually
+from testsupport import BROKER, eventually
 
 pytestmark = pytest.mark.integration
 

@@ -16,7 +16,7 @@ from notifier.domain import EXPIRED_BEFORE_DELIVERY
 from shared.clock import SystemClock, set_file_clock
 from shared.events import new_event
 from shared.outbox import Relay, add_task, celery_message, task_queue
-from shared.testing import BROKER, REDIS, eventually
+from testsupport import BROKER, REDIS, eventually
 
 pytestmark = pytest.mark.integration
 

@@ -8,7 +8,7 @@ import redis
 from portal.app import create_app
 from portal.counter_sessions import RedisRecords, Unavailable
 
-from shared.testing import REDIS, unique
+from testsupport import REDIS
 
 from ..conftest import post
 from ..fakes import OFFICE_KEY
@@ -18,38 +18,29 @@ NUMBER, BIRTH = "12345-1234567", "1990-04-01"
 
 
 @pytest.fixture
-def prefix():
-    prefix = unique("test-portal")
-    yield prefix
-    client = redis.Redis.from_url(REDIS)
-    for key in client.scan_iter(f"{prefix}:*"):
-        client.delete(key)
-
-
-@pytest.fixture
-def stored(prefix):
+def stored(redis_prefix):
     """Every key under the test's prefix with its value and TTL."""
     client = redis.Redis.from_url(REDIS)
 
     def read() -> dict[str, tuple[str, int]]:
         return {key.decode(): (client.get(key).decode(), client.ttl(key))
-                for key in client.scan_iter(f"{prefix}:*")}
+                for key in client.scan_iter(f"{redis_prefix}:*")}
 
     return read
 
 
 @pytest.fixture
-def app(config, clock, prefix):
-    return create_app(config, clock=clock, counter_records=RedisRecords(REDIS, prefix))
+def app(config, clock, redis_prefix):
+    return create_app(config, clock=clock, counter_records=RedisRecords(REDIS, redis_prefix))
 
 
-def test_item1_records_are_added_once_replaced_only_while_they_exist_and_expire(prefix, stored):
-    records = RedisRecords(REDIS, prefix)
+def test_item1_records_are_added_once_replaced_only_while_they_exist_and_expire(redis_prefix, stored):
+    records = RedisRecords(REDIS, redis_prefix)
     records.add("n", {"a": 1}, 60)
     records.add("n", {"a": 2}, 60)  # NX: a second add changes nothing
     assert records.get("n") == {"a": 1}
     assert records.replace("n", {"a": 3}, 30) and records.get("n") == {"a": 3}
-    assert 0 < stored()[f"{prefix}:counter:n"][1] <= 30
+    assert 0 < stored()[f"{redis_prefix}:counter:n"][1] <= 30
     records.remove("n")
     assert records.get("n") is None
     assert not records.replace("n", {"a": 4}, 30) and stored() == {}
@@ -104,8 +95,8 @@ def test_item1_without_redis_counter_sign_in_fails_closed_with_a_503_page(no_red
 
 
 def test_item1_without_redis_a_signed_in_counter_stops_with_a_503_page(config, clock, fake,
-                                                                       prefix):
-    records = RedisRecords(REDIS, prefix)
+                                                                       redis_prefix):
+    records = RedisRecords(REDIS, redis_prefix)
     app = create_app(config, clock=clock, counter_records=records)
     client = app.test_client()
     post(client, "/counter/signin", {"office_key": OFFICE_KEY})

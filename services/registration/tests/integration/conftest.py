@@ -1,14 +1,13 @@
 """Fixtures on the real servers: a throw-away database, bus namespace and Redis prefix per
-run, the app with a movable clock, and helpers playing code-issuer and the notifier."""
+run (testsupport.plugin's, widened to the session here), the app with a movable clock, and
+helpers playing code-issuer and the notifier."""
 
-import threading
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import psycopg
 import pytest
-import redis
 import registration
 from kombu import Connection, Producer
 from registration.app import close, create_app
@@ -20,37 +19,17 @@ from shared.clock import FixedClock
 from shared.db import make_pool
 from shared.events import new_event
 from shared.outbox import Relay, task_queue
-from shared.testing import BROKER, REDIS, Tap, eventually, fresh_database, fresh_namespace, unique
 from shared.tokens import keyed_digest, random_crockford
+from testsupport import BROKER, REDIS, eventually, running
+from testsupport.plugin import database_fixture, namespace_fixture, redis_prefix_fixture
 
 MIGRATIONS = Path(registration.__file__).parent / "migrations"
 SECRET = "test-digest-secret-for-registration"
 START = datetime(2026, 4, 1, 1, 0, tzinfo=UTC)  # 10:00 JST
-TABLES = ("audit_log", "sessions", "accounts", "applications", "codes", "outbox", "inbox")
 
-
-@pytest.fixture(scope="session")
-def dsn():
-    with fresh_database("registration", MIGRATIONS) as dsn:
-        yield dsn
-
-
-@pytest.fixture(scope="session")
-def redis_prefix():
-    prefix = unique("test-registration")
-    yield prefix
-    client = redis.Redis.from_url(REDIS)
-    keys = list(client.scan_iter(f"{prefix}:*"))
-    if keys:
-        client.delete(*keys)
-
-
-@pytest.fixture(scope="session")
-def topology():
-    with fresh_namespace() as topology:
-        yield topology
-    with Connection(BROKER) as conn:  # the Celery queue the relay declared
-        task_queue(f"{topology.namespace}.mail")(conn.default_channel).delete()
+dsn = database_fixture("registration", MIGRATIONS)
+redis_prefix = redis_prefix_fixture("test-registration", scope="session")
+topology = namespace_fixture(scope="session")
 
 
 def settings(dsn, topology, redis_prefix, **over):
@@ -85,13 +64,6 @@ def clock(shared_clock):
 
 
 @pytest.fixture
-def conn(dsn):
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute(f"TRUNCATE {', '.join(TABLES)}")
-        yield conn
-
-
-@pytest.fixture
 def app(config, clock, conn):
     app = create_app(config, clock)
     yield app
@@ -115,13 +87,6 @@ def module_client(dsn, topology, redis_prefix, shared_clock):
 def module_conn(dsn):
     with psycopg.connect(dsn, autocommit=True) as conn:
         yield conn
-
-
-@pytest.fixture
-def published(topology):
-    tap = Tap(topology)
-    yield tap
-    tap.close()
 
 
 class Bus:
@@ -164,13 +129,10 @@ def running_bus(dsn, topology, shared_clock):
     connection = Connection(BROKER)
     consumer = EventConsumer(connection, topology, "registration",
                              handlers(pool, shared_clock), retry_pause=0.05)
-    thread = threading.Thread(target=consumer.run, daemon=True)
-    thread.start()
-    eventually(lambda: consumer.connection.connected)
-    bus = Bus(topology, consumer, shared_clock)
-    yield bus
-    consumer.should_stop = True
-    thread.join(timeout=10)
+    with running(consumer):
+        eventually(lambda: consumer.connection.connected)
+        bus = Bus(topology, consumer, shared_clock)
+        yield bus
     bus.connection.release()
     connection.release()
     pool.close()

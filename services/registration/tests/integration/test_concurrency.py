@@ -1,7 +1,6 @@
 """Real concurrent clients against a running gunicorn server on the real database."""
 
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -14,17 +13,11 @@ import pytest
 import requests
 
 from shared.clock import set_file_clock
-from shared.testing import REDIS
+from testsupport import REDIS, free_port
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[4]
 SECRET = "test-digest-secret-for-registration"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

@@ -7,8 +7,8 @@ import pytest
 from kombu import Connection
 
 from shared.events import new_event
-from shared.testing import BROKER, eventually
 from shared.tokens import keyed_digest
+from testsupport import BROKER, eventually
 
 pytestmark = pytest.mark.integration
 SECRET = "test-digest-secret-for-registration"

@@ -10,7 +10,7 @@ import pytest
 import registration
 
 from shared.db import drop_database, migrate
-from shared.testing import dsn_for, unique
+from testsupport import dsn_for, unique
 
 pytestmark = pytest.mark.integration
 

@@ -14,7 +14,7 @@ from kombu import Connection, Producer
 from shared.db import drop_database
 from shared.events import new_event
 from shared.outbox import add_event
-from shared.testing import BROKER, Tap, dsn_for, eventually, fresh_namespace, unique
+from testsupport import BROKER, Tap, dsn_for, eventually, fresh_namespace, unique
 
 pytestmark = pytest.mark.integration
 

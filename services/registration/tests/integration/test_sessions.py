@@ -5,7 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from shared.testing import TcpProxy
+from testsupport import TcpProxy
 
 pytestmark = pytest.mark.integration
 

@@ -14,8 +14,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from notifier.mailstore import MailStore
-from notifier.smtp_server import Control
+from devtools.mailstore import MailStore
+from devtools.smtp_server import Control
 
 log = logging.getLogger(__name__)
 MAX_BODY = 4096

@@ -3,8 +3,10 @@
 import stat
 
 import pytest
-from notifier.config import Config
-from notifier.mail_page import authorised, page_token
+
+from devtools.mail_page import authorised, page_token
+from devtools.settings import Settings
+from shared.config import ConfigError
 
 TOKEN = "a-token-of-the-mail-page-0123456789abcdef"
 
@@ -39,7 +41,18 @@ def test_item13_without_a_configured_token_a_random_one_is_written_for_the_owner
 
 
 def test_item13_the_mail_page_listens_on_loopback_by_default():
-    config = Config.from_env({})
-    assert config.mail_page_host == "127.0.0.1" and config.smtp_listen_host == "127.0.0.1"
-    assert config.mail_page_token == ""
-    assert Config.from_env({"MAIL_PAGE_TOKEN": TOKEN}).mail_page_token == TOKEN
+    settings = Settings.from_env({})
+    assert settings.mail_page_host == "127.0.0.1" and settings.smtp_listen_host == "127.0.0.1"
+    assert settings.mail_page_token == ""
+    assert Settings.from_env({"MAIL_PAGE_TOKEN": TOKEN}).mail_page_token == TOKEN
+
+
+def test_the_settings_read_the_notifiers_variable_names_and_refuse_an_unknown_zone():
+    settings = Settings.from_env({"MAIL_STORE_DIR": "/tmp/m", "SMTP_LISTEN_PORT": "2525",
+                                  "MAIL_PAGE_HOST": "127.0.0.2", "MAIL_PAGE_PORT": "8026",
+                                  "OFFICE_TIME_ZONE": "UTC", "APP_MODE": "production"})
+    assert (settings.mail_store_dir, settings.smtp_listen_port) == ("/tmp/m", 2525)
+    assert (settings.mail_page_host, settings.mail_page_port) == ("127.0.0.2", 8026)
+    assert settings.office_tz.key == "UTC" and settings.mode == "production"
+    with pytest.raises(ConfigError, match="OFFICE_TIME_ZONE"):
+        Settings.from_env({"OFFICE_TIME_ZONE": "Mars/Olympus"})

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from aiosmtpd.controller import Controller
 
-from notifier.mailstore import MailStore
+from devtools.mailstore import MailStore
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""Issue 13 item 13: `python -m notifier smtp` refuses production mode, and without a
+"""Issue 13 item 13: `python -m devtools smtp` refuses production mode, and without a
 configured token makes one and names the file that holds it (never the token) in its log."""
 
 import json
@@ -11,9 +11,7 @@ import urllib.request
 
 import pytest
 
-from shared.testing import eventually
-
-from .conftest import free_port
+from testsupport import eventually, free_port
 
 pytestmark = pytest.mark.integration
 
@@ -26,7 +24,7 @@ def smtp_env(workdir, **extra):
 
 def test_item13_the_smtp_command_refuses_to_start_in_production_mode(tmp_path):
     env = smtp_env(tmp_path, APP_MODE="production")
-    started = subprocess.run([sys.executable, "-m", "notifier", "smtp"], env=env, cwd=tmp_path,
+    started = subprocess.run([sys.executable, "-m", "devtools", "smtp"], env=env, cwd=tmp_path,
                              capture_output=True, text=True, timeout=30)
     assert started.returncode != 0
     assert "refuse to start with APP_MODE=production" in started.stderr
@@ -50,7 +48,7 @@ def test_item13_without_a_configured_token_one_is_made_and_only_its_file_is_logg
     port = int(env["MAIL_PAGE_PORT"])
     log_path = tmp_path / "smtp.log"
     with open(log_path, "wb") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "notifier", "smtp"], cwd=tmp_path, env=env,
+        proc = subprocess.Popen([sys.executable, "-m", "devtools", "smtp"], cwd=tmp_path, env=env,
                                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         token_file = tmp_path / "mail" / "page-token"

@@ -1,7 +1,7 @@
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 
-from notifier.mailstore import MailStore
+from devtools.mailstore import INDEX, MailStore
 
 
 def mail(subject, text):
@@ -41,3 +41,18 @@ def test_raw_gives_the_stored_bytes_only_for_known_ids(tmp_path):
     entry = store.add(raw, "x@example.jp", ["y@example.jp"])
     assert store.raw(entry["id"]) == raw
     assert store.raw("../index") is None
+
+
+def test_issue19_keeping_a_mail_appends_one_line_and_rewrites_nothing(tmp_path):
+    """One mail costs the same however many are stored: the index is appended to, never
+    read back and rewritten whole (6.7 ms a flow at B4's rates before)."""
+    store = MailStore(tmp_path)
+    for n in range(50):
+        store.add(mail(f"件名{n}", "本文"), "x@example.jp", [f"js{n}@example.jp"])
+    index = tmp_path / INDEX
+    before, inode = index.read_bytes(), index.stat().st_ino
+    store.add(mail("最後", "本文"), "x@example.jp", ["last@example.jp"])
+    after = index.read_bytes()
+    assert index.stat().st_ino == inode
+    assert after.startswith(before)
+    assert after[len(before):].count(b"\n") == 1
