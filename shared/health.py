@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from kombu import Connection
 from psycopg_pool import ConnectionPool
@@ -22,3 +22,15 @@ def broker(url: str) -> Callable[[], None]:
             conn.ensure_connection(max_retries=1)
 
     return check
+
+
+def run_checks(checks: Mapping[str, Callable[[], None]]) -> tuple[bool, dict[str, str]]:
+    """Run every readiness check: (all ok, name -> "ok" or why not). Never raises."""
+    results: dict[str, str] = {}
+    for name, check in checks.items():
+        try:
+            check()
+            results[name] = "ok"
+        except Exception as exc:  # noqa: BLE001 - report, never raise
+            results[name] = f"unavailable: {type(exc).__name__}"
+    return all(v == "ok" for v in results.values()), results

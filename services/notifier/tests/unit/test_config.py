@@ -9,7 +9,7 @@ def test_defaults_point_at_the_local_servers():
     assert (config.smtp_host, config.smtp_port, config.mail_from) == (
         "127.0.0.1", 1025, "system@mail.example.jp")
     assert config.mail_queue == "jobportal.mail" and config.timers_queue == "jobportal.timers"
-    assert config.auth_key_valid_minutes == 50
+    assert config.auth_key_minutes == 50
 
 
 def test_settings_come_from_the_environment():
