@@ -17,7 +17,7 @@ from kombu import Connection, Exchange, Queue, binding
 from kombu.mixins import ConsumerMixin
 from marshmallow import ValidationError
 
-from shared.events import Event, parse_envelope
+from shared.contracts.events import Event, parse_envelope
 from shared.logs import correlation
 
 log = logging.getLogger(__name__)

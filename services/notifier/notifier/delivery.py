@@ -26,7 +26,7 @@ from notifier.domain import (
 from notifier.events import MailTaskArgs
 from notifier.mail import DeliveryError, Mailer, render_auth_key_mail
 from shared.clock import Clock
-from shared.events import new_event
+from shared.contracts.events import new_event
 from shared.outbox import add_event
 from shared.tokens import normalise_crockford
 

@@ -10,8 +10,8 @@ from kombu import Connection, Producer
 from werkzeug.serving import make_server
 
 from shared.clock import FixedClock
+from shared.contracts.events import new_event
 from shared.db import make_pool
-from shared.events import new_event
 from shared.outbox import Relay
 from shared.testing import BROKER, REDIS, Tap, fresh_database, fresh_namespace, unique
 

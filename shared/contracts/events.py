@@ -11,10 +11,11 @@ from typing import Any
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
 
 from shared.clock import iso
+from shared.contracts.formats import DIGEST, JOB_SEEKER_NUMBER
 
 ENVELOPE_VERSION = 1
-_NUMBER = validate.Regexp(r"^[0-9]{5}-[0-9]{1,8}$")
-_DIGEST = validate.Regexp(r"^[0-9a-f]{64}$")
+_NUMBER = validate.Regexp(JOB_SEEKER_NUMBER)
+_DIGEST = validate.Regexp(DIGEST)
 
 
 class EnvelopeSchema(Schema):
