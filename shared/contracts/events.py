@@ -225,6 +225,9 @@ def parse_envelope(body: Any) -> Event:
     )
 
 
-def read_payload(event: Event, schema: Schema) -> dict[str, Any]:
-    """A consumer's lenient read of only the fields it needs (its schema uses EXCLUDE)."""
+def read_payload(event: Event, reads: tuple[str, ...] | Schema) -> dict[str, Any]:
+    """A consumer's read of only the payload fields it needs, through the catalog's schema
+    (or, where a consumer reads more leniently than producers write, its own schema);
+    unknown fields are ignored. ValidationError for a missing or bad field."""
+    schema = reads if isinstance(reads, Schema) else CATALOG[event.type](only=reads)
     return schema.load(event.payload, unknown=EXCLUDE)

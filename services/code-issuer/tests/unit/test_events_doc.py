@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from shared.bus import SUBSCRIPTIONS
 from shared.contracts.events import CATALOG, parse_envelope
+from shared.contracts.subscriptions import SUBSCRIPTIONS
 
 DOC = Path(__file__).resolve().parents[4] / "docs" / "events.md"
 
