@@ -17,32 +17,11 @@ from kombu import Connection, Exchange, Queue, binding
 from kombu.mixins import ConsumerMixin
 from marshmallow import ValidationError
 
-from shared.events import Event, parse_envelope
+from shared.contracts.events import Event, parse_envelope
+from shared.contracts.subscriptions import SUBSCRIPTIONS
 from shared.logs import correlation
 
 log = logging.getLogger(__name__)
-
-# Which service consumes which event types (DESIGN.md §3, the catalog's last column).
-SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
-    "code_issuer": (
-        "code.invalidated",
-        "code.failure_counted",
-        "code.used",
-        "code.expired",
-        "job_seeker.registered",
-        "job_seeker.corrected",
-        "job_seeker.closed",
-    ),
-    "registration": (
-        "code.issued",
-        "code.revoked",
-        "code.expired",
-        "auth_key.mailed",
-        "auth_key.delivery_failed",
-        "auth_key.expired",
-    ),
-    "notifier": ("code.issued", "code.revoked", "code.used"),
-}
 
 # Redelivery of a message whose handler keeps failing stops here; then it is dead-lettered.
 DELIVERY_LIMIT = 5

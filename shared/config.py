@@ -1,14 +1,29 @@
-"""Reading settings from the environment; each service builds its own frozen dataclass."""
+"""Settings declared once and read from the environment.
+
+Each service's `Config` is a frozen dataclass whose fields are declared with `setting()`:
+the field's name in upper case is its environment variable (unless `env` names another),
+its annotation is its type, and `secret` says how production mode checks it. `load()`
+builds the dataclass from the environment, so a setting is written once:
+
+    @dataclass(frozen=True)
+    class Config:
+        redis_url: str = setting("redis://127.0.0.1:6379/0", secret=URL, doc="...")
+        from_env = classmethod(load)
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import os
-from collections.abc import Mapping
+import typing
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 DEVELOPMENT = "development"
 PRODUCTION = "production"
+MODES = (DEVELOPMENT, PRODUCTION)
 
 DEFAULT_SECRET = "dev-only-secret-change-me"  # noqa: S105 - a marker production refuses
 DEFAULT_OFFICE_KEY = "dev-office-key"  # noqa: S105
@@ -146,3 +161,134 @@ def url_password(url: str) -> str | None:
 def database_url(env: Env, service: str) -> str:
     """DATABASE_URL, or the local server with one database per service."""
     return env.secret("DATABASE_URL", f"postgresql://postgres@127.0.0.1:5432/jobportal_{service}")
+
+
+# --- declared settings ---------------------------------------------------------------
+# How production mode checks a secret (`refuse_unsafe_production`): a secret we generate
+# (no placeholder, at least SECRET_MIN_LENGTH), a password chosen elsewhere (no
+# placeholder), or a server URL whose password is one. A generated secret whose default is
+# empty is optional: it is checked only when set.
+GENERATED, PASSWORD, URL = "generated", "password", "url"
+SAME = "(same as in development)"  # `production=`: no other default in production mode
+
+
+@dataclasses.dataclass(frozen=True)
+class Setting:
+    """What `setting()` records about a field (its dataclass metadata)."""
+
+    env: str | None = None
+    doc: str = ""
+    secret: str | None = None
+    parse: Callable[[str], Any] | None = None
+    production: Any = SAME  # the default in production mode, when it differs
+    choices: tuple[str, ...] = ()
+
+
+def setting(default: Any, *, env: str | None = None, doc: str = "", secret: str | None = None,
+            parse: Callable[[str], Any] | None = None, production: Any = SAME,
+            choices: tuple[str, ...] = ()) -> Any:
+    """A dataclass field read from the environment by `load` (see the module docstring).
+
+    `parse` turns the variable's text into the value (the annotation's type otherwise);
+    `production` is the default in production mode when it differs from `default`."""
+    meta = Setting(env, doc, secret, parse, production, choices)
+    return dataclasses.field(default=default, metadata={"setting": meta})
+
+
+def declared(cls: type) -> list[tuple[dataclasses.Field, Setting, str]]:
+    """(field, its Setting, its variable) of every declared setting of a config class."""
+    return [(f, f.metadata["setting"], f.metadata["setting"].env or f.name.upper())
+            for f in dataclasses.fields(cls) if "setting" in f.metadata]
+
+
+def _read(env: Env, kind: Any, name: str, meta: Setting, default: Any) -> Any:
+    if meta.secret:
+        if kind == tuple[str, ...]:
+            return env.secret_list(name, default)
+        return env.secret(name, default)
+    if meta.parse is not None:
+        raw = env.environ.get(name)
+        if raw is None:
+            return default
+        try:
+            return meta.parse(raw)
+        except ValueError as exc:
+            raise ConfigError(f"{name}: {exc}") from None
+    if kind is bool:
+        return env.bool(name, default)
+    if kind is int:
+        return env.int(name, default)
+    if kind is float:
+        return env.float(name, default)
+    if kind == tuple[str, ...]:
+        return env.list(name, default)
+    if kind == str | None:
+        return env.str(name, "") or default
+    return env.str(name, default)
+
+
+def load(cls: type, environ: Mapping[str, str] | None = None) -> Any:
+    """Build a config class from the environment (os.environ by default): every declared
+    setting read once, then the class's own `check()`, then production's refusals."""
+    env = Env(environ)
+    mode = env.mode()
+    kinds = typing.get_type_hints(cls)
+    values: dict[str, Any] = {}
+    for field, meta, name in declared(cls):
+        default = field.default
+        if mode == PRODUCTION and meta.production is not SAME:
+            default = meta.production
+        value = _read(env, kinds[field.name], name, meta, default)
+        if meta.choices and value not in meta.choices:
+            raise ConfigError(f"{name} must be one of {', '.join(meta.choices)}, got {value!r}")
+        values[field.name] = value
+    config = cls(**values)
+    validate(config)
+    return config
+
+
+def validate(config: Any) -> None:
+    """A config's own `check()`, if it has one, then production's refusals over its
+    declared secrets and its test clock (`refuse_unsafe_production`)."""
+    check = getattr(config, "check", None)
+    if check is not None:
+        check()
+    generated: dict[str, object] = {}
+    passwords: dict[str, str | None] = {}
+    for field, meta, name in declared(type(config)):
+        value = getattr(config, field.name)
+        if meta.secret == GENERATED and (value or field.default):
+            generated[name] = value
+        elif meta.secret == PASSWORD:
+            passwords[name] = value
+        elif meta.secret == URL:
+            passwords[name] = url_password(value)
+    refuse_unsafe_production(getattr(config, "mode", DEVELOPMENT), passwords=passwords,
+                             test_clock_file=getattr(config, "test_clock_file", None), **generated)
+
+
+def setting_rows(configs: Mapping[str, type]) -> list[tuple[str, str, str, str]]:
+    """(variable, default, used by, meaning): docs/CONVENTIONS.md's settings table."""
+    rows: dict[str, tuple[str, list[str], str]] = {}
+    for service, cls in configs.items():
+        for field, meta, name in declared(cls):
+            shown = "(development value)" if meta.secret == GENERATED and field.default \
+                else _shown(field.default)
+            if meta.production is not SAME:
+                shown += f" (production: {_shown(meta.production)})"
+            default, users, doc = rows.get(name, (shown, [], meta.doc))
+            if default != shown:
+                default = "per service"
+            rows[name] = (default, [*users, service], doc or meta.doc)
+    return [(name, default, ", ".join(users), doc)
+            for name, (default, users, doc) in sorted(rows.items())]
+
+
+def _shown(value: Any) -> str:
+    if value is None or value == "" or value == ():
+        return "unset"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, tuple):
+        return ",".join(str(v) for v in value)
+    return str(value)

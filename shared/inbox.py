@@ -8,7 +8,7 @@ from typing import TypeVar
 from psycopg import Connection
 from psycopg_pool import ConnectionPool
 
-from shared.events import Event
+from shared.contracts.events import Event
 
 T = TypeVar("T")
 

@@ -25,7 +25,7 @@ from psycopg.types.json import Jsonb
 
 from shared.bus import Topology
 from shared.clock import Clock
-from shared.events import Event
+from shared.contracts.events import Event
 
 log = logging.getLogger(__name__)
 CHANNEL = "outbox"

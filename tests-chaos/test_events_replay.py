@@ -21,8 +21,9 @@ from kombu import Connection, Producer
 from notifier.consumer import make_handlers as notifier_handlers
 from registration.consumer import handlers as registration_handlers
 
-from shared.bus import SUBSCRIPTIONS, EventConsumer, Topology
+from shared.bus import EventConsumer, Topology
 from shared.clock import FixedClock
+from shared.contracts.subscriptions import SUBSCRIPTIONS
 from shared.db import make_pool
 from testsupport import BROKER, Tap, eventually, fresh_database, fresh_namespace
 

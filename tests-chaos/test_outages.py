@@ -21,8 +21,9 @@ from faults import LinkOutage, RabbitStopped, run
 from faults import postgres_cluster as cluster
 from kombu import Connection, Producer
 
-from shared.bus import SUBSCRIPTIONS, Topology
-from shared.events import new_event
+from shared.bus import Topology
+from shared.contracts.events import new_event
+from shared.contracts.subscriptions import SUBSCRIPTIONS
 from testsupport import BROKER, eventually
 
 real_servers = pytest.mark.real_servers

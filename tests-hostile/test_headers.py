@@ -9,6 +9,7 @@ import requests
 from flask import Flask
 
 from shared import web
+from shared.web.messages import Messages
 
 pytestmark = pytest.mark.integration
 OFFICE = {"Authorization": "Bearer dev-office-key"}
@@ -106,7 +107,7 @@ def test_cors_stays_closed_to_every_origin(running, service):
 
 def test_cors_opens_only_to_a_configured_origin():
     app = Flask("cors")
-    web.install(app, service="cors", messages=web.Messages(), readiness={},
+    web.install(app, service="cors", messages=Messages(), readiness={},
                 cors_origins=("https://portal.example.jp",))
     client = app.test_client()
     allowed = client.get("/healthz", headers={"Origin": "https://portal.example.jp"})
@@ -118,7 +119,7 @@ def test_cors_opens_only_to_a_configured_origin():
 
 def test_an_unexpected_error_answers_500_json_without_the_trace():
     app = Flask("boom")
-    web.install(app, service="boom", messages=web.Messages(), readiness={})
+    web.install(app, service="boom", messages=Messages(), readiness={})
 
     @app.get("/boom")
     def boom():

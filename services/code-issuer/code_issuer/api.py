@@ -14,7 +14,10 @@ from code_issuer.schemas import BAD_BIRTH_DATE, BAD_NUMBER, CodesQuery, CodeView
 from shared.clock import office_date
 from shared.limits import FailureCounter
 from shared.openapi import Operation, build
-from shared.web import ApiError, Messages, client_address, error_response, load_args, load_json
+from shared.web.addresses import client_address
+from shared.web.errors import ApiError, error_response
+from shared.web.inputs import load_args, load_json
+from shared.web.messages import Messages
 
 log = logging.getLogger(__name__)
 bp = Blueprint("codes", __name__, url_prefix="/v1")

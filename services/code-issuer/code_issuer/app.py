@@ -10,7 +10,7 @@ from psycopg_pool import ConnectionPool
 
 from code_issuer import api
 from code_issuer.config import Config
-from shared import health, openapi, probes
+from shared import openapi, probes
 from shared.clock import Clock, make_clock
 from shared.db import make_pool, migrate
 from shared.web import install
@@ -36,7 +36,7 @@ def create_app(config: Config, clock: Clock | None = None) -> Flask:
     # its state is the jobportal_broker_up gauge and a log line, not a reason to leave the
     # Service (an outage is what the outbox is for).
     install(app, service="code-issuer", messages=api.MESSAGES, max_body_bytes=config.max_body_bytes,
-            readiness={"database": health.database(pool)})
+            readiness={"database": probes.database(pool)})
     probes.watch_broker(config.broker_url)
     app.register_blueprint(api.bp)
     app.register_blueprint(openapi.blueprint(api.openapi_document()))

@@ -20,7 +20,8 @@ from kombu import Producer
 
 from code_issuer import domain
 from shared.bus import Topology, connect
-from shared.events import new_event
+from shared.contracts import formats
+from shared.contracts.events import new_event
 
 PRODUCER = "office-cli"
 EXIT_REFUSED, EXIT_UNREACHABLE = 1, 3
@@ -88,7 +89,7 @@ def _event_payload(args) -> dict[str, Any]:
         raise ValueError("--number must look like 12345-1234567")
     payload: dict[str, Any] = {"job_seeker_number": number}
     if args.event_type in ("registered", "corrected"):
-        payload["birth_date"] = date.fromisoformat(domain.fold_text(args.birth_date))
+        payload["birth_date"] = date.fromisoformat(formats.fold(args.birth_date))
     if args.event_type == "registered":
         payload["office_id"] = args.office_id
     if args.event_type == "closed":

@@ -14,7 +14,7 @@ from code_issuer import events, usecases
 from code_issuer.config import SERVICE, Config
 from shared.bus import EventConsumer, Topology
 from shared.clock import Clock
-from shared.events import Event, read_payload
+from shared.contracts.events import Event, read_payload
 from shared.inbox import handle_once
 
 

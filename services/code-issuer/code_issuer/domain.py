@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from shared import tokens
+from shared.contracts import formats
 
-CODE_LENGTH = 10  # R1: 10 Crockford base32 characters = 50 bits
 ACTIVE = "active"
 ENDED_STATUSES = ("used", "expired", "superseded", "revoked", "invalidated")
 STATUSES = (ACTIVE, *ENDED_STATUSES)
 
-# Hyphen look-alikes an office keyboard or IME may produce (R7); NFKC folds the full-width ones.
-_DASHES = str.maketrans({ch: "-" for ch in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u30fc\uff70\ufe63"})
-NUMBER_PATTERN = re.compile(r"^[0-9]{5}-[0-9]{1,8}$")
-DATE_PATTERN = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
-OLDEST_BIRTH_DATE = date(1900, 1, 1)
 
 
 class Refused(Exception):
@@ -33,13 +26,13 @@ class Refused(Exception):
 # --- R1: the code -------------------------------------------------------------------
 def new_code() -> str:
     """A fresh random code (made with `secrets`)."""
-    return tokens.random_crockford(CODE_LENGTH)
+    return tokens.random_crockford(formats.CODE_LENGTH)
 
 
 def normalise_code(text: str) -> str | None:
     """The canonical 10 characters of a typed code, or None if it cannot be one."""
     folded = tokens.normalise_crockford(text)
-    return folded if tokens.is_crockford(folded, CODE_LENGTH) else None
+    return folded if tokens.is_crockford(folded, formats.CODE_LENGTH) else None
 
 
 def code_digest(secret: str, code: str) -> str:
@@ -47,28 +40,18 @@ def code_digest(secret: str, code: str) -> str:
     return tokens.keyed_digest(secret, code, "code")
 
 
-# --- R7: input normalisation ----------------------------------------------------------
-def fold_text(text: str) -> str:
-    """NFKC (full-width digits to half-width) and every hyphen look-alike to '-'."""
-    return unicodedata.normalize("NFKC", text).translate(_DASHES).strip()
-
-
+# --- R7: input normalisation (the contract's formats) -------------------------------
 def normalise_number(text: str) -> str | None:
-    """`12345-1234567` from any full-width or look-alike spelling, or None."""
-    folded = fold_text(text)
-    return folded if NUMBER_PATTERN.match(folded) else None
+    """`12345-1234567` from any full-width, look-alike or hyphen-less spelling, or None."""
+    return formats.job_seeker_number(text)
 
 
 def parse_birth_date(text: str, today: date) -> date | None:
     """A real past date written YYYY-MM-DD (western calendar), or None."""
-    folded = fold_text(text)
-    if not DATE_PATTERN.match(folded):
-        return None
     try:
-        value = date.fromisoformat(folded)
-    except ValueError:
+        return formats.birth_date(text, today)
+    except formats.BadBirthDate:
         return None
-    return value if OLDEST_BIRTH_DATE <= value < today else None
 
 
 # --- R2: expiry ---------------------------------------------------------------------

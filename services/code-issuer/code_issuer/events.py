@@ -1,4 +1,4 @@
-"""Events the code-issuer produces (built strictly through shared.events) and the lenient
+"""Events the code-issuer produces (built strictly through shared.contracts.events) and the lenient
 schemas it reads consumed events with (only the fields it needs, unknown ones ignored)."""
 
 from __future__ import annotations
@@ -10,8 +10,9 @@ from zoneinfo import ZoneInfo
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from code_issuer.config import PRODUCER
-from code_issuer.domain import OLDEST_BIRTH_DATE, normalise_number
-from shared.events import Event, masked_address, new_event
+from code_issuer.domain import normalise_number
+from shared.contracts import formats
+from shared.contracts.events import Event, masked_address, new_event
 
 # Reasons of code.revoked (DESIGN.md §3).
 SUPERSEDED = "superseded"
@@ -86,7 +87,7 @@ class _BirthDateIn(_Lenient):
     @validates_schema
     def _plausible(self, data, **_kwargs):
         born = data.get("birth_date")
-        if born is not None and born < OLDEST_BIRTH_DATE:
+        if born is not None and born < formats.OLDEST_BIRTH_DATE:
             raise ValidationError("Not a plausible birth date.", "birth_date")
 
 

@@ -16,7 +16,7 @@ from psycopg import Connection
 
 from code_issuer import domain, events, store
 from code_issuer.config import Config
-from shared.events import Event
+from shared.contracts.events import Event
 from shared.outbox import add_event
 
 log = logging.getLogger(__name__)

@@ -1,54 +1,49 @@
-"""The notifier's settings, read once from the environment (docs/CONVENTIONS.md)."""
+"""The notifier's settings: one frozen dataclass, each setting declared once."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from shared.config import ConfigError, Env, database_url, refuse_unsafe_production, url_password
+from shared.config import DEVELOPMENT, MODES, PASSWORD, URL, ConfigError, load, setting
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-AUTH_KEY_VALID_MINUTES = 50  # R10: the key is valid 50 minutes from the mail's delivery
 
 
 @dataclass(frozen=True)
 class Config:
-    mode: str = "development"
-    database_url: str = "postgresql://postgres@127.0.0.1:5432/jobportal_notifier"
-    broker_url: str = "amqp://guest:guest@127.0.0.1:5672//"
-    bus_namespace: str = "jobportal"
-    bus_quorum: bool = True
-    test_clock_file: str | None = None
-    office_time_zone: str = "Asia/Tokyo"
-    log_level: str = "INFO"
+    mode: str = setting(DEVELOPMENT, env="APP_MODE", choices=MODES)
+    database_url: str = setting("postgresql://postgres@127.0.0.1:5432/jobportal_notifier",
+                                secret=URL)
+    broker_url: str = setting("amqp://guest:guest@127.0.0.1:5672//", secret=URL)
+    bus_namespace: str = setting("jobportal")
+    bus_quorum: bool = setting(True)
+    test_clock_file: str | None = setting(None)
+    office_time_zone: str = setting("Asia/Tokyo")
+    log_level: str = setting("INFO", parse=str.upper)
     # Sending mail (the worker).
-    smtp_host: str = "127.0.0.1"
-    smtp_port: int = 1025
-    smtp_starttls: bool = False
-    smtp_user: str = ""
-    smtp_password: str = ""
-    smtp_timeout: float = 30.0
-    smtp_ca_file: str | None = None  # a private CA for STARTTLS; the system's CAs otherwise
-    mail_from: str = "system@mail.example.jp"
-    auth_key_valid_minutes: int = AUTH_KEY_VALID_MINUTES
-    retry_base_seconds: float = 2.0
-    retry_max_seconds: float = 30.0
+    smtp_host: str = setting("127.0.0.1", doc="the mail server the notifier sends through")
+    smtp_port: int = setting(1025)
+    smtp_starttls: bool = setting(False)
+    smtp_user: str = setting("")
+    smtp_password: str = setting("", secret=PASSWORD)
+    smtp_timeout: float = setting(30.0, doc="seconds for one SMTP conversation")
+    smtp_ca_file: str | None = setting(None, doc="a private CA for STARTTLS (the system's otherwise)")
+    mail_from: str = setting("system@mail.example.jp", doc="the sender of every mail")
+    auth_key_minutes: int = setting(50)  # R10: valid 50 minutes from the mail's delivery
+    retry_base_seconds: float = setting(2.0, env="MAIL_RETRY_BASE_SECONDS",
+                                        doc="first wait before a mail is tried again")
+    retry_max_seconds: float = setting(30.0, env="MAIL_RETRY_MAX_SECONDS",
+                                       doc="longest wait between two tries of a mail")
     # Timers (beat and the sweep task).
-    timer_sweep_seconds: float = 5.0
-    timer_batch: int = 100
-    # The local SMTP server for development and tests.
-    mail_store_dir: str = "var/mail"
-    smtp_listen_host: str = "127.0.0.1"
-    smtp_listen_port: int = 1025
-    mail_page_host: str = "127.0.0.1"
-    mail_page_port: int = 8025
-    # Bearer token of the page's mutating calls; empty: `smtp` makes one at start (mail_page.py).
-    mail_page_token: str = ""
+    timer_sweep_seconds: float = setting(5.0, doc="beat's interval between timer sweeps")
+    timer_batch: int = setting(100, doc="timers fired per transaction")
     # /healthz, /readyz and /metrics of a worker's main process (0: none).
-    health_host: str = "127.0.0.1"
-    health_port: int = 8003
+    health_host: str = setting("127.0.0.1", env="NOTIFIER_HEALTH_HOST")
+    health_port: int = setting(8003, env="NOTIFIER_HEALTH_PORT")
+
+    from_env = classmethod(load)
 
     @property
     def mail_queue(self) -> str:
@@ -62,50 +57,9 @@ class Config:
     def office_tz(self) -> ZoneInfo:
         return ZoneInfo(self.office_time_zone)
 
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> Config:
-        env = Env(environ)
-        mode = env.mode()
-        config = cls(
-            mode=mode,
-            database_url=database_url(env, "notifier"),
-            broker_url=env.secret("BROKER_URL", cls.broker_url),
-            bus_namespace=env.str("BUS_NAMESPACE", cls.bus_namespace),
-            bus_quorum=env.bool("BUS_QUORUM", cls.bus_quorum),
-            test_clock_file=env.str("TEST_CLOCK_FILE", "") or None,
-            office_time_zone=env.str("OFFICE_TIME_ZONE", cls.office_time_zone),
-            log_level=env.str("LOG_LEVEL", cls.log_level).upper(),
-            smtp_host=env.str("SMTP_HOST", cls.smtp_host),
-            smtp_port=env.int("SMTP_PORT", cls.smtp_port),
-            smtp_starttls=env.bool("SMTP_STARTTLS", cls.smtp_starttls),
-            smtp_user=env.str("SMTP_USER", cls.smtp_user),
-            smtp_password=env.secret("SMTP_PASSWORD", cls.smtp_password),
-            smtp_timeout=env.float("SMTP_TIMEOUT", cls.smtp_timeout),
-            smtp_ca_file=env.str("SMTP_CA_FILE", "") or None,
-            mail_from=env.str("MAIL_FROM", cls.mail_from),
-            auth_key_valid_minutes=env.int("AUTH_KEY_MINUTES", cls.auth_key_valid_minutes),
-            retry_base_seconds=env.float("MAIL_RETRY_BASE_SECONDS", cls.retry_base_seconds),
-            retry_max_seconds=env.float("MAIL_RETRY_MAX_SECONDS", cls.retry_max_seconds),
-            timer_sweep_seconds=env.float("TIMER_SWEEP_SECONDS", cls.timer_sweep_seconds),
-            timer_batch=env.int("TIMER_BATCH", cls.timer_batch),
-            mail_store_dir=env.str("MAIL_STORE_DIR", cls.mail_store_dir),
-            smtp_listen_host=env.str("SMTP_LISTEN_HOST", cls.smtp_listen_host),
-            smtp_listen_port=env.int("SMTP_LISTEN_PORT", cls.smtp_listen_port),
-            mail_page_host=env.str("MAIL_PAGE_HOST", cls.mail_page_host),
-            mail_page_port=env.int("MAIL_PAGE_PORT", cls.mail_page_port),
-            mail_page_token=env.secret("MAIL_PAGE_TOKEN", cls.mail_page_token),
-            health_host=env.str("NOTIFIER_HEALTH_HOST", cls.health_host),
-            health_port=env.int("NOTIFIER_HEALTH_PORT", cls.health_port),
-        )
-        tokens = {"MAIL_PAGE_TOKEN": config.mail_page_token} if config.mail_page_token else {}
-        refuse_unsafe_production(
-            mode, test_clock_file=config.test_clock_file, **tokens,
-            passwords={"SMTP_PASSWORD": config.smtp_password,
-                       "DATABASE_URL": url_password(config.database_url),
-                       "BROKER_URL": url_password(config.broker_url)},
-        )
+    def check(self) -> None:
+        """An unknown zone fails at start, not at the first mail."""
         try:
-            config.office_tz  # noqa: B018 - an unknown zone fails at start, not at the first mail
+            self.office_tz  # noqa: B018
         except (ZoneInfoNotFoundError, ValueError):
-            raise ConfigError(f"OFFICE_TIME_ZONE {config.office_time_zone!r} is not a known zone") from None
-        return config
+            raise ConfigError(f"OFFICE_TIME_ZONE {self.office_time_zone!r} is not a known zone") from None

@@ -9,7 +9,7 @@ from notifier.config import Config
 from notifier.events import CodeIssuedRead, CodeRevokedRead, CodeUsedRead
 from shared.bus import EventConsumer, Handler, Topology, connect
 from shared.clock import Clock
-from shared.events import Event, read_payload
+from shared.contracts.events import Event, read_payload
 from shared.inbox import handle_once
 
 

@@ -26,7 +26,7 @@ from notifier.domain import (
 from notifier.events import MailTaskArgs
 from notifier.mail import DeliveryError, Mailer, render_auth_key_mail
 from shared.clock import Clock
-from shared.events import new_event
+from shared.contracts.events import new_event
 from shared.outbox import add_event
 from shared.tokens import normalise_crockford
 
@@ -103,7 +103,7 @@ def _attempt(conn: Connection, mailer: Mailer, clock: Clock, config: Config,
                         correlation_id)
     message = render_auth_key_mail(
         to=request.email, auth_key=request.auth_key, handed_at=now,
-        minutes=config.auth_key_valid_minutes, tz=config.office_tz, mail_from=config.mail_from,
+        minutes=config.auth_key_minutes, tz=config.office_tz, mail_from=config.mail_from,
     )
     try:
         mailer.send(message)
@@ -125,7 +125,7 @@ def _attempt(conn: Connection, mailer: Mailer, clock: Clock, config: Config,
         "auth_key.mailed", {"application_id": request.application_id, "delivered_at": delivered_at},
         producer=PRODUCER, now=delivered_at, correlation_id=correlation_id,
     ))
-    expiry = auth_key_expiry(request.application_id, delivered_at, config.auth_key_valid_minutes)
+    expiry = auth_key_expiry(request.application_id, delivered_at, config.auth_key_minutes)
     store.schedule_timer(conn, expiry, delivered_at, correlation_id)
     log.info("auth-key mail delivered", extra={"application_id": str(request.application_id),
                                                "email": request.email})

@@ -12,7 +12,7 @@ from psycopg_pool import ConnectionPool
 from notifier import store
 from notifier.domain import CODE_EXPIRED, code_expiry
 from shared.clock import Clock
-from shared.events import new_event
+from shared.contracts.events import new_event
 from shared.outbox import add_event
 
 PRODUCER = "notifier"

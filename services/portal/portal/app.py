@@ -16,6 +16,7 @@ from portal.config import Config
 from portal.counter_sessions import CounterSessions, Records, RedisRecords
 from portal.texts import text
 from shared.clock import Clock, make_clock
+from shared.config import validate
 
 
 @dataclass
@@ -48,7 +49,7 @@ def create_app(config: Config, clock: Clock | None = None,
                counter_records: Records | None = None) -> Flask:
     """Build the portal; `clock` defaults to the configured (system or test) clock and
     `counter_records` to Redis at `config.redis_url`."""
-    config.check()
+    validate(config)
     app = Flask(__name__)
     app.config.update(
         SECRET_KEY=config.secret_key,

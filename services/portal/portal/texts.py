@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared.web import Messages
+from shared.web.messages import Messages
 
 TEXTS: dict[str, tuple[str, str]] = {
     # frame
@@ -236,7 +236,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "error_title": ("エラーが発生しました", "Something went wrong"),
 }
 
-# Messages the portal itself gives, in the contract's shape (shared.web.Messages).
+# Messages the portal itself gives, in the contract's shape (shared.web.messages.Messages).
 MESSAGES = Messages(
     errors={
         "SERVICE_UNAVAILABLE": {

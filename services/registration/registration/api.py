@@ -15,7 +15,9 @@ from registration.registrations import register_password
 from registration.results import Caller, Outcome
 from registration.sessions import current_session, log_in, log_out, me
 from shared.clock import office_date
-from shared.web import ApiError, client_address, load_json
+from shared.web.addresses import client_address
+from shared.web.errors import ApiError
+from shared.web.inputs import load_json
 
 bp = Blueprint("registration", __name__)
 log = logging.getLogger(__name__)

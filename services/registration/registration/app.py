@@ -13,7 +13,7 @@ from registration.config import Config
 from registration.limits import Limits
 from registration.messages import messages
 from registration.passwords import Passwords
-from shared import health, openapi, probes, web
+from shared import openapi, probes, web
 from shared.clock import Clock, make_clock
 from shared.db import make_pool
 
@@ -44,7 +44,7 @@ def create_app(config: Config, clock: Clock | None = None) -> Flask:
     # Ready while the database answers; the broker's state is the jobportal_broker_up gauge
     # and a log line: step 2 writes its mail to the outbox and answers 201 through an outage.
     web.install(app, service="registration", messages=messages(), readiness={
-        "database": health.database(pool)})
+        "database": probes.database(pool)})
     probes.watch_broker(config.broker_url)
     app.register_blueprint(bp)
     app.register_blueprint(openapi.blueprint(apidoc.document()))

@@ -15,7 +15,7 @@ from psycopg_pool import ConnectionPool
 from registration import code_store, events, store
 from shared.bus import EventConsumer, Topology, connect
 from shared.clock import Clock
-from shared.events import Event, read_payload
+from shared.contracts.events import Event, read_payload
 from shared.inbox import handle_once
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
-from shared.events import Event, new_event
+from shared.contracts.events import Event, new_event
 from shared.logs import mask_address
 
 PRODUCER = "registration"

@@ -7,24 +7,18 @@ Every problem is an `InputProblem` whose text is a message key of `messages.FIEL
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from datetime import date
 
 from email_validator import EmailNotValidError, validate_email
 
 from registration.passwords import strength_problems
+from shared.contracts import formats
 from shared.tokens import is_crockford, normalise_crockford
 
 EMAIL_MAX = 100
 EMAIL_LOCAL_MAX = 64  # RFC 5321 §4.5.3.1.1
-CODE_LENGTH = 10
-AUTH_KEY_LENGTH = 8
 PASSWORD_MIN, PASSWORD_MAX = 8, 32
-_NUMBER = re.compile(r"^[0-9]{5}-[0-9]{1,8}$")
-# NFKC turns full-width digits and U+FF0D into ASCII; these look-alikes it leaves alone.
-_HYPHENS = str.maketrans({c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u30fc\uff70"})
-_DATE = re.compile(r"^([0-9]{4})[-/]([0-9]{1,2})[-/]([0-9]{1,2})$")
 
 
 class InputProblem(ValueError):
@@ -77,32 +71,32 @@ def canonical_email(email: str) -> str:
 
 
 def normalise_job_seeker_number(raw: str) -> str:
-    """R7: 12345-1234567; full-width digits and hyphens are accepted."""
-    text = unicodedata.normalize("NFKC", raw).translate(_HYPHENS).strip()
-    if not _NUMBER.match(text):
+    """R7: 12345-1234567; full-width digits and hyphens, or no hyphen, are accepted."""
+    number = formats.job_seeker_number(raw)
+    if number is None:
         raise InputProblem("Enter 5 digits, a hyphen and up to 8 digits.")
-    return text
+    return number
+
+
+_BIRTH_DATE_PROBLEMS = {
+    formats.FORMAT: "Enter the date as YYYY-MM-DD (western calendar).",
+    formats.NO_SUCH_DATE: "This date does not exist.",
+    formats.NOT_PAST: "Enter a past date.",
+}
 
 
 def parse_birth_date(raw: str, today: date) -> date:
     """R7: a real past date in the western calendar, YYYY-MM-DD (full-width accepted)."""
-    text = unicodedata.normalize("NFKC", raw).translate(_HYPHENS).strip()
-    match = _DATE.match(text)
-    if not match:
-        raise InputProblem("Enter the date as YYYY-MM-DD (western calendar).")
     try:
-        value = date(int(match[1]), int(match[2]), int(match[3]))
-    except ValueError:
-        raise InputProblem("This date does not exist.") from None
-    if value.year < 1900 or value >= today:
-        raise InputProblem("Enter a past date.")
-    return value
+        return formats.birth_date(raw, today)
+    except formats.BadBirthDate as bad:
+        raise InputProblem(_BIRTH_DATE_PROBLEMS[bad.kind]) from None
 
 
 def normalise_code(raw: str) -> str:
     """R1: 10 Crockford characters; a wrong format is an input error, not a failure (R4)."""
     value = normalise_crockford(raw)
-    if not is_crockford(value, CODE_LENGTH):
+    if not is_crockford(value, formats.CODE_LENGTH):
         raise InputProblem("Enter the 10-character account creation code.")
     return value
 
@@ -110,7 +104,7 @@ def normalise_code(raw: str) -> str:
 def normalise_auth_key(raw: str) -> str:
     """R10: 8 Crockford characters, normalised like the code."""
     value = normalise_crockford(raw)
-    if not is_crockford(value, AUTH_KEY_LENGTH):
+    if not is_crockford(value, formats.KEY_LENGTH):
         raise InputProblem("Enter the 8-character auth key from the mail.")
     return value
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared.web import Messages
+from shared.web.messages import Messages
 
 ERRORS: dict[str, dict[str, str]] = {
     "TERMS_NOT_AGREED": {

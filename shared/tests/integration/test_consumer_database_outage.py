@@ -10,8 +10,8 @@ import pytest
 from kombu import Connection, Producer
 
 from shared.bus import DELIVERY_LIMIT, EventConsumer
+from shared.contracts.events import new_event
 from shared.db import make_pool
-from shared.events import new_event
 from shared.inbox import handle_once
 from testsupport import BROKER, TcpProxy, eventually
 

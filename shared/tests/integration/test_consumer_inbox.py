@@ -6,7 +6,7 @@ from kombu import Connection, Producer
 from marshmallow import EXCLUDE, Schema, fields
 
 from shared.bus import EventConsumer
-from shared.events import new_event, read_payload
+from shared.contracts.events import new_event, read_payload
 from shared.inbox import handle_once
 from testsupport import BROKER, eventually, running
 

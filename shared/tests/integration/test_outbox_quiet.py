@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from shared.events import new_event
+from shared.contracts.events import new_event
 from shared.outbox import Relay, add_quiet_events, pending_count
 from testsupport import BROKER, eventually
 

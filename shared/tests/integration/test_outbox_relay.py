@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 from kombu import Connection
 
-from shared.events import new_event
+from shared.contracts.events import new_event
 from shared.outbox import Relay, add_event, add_task, pending_count, task_queue
 from testsupport import BROKER, TcpProxy, eventually
 

@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime
 import pytest
 from marshmallow import ValidationError
 
-from shared.events import new_event, parse_envelope
+from shared.contracts.events import new_event, parse_envelope
 
 NOW = datetime(2026, 4, 1, 3, tzinfo=UTC)
 

@@ -5,7 +5,7 @@ import pytest
 from flask import Flask
 
 from shared.config import ConfigError
-from shared.web import client_address, trusted_networks
+from shared.web.addresses import client_address, trusted_networks
 
 app = Flask(__name__)
 POD_CIDR = trusted_networks(["10.244.0.0/16"])

@@ -10,7 +10,10 @@ from flask import Flask, request
 from marshmallow import Schema, fields
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
-from shared.web import ApiError, Messages, install, load_json
+from shared.web import install
+from shared.web.errors import ApiError
+from shared.web.inputs import load_json
+from shared.web.messages import Messages
 
 
 class Login(Schema):

@@ -12,7 +12,7 @@ from kombu import Connection, Producer
 from werkzeug.serving import make_server
 
 from shared.clock import FixedClock
-from shared.events import new_event
+from shared.contracts.events import new_event
 from shared.outbox import Relay
 from testsupport import BROKER, REDIS, running
 from testsupport.plugin import database_fixture

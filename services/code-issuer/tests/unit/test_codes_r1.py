@@ -3,6 +3,7 @@ import re
 
 from code_issuer import domain
 
+from shared.contracts import formats
 from shared.tokens import CROCKFORD
 
 
@@ -12,7 +13,7 @@ def test_r1_code_is_10_crockford_characters_of_50_bits():
     for code in codes:
         assert re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{10}", code)
     assert len(CROCKFORD) == 32 and not set("ILOU") & set(CROCKFORD)
-    assert domain.CODE_LENGTH * math.log2(len(CROCKFORD)) == 50
+    assert formats.CODE_LENGTH * math.log2(len(CROCKFORD)) == 50
 
 
 def test_r1_every_alphabet_character_is_drawn():

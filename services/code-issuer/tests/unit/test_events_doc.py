@@ -1,4 +1,4 @@
-"""docs/events.md is the catalog office systems read: it must match shared/events.py."""
+"""docs/events.md is the catalog office systems read: it must match shared/contracts/events.py."""
 
 import json
 import re
@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from shared.bus import SUBSCRIPTIONS
-from shared.events import CATALOG, parse_envelope
+from shared.contracts.events import CATALOG, parse_envelope
+from shared.contracts.subscriptions import SUBSCRIPTIONS
 
 DOC = Path(__file__).resolve().parents[4] / "docs" / "events.md"
 

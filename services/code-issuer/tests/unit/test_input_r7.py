@@ -17,18 +17,24 @@ def test_r7_number_accepts_full_width_digits_and_hyphen_look_alikes(typed):
 
 
 @pytest.mark.parametrize("typed", [
-    "1234-1234567", "123456-1", "12345-", "12345-123456789", "123451234567", "12345_1234567",
+    "1234-1234567", "123456-1", "12345-", "12345-123456789", "12345_1234567", "12345", "12345123456789",
     "12345-12a", "'; DROP TABLE codes; --", "",
 ])
 def test_r7_number_refuses_other_shapes(typed):
     assert domain.normalise_number(typed) is None
 
 
+@pytest.mark.parametrize("typed", ["123451234567", "１２３４５１２３４５６７"])
+def test_r7_number_typed_without_its_hyphen_is_accepted(typed):
+    assert domain.normalise_number(typed) == "12345-1234567"
+
+
 def test_r7_birth_date_is_a_real_past_western_date():
     assert domain.parse_birth_date("1990-01-02", TODAY) == date(1990, 1, 2)
     assert domain.parse_birth_date("１９９０－０１－０２", TODAY) == date(1990, 1, 2)
     assert domain.parse_birth_date("2000-02-29", TODAY) == date(2000, 2, 29)
-    for bad in ("1990-02-30", "2001-02-29", "1990/01/02", "H2-01-02", "1990-1-2", "19900102",
+    assert domain.parse_birth_date("1990/1/2", TODAY) == date(1990, 1, 2)  # as registration reads it
+    for bad in ("1990-02-30", "2001-02-29", "H2-01-02", "19900102",
                 "2026-11-25", "2027-01-01", "1899-12-31"):
         assert domain.parse_birth_date(bad, TODAY) is None, bad
 

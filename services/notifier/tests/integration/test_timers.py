@@ -10,7 +10,7 @@ from notifier.domain import AUTH_KEY_EXPIRED, CODE_EXPIRED, Timer
 from notifier.timers import fire_due_timers
 
 from shared.clock import FixedClock
-from shared.events import new_event
+from shared.contracts.events import new_event
 from testsupport import BROKER, eventually
 
 pytestmark = pytest.mark.integration

@@ -14,7 +14,7 @@ from notifier import store
 from notifier.domain import EXPIRED_BEFORE_DELIVERY
 
 from shared.clock import SystemClock, set_file_clock
-from shared.events import new_event
+from shared.contracts.events import new_event
 from shared.outbox import Relay, add_task, celery_message, task_queue
 from testsupport import BROKER, REDIS, eventually
 

@@ -16,8 +16,8 @@ from registration.consumer import handlers
 
 from shared.bus import EventConsumer
 from shared.clock import FixedClock
+from shared.contracts.events import new_event
 from shared.db import make_pool
-from shared.events import new_event
 from shared.outbox import Relay, task_queue
 from shared.tokens import keyed_digest, random_crockford
 from testsupport import BROKER, REDIS, eventually, running

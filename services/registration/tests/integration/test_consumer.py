@@ -6,7 +6,7 @@ from datetime import date, timedelta
 import pytest
 from kombu import Connection
 
-from shared.events import new_event
+from shared.contracts.events import new_event
 from shared.tokens import keyed_digest
 from testsupport import BROKER, eventually
 

@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from shared.events import parse_envelope
+from shared.contracts.events import parse_envelope
 
 pytestmark = pytest.mark.integration
 

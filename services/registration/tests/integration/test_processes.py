@@ -11,8 +11,8 @@ import psycopg
 import pytest
 from kombu import Connection, Producer
 
+from shared.contracts.events import new_event
 from shared.db import drop_database
-from shared.events import new_event
 from shared.outbox import add_event
 from testsupport import BROKER, Tap, dsn_for, eventually, fresh_namespace, unique
 

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from shared.events import parse_envelope
+from shared.contracts.events import parse_envelope
 
 pytestmark = pytest.mark.integration
 

@@ -131,8 +131,13 @@ def test_r7_job_seeker_numbers_are_normalised(raw, expected):
     assert normalise_job_seeker_number(raw) == expected
 
 
+@pytest.mark.parametrize("raw", ["123451234567", "１２３４５１２３４５６７"])
+def test_r7_a_number_typed_without_its_hyphen_is_accepted(raw):
+    assert normalise_job_seeker_number(raw) == "12345-1234567"
+
+
 @pytest.mark.parametrize("raw", [
-    "1234-1234567", "123456-1234567", "12345-", "12345-123456789", "123451234567",
+    "1234-1234567", "123456-1234567", "12345-", "12345-123456789", "12345", "12345123456789",
     "12345_1234567", "abcde-1234567", "١٢٣٤٥-1234567", "12345-1234567' OR '1'='1", "",
 ])
 def test_r7_malformed_job_seeker_numbers_are_refused(raw):

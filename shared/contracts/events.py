@@ -11,10 +11,11 @@ from typing import Any
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
 
 from shared.clock import iso
+from shared.contracts.formats import DIGEST, JOB_SEEKER_NUMBER
 
 ENVELOPE_VERSION = 1
-_NUMBER = validate.Regexp(r"^[0-9]{5}-[0-9]{1,8}$")
-_DIGEST = validate.Regexp(r"^[0-9a-f]{64}$")
+_NUMBER = validate.Regexp(JOB_SEEKER_NUMBER)
+_DIGEST = validate.Regexp(DIGEST)
 
 
 class EnvelopeSchema(Schema):
@@ -224,6 +225,9 @@ def parse_envelope(body: Any) -> Event:
     )
 
 
-def read_payload(event: Event, schema: Schema) -> dict[str, Any]:
-    """A consumer's lenient read of only the fields it needs (its schema uses EXCLUDE)."""
+def read_payload(event: Event, reads: tuple[str, ...] | Schema) -> dict[str, Any]:
+    """A consumer's read of only the payload fields it needs, through the catalog's schema
+    (or, where a consumer reads more leniently than producers write, its own schema);
+    unknown fields are ignored. ValidationError for a missing or bad field."""
+    schema = reads if isinstance(reads, Schema) else CATALOG[event.type](only=reads)
     return schema.load(event.payload, unknown=EXCLUDE)
