@@ -1,4 +1,5 @@
-"""`python -m devtools smtp`: the local SMTP server and its mail page (development only)."""
+"""`python -m devtools smtp`: the local SMTP server and its mail page (development only);
+`python -m devtools conventions`: docs/CONVENTIONS.md's settings table from the code."""
 
 from __future__ import annotations
 
@@ -45,7 +46,14 @@ def smtp(settings: Settings) -> None:
     log.info("local SMTP server stopped")
 
 
-COMMANDS = {"smtp": smtp}
+def conventions(_settings: Settings) -> None:
+    """Rewrite docs/CONVENTIONS.md's settings table from the declared settings."""
+    from devtools.conventions import DOCUMENT, update
+
+    print(f"{DOCUMENT}: {'rewritten' if update() else 'already current'}")
+
+
+COMMANDS = {"smtp": smtp, "conventions": conventions}
 
 
 def main(argv: list[str] | None = None) -> None:

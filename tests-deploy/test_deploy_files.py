@@ -60,11 +60,30 @@ def procfile() -> dict[str, str]:
     return read()
 
 
+def declared_variables() -> list[str]:
+    """The variables the services' settings declare (shared.config.setting), with the
+    `_FILE` form of each secret: a setting's name is written once, in no string of its own."""
+    from code_issuer.config import Config as CodeIssuer
+    from notifier.config import Config as Notifier
+    from portal.config import Config as Portal
+    from registration.config import Config as Registration
+
+    from devtools.settings import Settings as DevTools
+    from shared.config import declared
+
+    names = []
+    for config in (CodeIssuer, Registration, Notifier, Portal, DevTools):
+        for _field, meta, name in declared(config):
+            names += [name, f"{name}_FILE"] if meta.secret else [name]
+    return names
+
+
 def source_text() -> str:
     texts = []
     for base in SOURCE_DIRS:
         files = [base] if base.is_file() else [p for p in base.rglob("*.py") if "tests" not in p.parts]
         texts += [p.read_text(errors="replace") for p in files]
+    texts += [f'"{name}"' for name in declared_variables()]
     return "\n".join(texts)
 
 

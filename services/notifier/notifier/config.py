@@ -24,10 +24,10 @@ class Config:
     log_level: str = setting("INFO", parse=str.upper)
     # Sending mail (the worker).
     smtp_host: str = setting("127.0.0.1", doc="the mail server the notifier sends through")
-    smtp_port: int = setting(1025)
-    smtp_starttls: bool = setting(False)
-    smtp_user: str = setting("")
-    smtp_password: str = setting("", secret=PASSWORD)
+    smtp_port: int = setting(1025, doc="its port")
+    smtp_starttls: bool = setting(False, doc="STARTTLS before sending")
+    smtp_user: str = setting("", doc="login at the mail server (none if empty)")
+    smtp_password: str = setting("", secret=PASSWORD, doc="its password")
     smtp_timeout: float = setting(30.0, doc="seconds for one SMTP conversation")
     smtp_ca_file: str | None = setting(None, doc="a private CA for STARTTLS (the system's otherwise)")
     mail_from: str = setting("system@mail.example.jp", doc="the sender of every mail")
@@ -40,8 +40,9 @@ class Config:
     timer_sweep_seconds: float = setting(5.0, doc="beat's interval between timer sweeps")
     timer_batch: int = setting(100, doc="timers fired per transaction")
     # /healthz, /readyz and /metrics of a worker's main process (0: none).
-    health_host: str = setting("127.0.0.1", env="NOTIFIER_HEALTH_HOST")
-    health_port: int = setting(8003, env="NOTIFIER_HEALTH_PORT")
+    health_host: str = setting("127.0.0.1", env="NOTIFIER_HEALTH_HOST",
+                               doc="the worker's /healthz, /readyz, /metrics address")
+    health_port: int = setting(8003, env="NOTIFIER_HEALTH_PORT", doc="its port (0: off)")
 
     from_env = classmethod(load)
 

@@ -40,9 +40,11 @@ class Config:
     db_pool_size: int = setting(10, doc="connections per process")
     # R8: the versions a person must agree to (GET /v1/terms)
     privacy_policy_version: str = setting("2026-04-01", doc="R8: the current privacy policy")
-    privacy_policy_url: str = setting("https://portal.example.jp/privacy-policy")
+    privacy_policy_url: str = setting("https://portal.example.jp/privacy-policy",
+                                      doc="R8: where it is published")
     terms_of_use_version: str = setting("2026-04-01", doc="R8: the current terms of use")
-    terms_of_use_url: str = setting("https://portal.example.jp/terms-of-use")
+    terms_of_use_url: str = setting("https://portal.example.jp/terms-of-use",
+                                    doc="R8: where they are published")
     # R4, R9, R10
     max_failed_attempts: int = setting(10, doc="R4: wrong step-2 entries that invalidate a code")
     auth_key_minutes: int = setting(50, doc="R10: minutes an auth key lives after its mail")
