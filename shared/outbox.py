@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 import psycopg
+from celery import Celery
 from kombu import Connection as BrokerConnection
 from kombu import Exchange, Producer, Queue
 from psycopg import Connection
@@ -25,6 +26,7 @@ from psycopg.types.json import Jsonb
 
 from shared.bus import Topology
 from shared.clock import Clock
+from shared.contracts import tasks
 from shared.contracts.events import Event
 
 log = logging.getLogger(__name__)
@@ -59,21 +61,24 @@ def add_quiet_events(conn: Connection, events: list[Event], *, keep: bool = True
 def add_task(
     conn: Connection,
     *,
-    queue: str,
     task: str,
     kwargs: dict[str, Any],
+    namespace: str,
     now: datetime,
     correlation_id: str | None = None,
     task_id: uuid.UUID | None = None,
 ) -> uuid.UUID:
-    """Queue a Celery task message (protocol 2, JSON) in the caller's transaction."""
+    """Queue a Celery task of the contract (shared.contracts.tasks) in the caller's
+    transaction, to the contract's queue; its arguments are checked strictly first
+    (ValidationError: a producer never sends a bad task)."""
+    tasks.check_arguments(task, kwargs)
     task_id = task_id or uuid.uuid4()
     conn.execute(
         "INSERT INTO outbox (message_id, kind, destination, body, headers, created_at) "
         "VALUES (%s, 'task', %s, %s, %s, %s)",
         (
             task_id,
-            queue,
+            tasks.queue_name(namespace, tasks.TASKS[task].queue),
             Jsonb({"task": task, "kwargs": kwargs}),
             Jsonb({"correlation_id": correlation_id}),
             now,
@@ -127,33 +132,22 @@ def declare_task_queue(connection: BrokerConnection, name: str) -> Queue:
             pass
 
 
-def celery_message(row: dict) -> tuple[list, dict]:
-    """Body and headers of a Celery protocol 2 message for an outbox task row."""
+_CELERY = Celery("outbox-relay", set_as_current=False)
+
+
+def celery_message(row: dict) -> tuple[tuple, dict, dict]:
+    """Body, headers and properties of the Celery message (protocol 2, Celery's own
+    format, made by Celery's own `as_task_v2`) for an outbox task row."""
     task_id = str(row["message_id"])
-    body = [[], row["body"]["kwargs"], {"callbacks": None, "errbacks": None,
-                                        "chain": None, "chord": None}]
-    headers = {
-        "lang": "py",
-        "task": row["body"]["task"],
-        "id": task_id,
-        "shadow": None,
-        "eta": None,
-        "expires": None,
-        "group": None,
-        "group_index": None,
-        "retries": 0,
-        "timelimit": [None, None],
-        "root_id": task_id,
-        "parent_id": None,
-        "argsrepr": "()",
-        "kwargsrepr": "{...}",  # the arguments may hold a secret: never in a worker's log
-        "origin": "outbox-relay",
-        "ignore_result": True,
-        # Celery keeps the message's own correlation_id for the task id; the request's
-        # correlation id travels in a header of its own (task.request.origin_correlation_id).
-        "origin_correlation_id": (row["headers"] or {}).get("correlation_id"),
-    }
-    return body, headers
+    message = _CELERY.amqp.as_task_v2(
+        task_id, row["body"]["task"], args=(), kwargs=row["body"]["kwargs"],
+        argsrepr="()", kwargsrepr="{...}",  # the arguments may hold a secret: never logged
+        origin="outbox-relay", ignore_result=True)
+    # Celery keeps the message's own correlation_id for the task id; the request's
+    # correlation id travels in a header of its own (task.request.origin_correlation_id).
+    headers = {**message.headers,
+               "origin_correlation_id": (row["headers"] or {}).get("correlation_id")}
+    return message.body, headers, message.properties
 
 
 class _Confirms:
@@ -274,7 +268,7 @@ class Relay:
         if queue is None:
             queue = declare_task_queue(self._broker, row["destination"])
             self._declared_queues[row["destination"]] = queue
-        body, headers = celery_message(row)
+        body, headers, properties = celery_message(row)
         producer.publish(
             body,
             exchange=queue.exchange,
@@ -282,7 +276,7 @@ class Relay:
             headers=headers,
             delivery_mode=2,
             serializer="json",
-            correlation_id=headers["id"],
+            **properties,  # correlation_id: the task id, as Celery sends it
         )
         self._count_sent()
 

@@ -14,11 +14,9 @@ from registration.config import Config
 from registration.events import code_failure_counted, code_invalidated
 from registration.results import Caller, Outcome
 from shared.clock import iso
+from shared.contracts import formats, tasks
 from shared.outbox import add_event, add_quiet_events, add_task
 from shared.tokens import keyed_digest, random_crockford, random_token
-
-MAIL_TASK = "notifier.send_auth_key_mail"
-AUTH_KEY_LENGTH = 8
 
 
 def submit_application(
@@ -75,7 +73,7 @@ def _open_application(conn, form, code, now, config, caller) -> Outcome:
     store.void_open_applications(conn, code.code_id, now)
     application_id = uuid.uuid4()
     token = random_token(32)  # 256 bits; only its digest is kept
-    auth_key = random_crockford(AUTH_KEY_LENGTH)
+    auth_key = random_crockford(formats.KEY_LENGTH)
     valid_until = domain.auth_key_valid_until(now, None, config.auth_key_minutes)
     store.insert_application(conn, {
         "application_id": application_id,
@@ -87,7 +85,7 @@ def _open_application(conn, form, code, now, config, caller) -> Outcome:
         "privacy_policy_version": form["privacy_policy_version"],
         "terms_of_use_version": form["terms_of_use_version"],
     })
-    add_task(conn, queue=config.mail_queue, task=MAIL_TASK, now=now,
+    add_task(conn, task=tasks.SEND_AUTH_KEY_MAIL, namespace=config.bus_namespace, now=now,
              correlation_id=caller.correlation_id, kwargs={
                  "application_id": str(application_id),
                  "email": form["email"],

@@ -9,6 +9,11 @@ from shared.contracts.events import new_event
 from shared.outbox import Relay, add_event, add_task, pending_count, task_queue
 from testsupport import BROKER, TcpProxy, eventually
 
+PLAIN_KEY = "7K3QZ9MX"
+MAIL_KWARGS = {"application_id": str(uuid.uuid4()), "email": "taro@example.jp",
+               "auth_key": PLAIN_KEY, "issued_at": "2026-04-01T01:00:00Z",
+               "valid_until": "2026-04-01T01:50:00Z"}
+
 pytestmark = pytest.mark.integration
 
 
@@ -94,8 +99,8 @@ def test_task_rows_become_celery_messages_and_their_arguments_are_scrubbed(pool,
                                                                          clock):
     queue_name = f"{topology.namespace}.mail"
     with pool.connection() as conn, conn.transaction():
-        task_id = add_task(conn, queue=queue_name, task="notifier.send_auth_key_mail",
-                           kwargs={"auth_key": "PLAINKEY"}, now=clock.now(),
+        task_id = add_task(conn, task="notifier.send_auth_key_mail",
+                           namespace=topology.namespace, kwargs=MAIL_KWARGS, now=clock.now(),
                            correlation_id="corr-1")
     Relay(dsn, BROKER, topology, clock).run_once()
     with Connection(BROKER) as broker:
@@ -103,14 +108,29 @@ def test_task_rows_become_celery_messages_and_their_arguments_are_scrubbed(pool,
         simple = broker.SimpleQueue(queue)
         message = simple.get(timeout=5)
         args, kwargs, _embed = message.payload
-        assert kwargs == {"auth_key": "PLAINKEY"}
+        assert kwargs == MAIL_KWARGS
         assert message.headers["task"] == "notifier.send_auth_key_mail"
         assert message.headers["id"] == str(task_id)
-        assert "PLAINKEY" not in message.headers["kwargsrepr"]
+        assert message.properties["correlation_id"] == str(task_id)  # as Celery sends it
+        assert message.headers["origin_correlation_id"] == "corr-1"
+        assert PLAIN_KEY not in message.headers["kwargsrepr"]
         message.ack()
         simple.close()
         queue(broker.default_channel).delete()
     with pool.connection() as conn:
         body = conn.execute("SELECT body::text FROM outbox WHERE message_id = %s",
                             (task_id,)).fetchone()[0]
-    assert "PLAINKEY" not in body
+    assert PLAIN_KEY not in body
+
+
+def test_a_task_the_contract_refuses_is_never_queued(pool, topology, clock):
+    from marshmallow import ValidationError
+
+    with pool.connection() as conn, conn.transaction():
+        with pytest.raises(ValidationError):
+            add_task(conn, task="notifier.send_auth_key_mail", namespace=topology.namespace,
+                     kwargs={**MAIL_KWARGS, "auth_key": "not a key"}, now=clock.now())
+        with pytest.raises(ValidationError):
+            add_task(conn, task="notifier.send_auth_key_mail", namespace=topology.namespace,
+                     kwargs={**MAIL_KWARGS, "extra": "x"}, now=clock.now())
+        assert pending_count(conn) == 0

@@ -32,7 +32,7 @@ def put_mail_task(pool, topology, *, valid_for=timedelta(minutes=50), applicatio
               "issued_at": now.isoformat(), "valid_until": (now + valid_for).isoformat()}
     with pool.connection() as conn, conn.transaction():
         for _ in range(copies):
-            add_task(conn, queue=f"{topology.namespace}.mail", task=TASK, kwargs=kwargs, now=now,
+            add_task(conn, task=TASK, namespace=topology.namespace, kwargs=kwargs, now=now,
                      correlation_id=str(uuid.uuid4()))
     return application_id
 
@@ -65,7 +65,7 @@ def publish_bare_task(topology, application_id, email="taro@example.jp", key="7K
     now = datetime.now(UTC)
     kwargs = {"application_id": str(application_id), "email": email, "auth_key": key,
               "issued_at": now.isoformat(), "valid_until": (now + timedelta(minutes=50)).isoformat()}
-    body, headers = celery_message({"message_id": uuid.uuid4(), "headers": {},
+    body, headers, _properties = celery_message({"message_id": uuid.uuid4(), "headers": {},
                                     "body": {"task": TASK, "kwargs": kwargs}})
     del headers["argsrepr"], headers["kwargsrepr"]
     queue = task_queue(f"{topology.namespace}.mail")
