@@ -72,6 +72,7 @@ class Stack:
             "REGISTRATION_PORT": self.ports["registration"],
             "MAIL_PAGE_PORT": self.ports["mail_page"],
             "COMPOSE_SUBNET": (subnet := pick_subnet()),
+            "COMPOSE_IP_RANGE": str(list(ipaddress.ip_network(subnet).subnets())[1]),
             "PORTAL_ADDRESS": str(ipaddress.ip_network(subnet)[10]),
             # One test machine walks every flow: the per-address limits are raised (the
             # APIs see the compose network's gateway as the client of every flow).
