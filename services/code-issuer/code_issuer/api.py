@@ -44,7 +44,8 @@ def _authenticate():
     answered 429 too: per window, an address gets the limit's number of 401s, and no more
     keys are compared than that plus the requests it had in flight when it reached it.
     """
-    config, failures = runtime.current().config, runtime.current().office_key_failures
+    rt = runtime.current()
+    config, failures = rt.config, rt.office_key_failures
     address = client_address(config.trusted_proxies)
     wait = failures.blocked("office-key", address, config.office_key_failures_per_address)
     if wait is None and authorised(request.headers.get("Authorization", ""),
