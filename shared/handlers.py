@@ -43,7 +43,8 @@ class Handlers:
            check: Callable[[dict, Event], None] | None = None) -> Callable[[Change], Change]:
         """Register the decorated function for `event_type`; `reads` are the payload fields
         it uses (or a schema of its own, where it reads more leniently than the catalog),
-        `check` an extra validation of them (raise ValidationError)."""
+        `check` an extra validation of them (raise ValidationError), called with the
+        settings given to `dispatch` as keyword arguments."""
         if event_type not in self.subscribed:
             raise ValueError(f"{self.service} is not subscribed to {event_type} "
                              "(shared/contracts/subscriptions.py)")
@@ -56,22 +57,23 @@ class Handlers:
 
         return register
 
-    def dispatch(self, pool: ConnectionPool, clock: Clock) -> dict[str, Callable[[Event], None]]:
+    def dispatch(self, pool: ConnectionPool, clock: Clock,
+                 **settings: Any) -> dict[str, Callable[[Event], None]]:
         """The bus's callbacks: read the payload, then change the database in one
-        transaction with the inbox claim."""
+        transaction with the inbox claim. `settings` (e.g. a time zone) go to the checks."""
         missing = set(self.subscribed) - set(self._changes)
         if missing:
             raise ValueError(f"{self.service} has no handler for {', '.join(sorted(missing))}")
-        return {event_type: self._callback(pool, clock, *entry)
+        return {event_type: self._callback(pool, clock, *entry, settings)
                 for event_type, entry in self._changes.items()}
 
     @staticmethod
     def _callback(pool: ConnectionPool, clock: Clock, change: Change, reads: tuple[str, ...],
-                  check: Callable | None) -> Callable[[Event], None]:
+                  check: Callable | None, settings: dict[str, Any]) -> Callable[[Event], None]:
         def handle(event: Event) -> None:
             payload = read_payload(event, reads)  # ValidationError: dead-lettered
             if check is not None:
-                check(payload, event)
+                check(payload, event, **settings)
             now = clock.now()
             handle_once(pool, event, now, lambda conn, _event: change(conn, event, payload, now))
 

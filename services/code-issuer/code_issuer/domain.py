@@ -8,19 +8,14 @@ from zoneinfo import ZoneInfo
 
 from shared import tokens
 from shared.contracts import formats
+from shared.errors import Refused
 
 ACTIVE = "active"
 ENDED_STATUSES = ("used", "expired", "superseded", "revoked", "invalidated")
 STATUSES = (ACTIVE, *ENDED_STATUSES)
-
-
-
-class Refused(Exception):
-    """A request the rules refuse; `code` is the error code of the HTTP contract."""
-
-    def __init__(self, code: str):
-        super().__init__(code)
-        self.code = code
+# marshmallow's text for a missing field: a birth date the person's record cannot supply
+# is answered as the request's own missing field (422 VALIDATION_FAILED naming birth_date).
+MISSING = "Missing data for required field."
 
 
 # --- R1: the code -------------------------------------------------------------------
@@ -123,7 +118,7 @@ def birth_date_for_issue(known: JobSeeker | None, given: date | None) -> date:
         raise Refused("JOB_SEEKER_CLOSED")
     if given is None:
         if known is None or known.birth_date is None:
-            raise Refused("BIRTH_DATE_REQUIRED")
+            raise Refused("VALIDATION_FAILED", fields={"birth_date": [MISSING]})
         return known.birth_date
     if known is not None and known.announced and given != known.birth_date:
         raise Refused("BIRTH_DATE_MISMATCH")

@@ -1,18 +1,34 @@
-"""Marshmallow schemas of the office API (requests are strict: unknown fields refused)."""
+"""Marshmallow schemas: the office API's requests (strict: unknown fields refused), which
+build the commands, and its answers; and the office systems' events as the consumer reads
+them, more leniently than the catalog on purpose."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
-from marshmallow import RAISE, Schema, ValidationError, fields
+from marshmallow import RAISE, Schema, ValidationError, fields, post_load
 
 from code_issuer import domain
-from code_issuer.events import JobSeekerNumber
+from code_issuer.commands import IssueCode, ListCodes, RevokeCode
+from code_issuer.messages import BAD_BIRTH_DATE, BAD_NUMBER
 from shared.clock import iso
+from shared.contracts import events as catalog
+from shared.contracts import formats
 from shared.tokens import group
 
-BAD_BIRTH_DATE = "Not a valid birth date."
-BAD_NUMBER = "Not a valid job seeker number."
+
+class JobSeekerNumber(fields.String):
+    """`12345-1234567`; full-width digits and hyphen look-alikes are normalised (R7)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if len(text) > 40 or "\x00" in text:
+            raise ValidationError(BAD_NUMBER)
+        number = domain.normalise_number(text)
+        if number is None:
+            raise ValidationError(BAD_NUMBER)
+        return number
 
 
 class BirthDate(fields.String):
@@ -51,12 +67,30 @@ class IssueRequest(Schema):
         super().__init__(**kwargs)
         self.today = today or date.max
 
+    @post_load
+    def _command(self, data, **_kwargs) -> IssueCode:
+        return IssueCode(**data)
+
 
 class CodesQuery(Schema):
     class Meta:
         unknown = RAISE
 
     job_seeker_number = JobSeekerNumber(required=True)
+
+    @post_load
+    def _command(self, data, **_kwargs) -> ListCodes:
+        return ListCodes(**data)
+
+
+class RevokeRequest(Schema):
+    """The code named by the path of `POST /v1/codes/{code_id}/revoke`."""
+
+    code_id = fields.UUID(required=True)
+
+    @post_load
+    def _command(self, data, **_kwargs) -> RevokeCode:
+        return RevokeCode(**data)
 
 
 class IssuedCode(Schema):
@@ -101,3 +135,33 @@ class CodeView(Schema):
         "description": "Where the last failed attempt came from, masked: an IPv4 /24 or "
                        "IPv6 /48 network, or 'unknown'; null if none.",
         "example": "203.0.113.0/24"})
+
+
+class WhoAmI(Schema):
+    authenticated = fields.Boolean(required=True)
+
+
+# --- office systems' events, read more leniently than the catalog (issue 9) ---------------
+# Office systems are not our code: their job-seeker numbers are normalised as typed ones are
+# (R7, full-width digits, look-alike hyphens) instead of refused. Every other field is the
+# catalog's own; `born_before_the_event` is the consumer's extra check of the birth dates.
+class JobSeekerRegisteredIn(catalog.JobSeekerRegistered):
+    job_seeker_number = JobSeekerNumber(required=True)
+
+
+class JobSeekerCorrectedIn(catalog.JobSeekerCorrected):
+    job_seeker_number = JobSeekerNumber(required=True)
+
+
+class JobSeekerClosedIn(catalog.JobSeekerClosed):
+    job_seeker_number = JobSeekerNumber(required=True)
+
+
+def born_before_the_event(payload: dict, event: catalog.Event, *, tz: ZoneInfo) -> None:
+    """A birth date before 1900, or not before the (office) day the event was sent, is
+    malformed: the event is dead-lettered."""
+    born = payload["birth_date"]
+    if born < formats.OLDEST_BIRTH_DATE:
+        raise ValidationError({"birth_date": ["Not a plausible birth date."]})
+    if born >= event.occurred_at.astimezone(tz).date():
+        raise ValidationError({"birth_date": ["A birth date must be in the past."]})

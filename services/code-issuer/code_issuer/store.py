@@ -5,11 +5,14 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 
 from psycopg import Connection
 from psycopg.rows import class_row
 
 from code_issuer.domain import JobSeeker
+
+MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 @dataclass(frozen=True)
@@ -36,18 +39,18 @@ _JOB_SEEKER_COLUMNS = ("job_seeker_number, birth_date, birth_date_as_of, office_
                        "closed, closed_reason, state_as_of")
 
 
-def lock_job_seeker(conn: Connection, number: str) -> None:
+def lock_job_seeker(conn: Connection, job_seeker_number: str) -> None:
     """Serialise every change of one person's codes until the transaction ends (R3).
 
     An advisory lock also covers a person not yet in `job_seekers`.
     """
-    conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 7001))", (number,))
+    conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 7001))", (job_seeker_number,))
 
 
-def get_job_seeker(conn: Connection, number: str) -> JobSeeker | None:
+def get_job_seeker(conn: Connection, job_seeker_number: str) -> JobSeeker | None:
     cur = conn.cursor(row_factory=class_row(JobSeeker))
     return cur.execute(f"SELECT {_JOB_SEEKER_COLUMNS} FROM job_seekers WHERE job_seeker_number = %s",
-                       (number,)).fetchone()
+                       (job_seeker_number,)).fetchone()
 
 
 def save_job_seeker(conn: Connection, row: JobSeeker, now: datetime) -> None:
@@ -65,27 +68,28 @@ def save_job_seeker(conn: Connection, row: JobSeeker, now: datetime) -> None:
     )
 
 
-def open_codes(conn: Connection, number: str) -> list[CodeRow]:
+def open_codes(conn: Connection, job_seeker_number: str) -> list[CodeRow]:
     """The person's codes not yet recorded as dead (some may be past their expiry)."""
     cur = conn.cursor(row_factory=class_row(CodeRow))
     return cur.execute(
         f"SELECT {_CODE_COLUMNS} FROM codes WHERE job_seeker_number = %s "
         "AND ended_status IS NULL ORDER BY issued_at FOR UPDATE",
-        (number,),
+        (job_seeker_number,),
     ).fetchall()
 
 
-def insert_code(conn: Connection, *, code_id: uuid.UUID, number: str, birth_date: date,
-                digest: str, issued_at: datetime, expires_at: datetime) -> None:
+def insert_code(conn: Connection, *, code_id: uuid.UUID, job_seeker_number: str, birth_date: date,
+                code_digest: str, issued_at: datetime, expires_at: datetime) -> None:
     conn.execute(
         "INSERT INTO codes (code_id, job_seeker_number, birth_date, code_digest, issued_at, "
         "expires_at) VALUES (%s, %s, %s, %s, %s, %s)",
-        (code_id, number, birth_date, digest, issued_at, expires_at),
+        (code_id, job_seeker_number, birth_date, code_digest, issued_at, expires_at),
     )
 
 
-def digest_exists(conn: Connection, digest: str) -> bool:
-    return conn.execute("SELECT 1 FROM codes WHERE code_digest = %s", (digest,)).fetchone() is not None
+def digest_exists(conn: Connection, code_digest: str) -> bool:
+    return conn.execute("SELECT 1 FROM codes WHERE code_digest = %s",
+                        (code_digest,)).fetchone() is not None
 
 
 def end_code(conn: Connection, code_id: uuid.UUID, status: str, reason: str | None,
@@ -109,8 +113,8 @@ def record_failed_attempts(conn: Connection, code_id: uuid.UUID, failed_attempts
     return row is not None
 
 
-def record_failure(conn: Connection, code_id: uuid.UUID, failed_attempts: int, at: datetime,
-                   source: str) -> bool:
+def record_failure(conn: Connection, code_id: uuid.UUID, failed_attempts: int,
+                   last_failure_at: datetime, last_failure_from: str) -> bool:
     """One counted failure (R4 as it happens): the count only rises, and when and where the
     last failure came from are taken from the event with the highest count seen so far,
     so events arriving twice or out of order converge (right-hand sides read the old row).
@@ -122,7 +126,8 @@ def record_failure(conn: Connection, code_id: uuid.UUID, failed_attempts: int, a
         "last_failure_from = CASE WHEN %(count)s >= failed_attempts THEN %(source)s "
         "ELSE last_failure_from END "
         "WHERE code_id = %(code_id)s RETURNING code_id",
-        {"count": failed_attempts, "at": at, "source": source, "code_id": code_id},
+        {"count": failed_attempts, "at": last_failure_at, "source": last_failure_from,
+         "code_id": code_id},
     ).fetchone()
     return row is not None
 
@@ -142,11 +147,11 @@ def get_code(conn: Connection, code_id: uuid.UUID) -> CodeRow | None:
     return cur.execute(f"SELECT {_CODE_COLUMNS} FROM codes WHERE code_id = %s", (code_id,)).fetchone()
 
 
-def codes_of(conn: Connection, number: str) -> list[CodeRow]:
+def codes_of(conn: Connection, job_seeker_number: str) -> list[CodeRow]:
     """A person's codes, newest first."""
     cur = conn.cursor(row_factory=class_row(CodeRow))
     return cur.execute(
         f"SELECT {_CODE_COLUMNS} FROM codes WHERE job_seeker_number = %s "
         "ORDER BY issued_at DESC, code_id",
-        (number,),
+        (job_seeker_number,),
     ).fetchall()

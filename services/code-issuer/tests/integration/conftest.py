@@ -5,9 +5,11 @@ import threading
 from datetime import UTC, datetime
 
 import pytest
-from code_issuer.app import MIGRATIONS, create_app
+from code_issuer.app import create_app
 from code_issuer.config import Config
 from code_issuer.consumer import make_consumer
+from code_issuer.runtime import build
+from code_issuer.store import MIGRATIONS
 from kombu import Connection, Producer
 from werkzeug.serving import make_server
 
@@ -37,7 +39,7 @@ def config(dsn, topology, redis_prefix):
 
 @pytest.fixture
 def app(config, clock, pool):
-    app = create_app(config, clock)
+    app = create_app(config, build(config, clock=clock))
     yield app
     app.extensions["code_issuer"].pool.close()
 
@@ -68,7 +70,7 @@ def server(app):
 def consumer(pool, clock, config):
     """The code-issuer's event consumer running in a thread against the real broker."""
     connection = Connection(BROKER)
-    with running(make_consumer(connection, pool, clock, config, retry_pause=0.05)) as consumer:
+    with running(make_consumer(config, pool, clock, connection, retry_pause=0.05)) as consumer:
         yield consumer
     connection.release()
 

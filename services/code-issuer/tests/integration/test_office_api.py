@@ -174,6 +174,16 @@ def test_errors_are_in_japanese_by_default_and_english_on_request(office):
     assert "western calendar" in en.get_json()["error"]["fields"]["birth_date"][0]
 
 
+def test_a_birth_date_left_out_for_an_unknown_person_is_answered_as_a_missing_field(office):
+    ja = office.issue(birth_date=None)
+    en = office.issue(birth_date=None, **{"Accept-Language": "en"})
+    assert ja.status_code == en.status_code == 422
+    assert ja.get_json() == {"error": {"code": "VALIDATION_FAILED", "message": "入力内容に誤りがあります。",
+                                       "fields": {"birth_date": ["必須項目です。"]}}}
+    assert en.get_json() == {"error": {"code": "VALIDATION_FAILED", "message": "Some fields are invalid.",
+                                       "fields": {"birth_date": ["This field is required."]}}}
+
+
 @pytest.mark.parametrize(("body", "field"), [
     ({"birth_date": "1990-01-02"}, "job_seeker_number"),
     ({"job_seeker_number": 1234512345, "birth_date": "1990-01-02"}, "job_seeker_number"),

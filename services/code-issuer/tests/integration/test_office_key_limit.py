@@ -6,6 +6,7 @@ import dataclasses
 
 import pytest
 from code_issuer.app import create_app
+from code_issuer.runtime import build
 
 from testsupport import TcpProxy
 
@@ -47,8 +48,9 @@ def test_item8_right_keys_are_never_counted(client):
 
 
 def test_item8_the_limit_and_window_are_settings(config, clock, pool):
-    app = create_app(dataclasses.replace(config, office_key_failures_per_address=2,
-                                         office_key_failure_seconds=60), clock)
+    limited = dataclasses.replace(config, office_key_failures_per_address=2,
+                                  office_key_failure_seconds=60)
+    app = create_app(limited, build(limited, clock=clock))
     try:
         client = app.test_client()
         assert [codes(client, WRONG, "198.51.100.10").status_code for _ in range(3)] == [
@@ -62,8 +64,8 @@ def test_item8_without_redis_the_limit_lapses_and_the_office_api_still_works(con
                                                                              pool):
     proxy = TcpProxy("127.0.0.1", 6379)
     proxy.cut()
-    app = create_app(dataclasses.replace(config, redis_url=f"redis://127.0.0.1:{proxy.port}/0"),
-                     clock)
+    cut = dataclasses.replace(config, redis_url=f"redis://127.0.0.1:{proxy.port}/0")
+    app = create_app(cut, build(cut, clock=clock))
     try:
         client = app.test_client()
         for _ in range(12):

@@ -5,6 +5,7 @@ import socket
 
 import pytest
 from code_issuer.app import create_app
+from code_issuer.runtime import build
 
 pytestmark = pytest.mark.integration
 
@@ -18,7 +19,7 @@ def closed_port() -> int:
 def test_readyz_is_200_with_the_broker_unreachable(config, clock, pool):
     broken = dataclasses.replace(
         config, broker_url=f"amqp://guest:guest@127.0.0.1:{closed_port()}//")
-    app = create_app(broken, clock)
+    app = create_app(broken, build(broken, clock=clock))
     try:
         ready = app.test_client().get("/readyz")
         assert ready.status_code == 200
@@ -30,7 +31,7 @@ def test_readyz_is_200_with_the_broker_unreachable(config, clock, pool):
 def test_readyz_is_503_naming_the_database_when_it_is_unreachable(config, clock, pool):
     broken = dataclasses.replace(
         config, database_url=f"postgresql://postgres@127.0.0.1:{closed_port()}/none")
-    app = create_app(broken, clock)
+    app = create_app(broken, build(broken, clock=clock))
     try:
         ready = app.test_client().get("/readyz")
         assert ready.status_code == 503

@@ -2,6 +2,7 @@ from datetime import date
 
 import pytest
 from code_issuer import domain
+from code_issuer.commands import IssueCode
 from code_issuer.schemas import IssueRequest
 from marshmallow import ValidationError
 
@@ -50,8 +51,8 @@ def test_issue_request_names_each_bad_field():
 
 
 def test_issue_request_normalises_and_birth_date_is_optional():
-    assert IssueRequest(today=TODAY).load({"job_seeker_number": "１２３４５－１"}) == {
-        "job_seeker_number": "12345-1"}
+    assert IssueRequest(today=TODAY).load({"job_seeker_number": "１２３４５－１"}) == IssueCode(
+        job_seeker_number="12345-1", birth_date=None)
 
 
 def test_nul_bytes_and_huge_values_are_refused():

@@ -2,7 +2,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from code_issuer import domain
-from code_issuer.domain import NEVER, JobSeeker, Refused
+from code_issuer.domain import NEVER, JobSeeker
+
+from shared.errors import Refused
 
 T0 = datetime(2026, 4, 1, 1, tzinfo=UTC)
 NUMBER = "12345-1234567"
@@ -28,7 +30,9 @@ def test_r3_reissue_leaves_a_code_past_its_expiry_expired():
 def test_unknown_person_needs_a_birth_date_and_is_then_recorded():
     with pytest.raises(Refused) as refused:
         domain.birth_date_for_issue(None, None)
-    assert refused.value.code == "BIRTH_DATE_REQUIRED"
+    # answered as the request's missing birth_date (422 VALIDATION_FAILED naming the field)
+    assert refused.value.code == "VALIDATION_FAILED"
+    assert refused.value.fields == {"birth_date": ["Missing data for required field."]}
     assert domain.birth_date_for_issue(None, BORN) == BORN
     recorded = domain.known_after_issue(None, NUMBER, BORN, T0)
     assert recorded.birth_date == BORN and not recorded.announced and not recorded.closed

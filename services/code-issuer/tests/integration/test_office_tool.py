@@ -1,7 +1,7 @@
 import json
 
 import pytest
-from code_issuer.cli import EXIT_REFUSED, EXIT_UNREACHABLE, main
+from code_issuer.office import EXIT_REFUSED, EXIT_UNREACHABLE, main
 
 from testsupport import BROKER, eventually
 

@@ -1,0 +1,35 @@
+"""Japanese (default) and English texts of the code-issuer's errors and field validators."""
+
+from __future__ import annotations
+
+from shared.web.messages import Messages
+
+# The validators' texts (schemas.py); the keys of their translations below.
+BAD_BIRTH_DATE = "Not a valid birth date."
+BAD_NUMBER = "Not a valid job seeker number."
+
+MESSAGES = Messages(
+    errors={
+        "CODE_NOT_FOUND": {"ja": "指定されたアカウント作成コードは存在しません。",
+                           "en": "No such account creation code."},
+        "CODE_NOT_ACTIVE": {
+            "ja": "このアカウント作成コードはすでに無効です"
+                  "（使用済み・期限切れ・再発行・取消し・無効化のいずれか）。状態は一覧で確認してください。",
+            "en": "This account creation code is no longer active (used, expired, superseded, "
+                  "revoked or invalidated); see the list for its status."},
+        "BIRTH_DATE_MISMATCH": {
+            "ja": "生年月日が登録済みの求職者情報と一致しません。コードは発行されていません。",
+            "en": "The birth date differs from the registered job seeker's; no code was issued."},
+        "JOB_SEEKER_CLOSED": {
+            "ja": "この求職者の求職登録は終了しています。再登録されるまでコードは発行できません。",
+            "en": "This job seeker's registration has ended; no code can be issued until "
+                  "they are registered again."},
+    },
+    fields={
+        BAD_NUMBER: {"ja": "求職番号は「12345-1234567」の形式"
+                           "（数字5桁、ハイフン、数字1〜8桁）で入力してください。",
+                     "en": "Use the form 12345-1234567 (5 digits, a hyphen, 1 to 8 digits)."},
+        BAD_BIRTH_DATE: {"ja": "生年月日は西暦で YYYY-MM-DD の形式の、過去の実在する日付を入力してください。",
+                         "en": "Enter a real past date in the western calendar as YYYY-MM-DD."},
+    },
+)
