@@ -50,8 +50,9 @@ def signed_in(view):
         ticket = Ticket.read(session.get("counter"))
         if ticket is None:
             return _to_signin("counter_signin_needed")
+        runtime = current()
         try:
-            opened = current().counter_sessions.open(ticket, current().clock.now())
+            opened = runtime.counter_sessions.open(ticket, runtime.clock.now())
         except Ended as ended:
             return _to_signin(NOTICES[ended.reason])
         g.ticket, g.number = ticket, opened.number
@@ -91,7 +92,8 @@ def signin():
             form.take_failure(failure, g.lang)
         return render_template("counter/signin.html", form=form, notice=None), failure.status
     _end_held_session()
-    ticket = current().counter_sessions.start(key, current().clock.now())
+    runtime = current()
+    ticket = runtime.counter_sessions.start(key, runtime.clock.now())
     renew_csrf_token()
     session["counter"] = ticket.cookie_value()
     return redirect(url_for("counter.home"), code=303)
@@ -108,13 +110,13 @@ def signout():
 def _rows(codes) -> list[dict]:
     """The codes as the table shows them: newest first, times in the office zone."""
     items = codes.get("codes", []) if isinstance(codes, dict) else list(codes or [])
-    tz = current().zone
+    zone = current().zone
 
     def when(value, deadline: bool = False) -> str:
         at = domain.parse_instant(str(value or ""))
         if at and deadline:
-            at = domain.last_valid_moment(at, tz)
-        return domain.local_time(at, tz, g.lang, seconds=True) if at else "—"
+            at = domain.last_valid_moment(at, zone)
+        return domain.local_time(at, zone, g.lang, seconds=True) if at else "—"
 
     rows = []
     for item in sorted(items, key=lambda c: str(c.get("issued_at", "")), reverse=True):
@@ -164,16 +166,17 @@ def lookup(key: str):
     """Remember the job seeker looked up (kept out of URLs and access logs)."""
     form = Form.read(LOOKUP, request.form, keep=LOOKUP)
     number = form.values["job_seeker_number"].strip()
+    runtime = current()
     try:
-        current().code_issuer.codes(caller(), key, number)
+        runtime.code_issuer.codes(caller(), key, number)
     except ApiFailure as failure:
         if failure.status == 401:
             return _signed_out_by_api()
         g.number = None
-        current().counter_sessions.remember_number(g.ticket, None, current().clock.now())
+        runtime.counter_sessions.remember_number(g.ticket, None, runtime.clock.now())
         form.take_failure(failure, g.lang)
         return _home(key, form, Form(ISSUE, prefix="issue-"), failure.status)
-    current().counter_sessions.remember_number(g.ticket, number, current().clock.now())
+    runtime.counter_sessions.remember_number(g.ticket, number, runtime.clock.now())
     return redirect(url_for("counter.home"), code=303)
 
 
@@ -185,21 +188,22 @@ def issue(key: str):
     form.prefix = "issue-"
     number = form.values["job_seeker_number"].strip()
     birth_date = domain.normalise_birth_date(form.values["birth_date"])
+    runtime = current()
     try:
-        answer = current().code_issuer.issue(caller(), key, number, birth_date)
+        answer = runtime.code_issuer.issue(caller(), key, number, birth_date)
     except ApiFailure as failure:
         if failure.status == 401:
             return _signed_out_by_api()
         form.take_failure(failure, g.lang)
         return _home(key, Form(LOOKUP), form, failure.status)
-    current().counter_sessions.remember_number(
-        g.ticket, answer.get("job_seeker_number", number), current().clock.now())
+    runtime.counter_sessions.remember_number(
+        g.ticket, answer.get("job_seeker_number", number), runtime.clock.now())
     expires_at = domain.parse_instant(str(answer.get("expires_at", "")))
     return render_template(
         "counter/slip.html",
         code=domain.code_in_groups(answer["code"]),
         number=answer.get("job_seeker_number", number),
-        valid_until=domain.local_time(domain.last_valid_moment(expires_at, current().zone),
-                                      current().zone, g.lang, seconds=True) if expires_at else "",
+        valid_until=domain.local_time(domain.last_valid_moment(expires_at, runtime.zone),
+                                      runtime.zone, g.lang, seconds=True) if expires_at else "",
         superseded=len(answer.get("superseded") or []),
     ), 201

@@ -102,13 +102,14 @@ def details():
 
 
 def _password_page(application: dict, form: Form, status: int = 200):
+    runtime = current()
     expires_at = domain.parse_instant(application.get("expires_at", ""))
-    left = domain.seconds_left(expires_at, current().clock.now()) if expires_at else None
+    left = domain.seconds_left(expires_at, runtime.clock.now()) if expires_at else None
     return render_template(
         "seeker/password.html", form=form, email=application.get("email", ""),
-        deadline=domain.local_time(expires_at, current().zone, g.lang) if expires_at else "",
+        deadline=domain.local_time(expires_at, runtime.zone, g.lang) if expires_at else "",
         seconds_left=left, time_left=domain.duration(left, g.lang) if left is not None else "",
-        mail_page_url=current().config.mail_page_url,
+        mail_page_url=runtime.config.mail_page_url,
     ), status
 
 
