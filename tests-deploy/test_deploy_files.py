@@ -223,13 +223,16 @@ def test_the_env_example_holds_placeholders_that_production_refuses():
             config.from_env(production)
 
 
-def test_compose_trusts_forwarded_addresses_from_its_own_network_only():
+def test_item5_compose_believes_forwarded_addresses_from_the_portal_only():
     services = compose()["services"]
     subnet = services and yaml.safe_load((ROOT / "docker-compose.yml").read_text())[
         "networks"]["default"]["ipam"]["config"][0]["subnet"]
     assert subnet == "${COMPOSE_SUBNET:-172.30.77.0/24}"
     for name in ("code-issuer", "registration"):
-        assert services[name]["environment"]["TRUSTED_PROXIES"] == subnet
+        # only the portal's pinned address: the gateway of the published ports is in the subnet
+        assert services[name]["environment"]["TRUSTED_PROXIES"] == "${PORTAL_ADDRESS:-172.30.77.10}"
+    portal = services["portal"]["networks"]["default"]["ipv4_address"]
+    assert portal == "${PORTAL_ADDRESS:-172.30.77.10}"
 
 
 def test_every_variable_in_compose_is_read_by_the_code_and_the_env_example_by_compose():

@@ -4,8 +4,10 @@ prefix, each of a test's (or a run's) own and removed afterwards."""
 from __future__ import annotations
 
 import os
+import re
 import socket
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,7 +29,20 @@ TASK_QUEUES = ("mail", "timers")
 
 
 def unique(prefix: str) -> str:
-    return f"{prefix}_{uuid.uuid4().hex[:10]}"
+    """`<prefix>_<minute><random>`: the minute it was made (7 hex digits) lets the sweeper
+    (`python -m testsupport sweep`) recognise what a killed run left behind."""
+    return f"{prefix}_{int(time.time() // 60):07x}{uuid.uuid4().hex[:5]}"
+
+
+# A name `unique` made: the minute (7 hex digits) and 5 random ones.
+UNIQUE = re.compile(r"^[A-Za-z0-9_-]+_([0-9a-f]{7})[0-9a-f]{5}$")
+
+
+def made_before(name: str, minute: int) -> bool:
+    """Whether `name` (a database, or a namespace: the part before the first dot) is one of
+    `unique`'s, made before `minute` (minutes since the epoch)."""
+    match = UNIQUE.match(name.split(".", 1)[0])
+    return bool(match) and int(match[1], 16) < minute
 
 
 def free_port() -> int:

@@ -71,7 +71,8 @@ class Stack:
             "CODE_ISSUER_PORT": self.ports["code_issuer"],
             "REGISTRATION_PORT": self.ports["registration"],
             "MAIL_PAGE_PORT": self.ports["mail_page"],
-            "COMPOSE_SUBNET": pick_subnet(),
+            "COMPOSE_SUBNET": (subnet := pick_subnet()),
+            "PORTAL_ADDRESS": str(ipaddress.ip_network(subnet)[10]),
             # One test machine walks every flow: the per-address limits are raised (the
             # APIs see the compose network's gateway as the client of every flow).
             "RATE_LIMIT_APPLICATIONS": 100000, "RATE_LIMIT_PASSWORD_REGISTRATIONS": 100000,
