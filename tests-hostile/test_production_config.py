@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 import yaml
 from code_issuer.config import Config as CodeIssuerConfig
-from devtools.settings import Settings as DevToolsSettings
 from notifier.config import Config as NotifierConfig
 from portal.config import Config as PortalConfig
 from registration.config import Config as RegistrationConfig
 
+from devtools.settings import Settings as DevToolsSettings
 from shared.config import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent
