@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from portal.apis import ApiFailure
-from portal.texts import MESSAGES, text
+from portal.messages import MESSAGES, text
 
 # Error codes of the contract that belong next to one field of the portal's forms.
 FIELD_OF_CODE = {

@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 import pytest
 from portal.app import create_app
 from portal.config import Config
+from portal.runtime import build
 
 from shared.clock import FixedClock
 
@@ -35,7 +36,7 @@ def counter_records():
 
 @pytest.fixture
 def app(config, clock, counter_records):
-    return create_app(config, clock=clock, counter_records=counter_records)
+    return create_app(config, build(config, clock=clock, counter_records=counter_records))
 
 
 @pytest.fixture

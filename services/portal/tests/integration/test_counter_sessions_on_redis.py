@@ -7,6 +7,7 @@ import pytest
 import redis
 from portal.app import create_app
 from portal.counter_sessions import RedisRecords, Unavailable
+from portal.runtime import build
 
 from testsupport import REDIS
 
@@ -31,7 +32,8 @@ def stored(redis_prefix):
 
 @pytest.fixture
 def app(config, clock, redis_prefix):
-    return create_app(config, clock=clock, counter_records=RedisRecords(REDIS, redis_prefix))
+    return create_app(config, build(config, clock=clock,
+                                    counter_records=RedisRecords(REDIS, redis_prefix)))
 
 
 def test_item1_records_are_added_once_replaced_only_while_they_exist_and_expire(redis_prefix, stored):
@@ -77,8 +79,8 @@ def test_item1_a_copied_cookie_replayed_after_sign_out_issues_nothing(app, clien
 
 @pytest.fixture
 def no_redis_app(config, clock):
-    return create_app(config, clock=clock,
-                      counter_records=RedisRecords("redis://127.0.0.1:1/0", "test-portal"))
+    return create_app(config, build(config, clock=clock, counter_records=RedisRecords(
+        "redis://127.0.0.1:1/0", "test-portal")))
 
 
 def test_item1_without_redis_counter_sign_in_fails_closed_with_a_503_page(no_redis_app, fake):
@@ -97,7 +99,7 @@ def test_item1_without_redis_counter_sign_in_fails_closed_with_a_503_page(no_red
 def test_item1_without_redis_a_signed_in_counter_stops_with_a_503_page(config, clock, fake,
                                                                        redis_prefix):
     records = RedisRecords(REDIS, redis_prefix)
-    app = create_app(config, clock=clock, counter_records=records)
+    app = create_app(config, build(config, clock=clock, counter_records=records))
     client = app.test_client()
     post(client, "/counter/signin", {"office_key": OFFICE_KEY})
     records.redis = redis.Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.5)

@@ -40,9 +40,11 @@ def test_pages_carry_security_headers(client):
 def test_production_cookies_are_secure_and_hsts_is_sent(fake, clock):
     from portal.app import create_app
     from portal.config import Config
+    from portal.runtime import build
 
-    app = create_app(Config(mode="production", secret_key="s" * 40, registration_url=fake.url,
-                            code_issuer_url=fake.url), clock=clock)
+    config = Config(mode="production", secret_key="s" * 40, registration_url=fake.url,
+                    code_issuer_url=fake.url)
+    app = create_app(config, build(config, clock=clock))
     response = app.test_client().get("/login", base_url="https://localhost")
     assert "Secure" in response.headers["Set-Cookie"]
     assert "SameSite=Strict" in response.headers["Set-Cookie"]
@@ -67,9 +69,10 @@ def test_static_files_are_served_and_health_answers(client, fake):
 def test_readiness_fails_when_an_api_is_down(fake, clock):
     from portal.app import create_app
     from portal.config import Config
+    from portal.runtime import build
 
-    app = create_app(Config(registration_url=fake.url, code_issuer_url="http://127.0.0.1:9"),
-                     clock=clock)
+    config = Config(registration_url=fake.url, code_issuer_url="http://127.0.0.1:9")
+    app = create_app(config, build(config, clock=clock))
     response = app.test_client().get("/readyz")
     assert response.status_code == 503
     assert response.json["checks"] == {"registration": "ok", "code_issuer": "unavailable"}

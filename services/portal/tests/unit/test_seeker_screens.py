@@ -126,9 +126,11 @@ def test_r10_password_screen_says_when_the_key_has_run_out(client, fake, clock):
 def test_mail_page_link_is_hidden_outside_development(fake, clock):
     from portal.app import create_app
     from portal.config import Config
+    from portal.runtime import build
 
-    app = create_app(Config(mode="production", secret_key="p" * 40, registration_url=fake.url,
-                            code_issuer_url=fake.url), clock=clock)
+    config = Config(mode="production", secret_key="p" * 40, registration_url=fake.url,
+                    code_issuer_url=fake.url)
+    app = create_app(config, build(config, clock=clock))
     client = app.test_client()
     client.get("/register")
     token = csrf_of(client.get("/register").data)

@@ -6,7 +6,7 @@ import requests
 from flask import Blueprint, Response, request
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, generate_latest
 
-from portal.app import services
+from portal.runtime import current
 
 bp = Blueprint("ops", __name__)
 PAGES = Counter("portal_requests_total", "Portal requests", ["endpoint", "status"])
@@ -34,7 +34,7 @@ def healthz():
 @bp.get("/readyz")
 def readyz():
     """Ready when registration and code-issuer answer their own /healthz."""
-    config = services().config
+    config = current().config
     checks = {}
     for name, base in (("registration", config.registration_url),
                        ("code_issuer", config.code_issuer_url)):

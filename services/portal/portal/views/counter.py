@@ -9,11 +9,11 @@ from flask import Blueprint, g, redirect, render_template, request, session, url
 
 from portal import domain
 from portal.apis import ApiFailure
-from portal.app import caller, services
 from portal.counter_sessions import Ended, Ticket, Unavailable
 from portal.forms import Form
+from portal.messages import text
+from portal.runtime import caller, current
 from portal.security import renew_csrf_token
-from portal.texts import text
 
 log = logging.getLogger(__name__)
 bp = Blueprint("counter", __name__, url_prefix="/counter")
@@ -50,8 +50,9 @@ def signed_in(view):
         ticket = Ticket.read(session.get("counter"))
         if ticket is None:
             return _to_signin("counter_signin_needed")
+        runtime = current()
         try:
-            opened = services().counter_sessions.open(ticket, services().clock.now())
+            opened = runtime.counter_sessions.open(ticket, runtime.clock.now())
         except Ended as ended:
             return _to_signin(NOTICES[ended.reason])
         g.ticket, g.number = ticket, opened.number
@@ -61,14 +62,14 @@ def signed_in(view):
 
 
 def _signed_out_by_api():
-    services().counter_sessions.end(g.ticket)
+    current().counter_sessions.end(g.ticket)
     return _to_signin("office_key_wrong")
 
 
 def _end_held_session() -> None:
     ticket = Ticket.read(session.pop("counter", None))
     if ticket is not None:
-        services().counter_sessions.end(ticket)
+        current().counter_sessions.end(ticket)
 
 
 @bp.route("/signin", methods=["GET", "POST"])
@@ -83,7 +84,7 @@ def signin():
         form.add("office_key", text("office_key_wrong", g.lang))
         return render_template("counter/signin.html", form=form, notice=None), 422
     try:
-        services().code_issuer.whoami(caller(), key)
+        current().code_issuer.whoami(caller(), key)
     except ApiFailure as failure:
         if failure.status == 401:
             form.add("office_key", text("office_key_wrong", g.lang))
@@ -91,7 +92,8 @@ def signin():
             form.take_failure(failure, g.lang)
         return render_template("counter/signin.html", form=form, notice=None), failure.status
     _end_held_session()
-    ticket = services().counter_sessions.start(key, services().clock.now())
+    runtime = current()
+    ticket = runtime.counter_sessions.start(key, runtime.clock.now())
     renew_csrf_token()
     session["counter"] = ticket.cookie_value()
     return redirect(url_for("counter.home"), code=303)
@@ -108,13 +110,13 @@ def signout():
 def _rows(codes) -> list[dict]:
     """The codes as the table shows them: newest first, times in the office zone."""
     items = codes.get("codes", []) if isinstance(codes, dict) else list(codes or [])
-    tz = services().tz
+    zone = current().zone
 
     def when(value, deadline: bool = False) -> str:
         at = domain.parse_instant(str(value or ""))
         if at and deadline:
-            at = domain.last_valid_moment(at, tz)
-        return domain.local_time(at, tz, g.lang, seconds=True) if at else "—"
+            at = domain.last_valid_moment(at, zone)
+        return domain.local_time(at, zone, g.lang, seconds=True) if at else "—"
 
     rows = []
     for item in sorted(items, key=lambda c: str(c.get("issued_at", "")), reverse=True):
@@ -141,7 +143,7 @@ def _home(key: str, lookup: Form, issue: Form, status: int = 200):
     rows = None
     if number:
         try:
-            rows = _rows(services().code_issuer.codes(caller(), key, number))
+            rows = _rows(current().code_issuer.codes(caller(), key, number))
         except ApiFailure as failure:
             if failure.status == 401:
                 return _signed_out_by_api()
@@ -164,16 +166,17 @@ def lookup(key: str):
     """Remember the job seeker looked up (kept out of URLs and access logs)."""
     form = Form.read(LOOKUP, request.form, keep=LOOKUP)
     number = form.values["job_seeker_number"].strip()
+    runtime = current()
     try:
-        services().code_issuer.codes(caller(), key, number)
+        runtime.code_issuer.codes(caller(), key, number)
     except ApiFailure as failure:
         if failure.status == 401:
             return _signed_out_by_api()
         g.number = None
-        services().counter_sessions.remember_number(g.ticket, None, services().clock.now())
+        runtime.counter_sessions.remember_number(g.ticket, None, runtime.clock.now())
         form.take_failure(failure, g.lang)
         return _home(key, form, Form(ISSUE, prefix="issue-"), failure.status)
-    services().counter_sessions.remember_number(g.ticket, number, services().clock.now())
+    runtime.counter_sessions.remember_number(g.ticket, number, runtime.clock.now())
     return redirect(url_for("counter.home"), code=303)
 
 
@@ -185,21 +188,22 @@ def issue(key: str):
     form.prefix = "issue-"
     number = form.values["job_seeker_number"].strip()
     birth_date = domain.normalise_birth_date(form.values["birth_date"])
+    runtime = current()
     try:
-        answer = services().code_issuer.issue(caller(), key, number, birth_date)
+        answer = runtime.code_issuer.issue(caller(), key, number, birth_date)
     except ApiFailure as failure:
         if failure.status == 401:
             return _signed_out_by_api()
         form.take_failure(failure, g.lang)
         return _home(key, Form(LOOKUP), form, failure.status)
-    services().counter_sessions.remember_number(
-        g.ticket, answer.get("job_seeker_number", number), services().clock.now())
+    runtime.counter_sessions.remember_number(
+        g.ticket, answer.get("job_seeker_number", number), runtime.clock.now())
     expires_at = domain.parse_instant(str(answer.get("expires_at", "")))
     return render_template(
         "counter/slip.html",
         code=domain.code_in_groups(answer["code"]),
         number=answer.get("job_seeker_number", number),
-        valid_until=domain.local_time(domain.last_valid_moment(expires_at, services().tz),
-                                      services().tz, g.lang, seconds=True) if expires_at else "",
+        valid_until=domain.local_time(domain.last_valid_moment(expires_at, runtime.zone),
+                                      runtime.zone, g.lang, seconds=True) if expires_at else "",
         superseded=len(answer.get("superseded") or []),
     ), 201

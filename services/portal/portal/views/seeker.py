@@ -6,10 +6,10 @@ from flask import Blueprint, abort, g, redirect, render_template, request, sessi
 
 from portal import domain
 from portal.apis import ApiFailure
-from portal.app import caller, services
 from portal.forms import Form
+from portal.messages import text
+from portal.runtime import caller, current
 from portal.security import renew_csrf_token
-from portal.texts import text
 
 bp = Blueprint("seeker", __name__)
 
@@ -28,7 +28,7 @@ def index():
 def _terms() -> tuple[dict | None, Form]:
     form = Form(("privacy_policy", "terms_of_use"))
     try:
-        return services().registration.terms(caller()), form
+        return current().registration.terms(caller()), form
     except ApiFailure as failure:
         form.take_failure(failure, g.lang)
         return None, form
@@ -81,18 +81,18 @@ def details():
     if not agreed:
         return redirect(url_for("seeker.terms"), code=303)
     if request.method == "GET":
-        return render_template("seeker/details.html", form=Form(DETAILS), sender=services().config.mail_from)
+        return render_template("seeker/details.html", form=Form(DETAILS), sender=current().config.mail_from)
     form = Form.read(DETAILS, request.form, keep=DETAILS[:4])
     body = {name: str(request.form.get(name, ""))[:200] for name in DETAILS}
     body["birth_date"] = domain.normalise_birth_date(body["birth_date"])
     try:
-        answer = services().registration.apply(caller(), {**agreed, **body})
+        answer = current().registration.apply(caller(), {**agreed, **body})
     except ApiFailure as failure:
         if failure.code == "TERMS_NOT_AGREED":
             session.pop("agreed", None)
         form.take_failure(failure, g.lang)
         status = failure.status if 400 <= failure.status < 600 else 502
-        return render_template("seeker/details.html", form=form, sender=services().config.mail_from), status
+        return render_template("seeker/details.html", form=form, sender=current().config.mail_from), status
     session["application"] = {
         "token": answer["application_token"],
         "email": answer.get("email", body["email"]),
@@ -102,13 +102,14 @@ def details():
 
 
 def _password_page(application: dict, form: Form, status: int = 200):
+    runtime = current()
     expires_at = domain.parse_instant(application.get("expires_at", ""))
-    left = domain.seconds_left(expires_at, services().clock.now()) if expires_at else None
+    left = domain.seconds_left(expires_at, runtime.clock.now()) if expires_at else None
     return render_template(
         "seeker/password.html", form=form, email=application.get("email", ""),
-        deadline=domain.local_time(expires_at, services().tz, g.lang) if expires_at else "",
+        deadline=domain.local_time(expires_at, runtime.zone, g.lang) if expires_at else "",
         seconds_left=left, time_left=domain.duration(left, g.lang) if left is not None else "",
-        mail_page_url=services().config.mail_page_url,
+        mail_page_url=runtime.config.mail_page_url,
     ), status
 
 
@@ -123,7 +124,7 @@ def password():
     form = Form.read(PASSWORD, request.form)
     body = {name: str(request.form.get(name, ""))[:200] for name in PASSWORD}
     try:
-        answer = services().registration.register_password(
+        answer = current().registration.register_password(
             caller(), {"application_token": application["token"], **body})
     except ApiFailure as failure:
         if failure.code == "APPLICATION_NOT_FOUND":
@@ -154,7 +155,7 @@ def login():
         return render_template("seeker/login.html", form=form, notice=session.pop("notice", None))
     form = Form.read(LOGIN, request.form, keep=("email",))
     try:
-        answer = services().registration.log_in(
+        answer = current().registration.log_in(
             caller(), str(request.form.get("email", ""))[:200],
             str(request.form.get("password", ""))[:200])
     except ApiFailure as failure:
@@ -173,7 +174,7 @@ def mypage():
     if not my:
         return redirect(url_for("seeker.login"), code=303)
     try:
-        me = services().registration.me(caller(), my["token"])
+        me = current().registration.me(caller(), my["token"])
     except ApiFailure as failure:
         if failure.status == 401:
             session.pop("my", None)
@@ -186,7 +187,7 @@ def mypage():
     registered = domain.parse_instant(str(me.get("registered_at", "")))
     return render_template(
         "seeker/mypage.html", me=me,
-        registered_at=domain.local_time(registered, services().tz, g.lang) if registered else "",
+        registered_at=domain.local_time(registered, current().zone, g.lang) if registered else "",
     )
 
 
@@ -196,7 +197,7 @@ def logout():
     my = session.pop("my", None)
     if my:
         try:
-            services().registration.log_out(caller(), my["token"])
+            current().registration.log_out(caller(), my["token"])
         except ApiFailure:
             pass  # the cookie no longer holds the token; the API's session expires by itself
     session["notice"] = text("logged_out", g.lang)
