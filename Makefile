@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYTEST := $(VENV)/bin/pytest
 
-.PHONY: venv up check test test-unit test-integration test-e2e test-deploy lint bench chaos migrate clean
+.PHONY: venv up check test test-unit test-integration test-e2e test-deploy test-ops lint bench chaos migrate clean
 
 venv:
 	@scripts/bootstrap
@@ -25,6 +25,12 @@ test-integration: venv
 
 test-e2e: venv
 	@$(PYTEST) -q tests-e2e
+
+# Alerts as code: deploy/prometheus (config, rules) through Debian's promtool (installed by
+# scripts/ensure-prometheus where missing), its runbooks and metric catalog; no servers.
+test-ops: venv
+	@scripts/ensure-prometheus
+	@$(PYTEST) -q tests-ops
 
 # The image, docker-compose.yml and every Kubernetes container run for real under podman
 # (installed by scripts/ensure-podman when missing); about 2 minutes with cached layers.
