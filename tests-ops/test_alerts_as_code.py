@@ -15,6 +15,7 @@ import json
 import re
 import shutil
 import subprocess
+import time
 from functools import cache
 from pathlib import Path
 
@@ -41,6 +42,17 @@ def promtool() -> str:
     path = shutil.which("promtool")
     assert path, "scripts/ensure-prometheus ran but promtool is not on PATH"
     return path
+
+
+def test_ensure_prometheus_is_quick_and_silent_once_installed_and_leaves_no_service(promtool):
+    started = time.monotonic()
+    result = subprocess.run([str(ROOT / "scripts" / "ensure-prometheus")], capture_output=True,
+                            text=True, timeout=60)
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+    assert time.monotonic() - started < 5
+    if Path("/etc/init.d/prometheus").exists():  # the package's service holds no port
+        status = subprocess.run(["/etc/init.d/prometheus", "status"], capture_output=True)
+        assert status.returncode != 0, "the packaged prometheus service runs (port 9090)"
 
 
 def run_promtool(promtool: str, *args: str | Path) -> str:
@@ -219,6 +231,45 @@ def test_the_dashboard_shows_what_the_issue_asks_for():
                    "service:outbox_oldest_age_seconds:max", "dead_letter_messages",
                    "mails_sent_total", "mails_failed_total", "argon2_hash_seconds_bucket"):
         assert wanted in read, wanted
+
+
+TARGET_LABELS = {"job", "instance", "component"}  # added by Prometheus and the scrape config
+
+
+def catalog_labels(name: str) -> set[str] | None:
+    """The labels the catalog gives a metric (a histogram's series: plus `le`); None for a
+    recording rule (its labels are its expression's)."""
+    row = catalog().get(name) or catalog().get(re.sub(r"_(bucket|count|sum)$", "", name))
+    if row is None:
+        return None
+    labels = set(re.findall(r"`([a-z_]+)`", re.sub(r"\([^)]*\)", "", row["labels"])))
+    return labels | TARGET_LABELS | ({"le"} if name.endswith("_bucket") else set())
+
+
+def unknown_labels(expr: str) -> set[str]:
+    """Labels a selector matches or an aggregation keeps that none of the expression's
+    catalogued metrics has."""
+    text = re.sub(r'"(?:[^"\\]|\\.)*"', '""', expr)
+    unknown: set[str] = set()
+    known_here: set[str] = set(TARGET_LABELS)
+    for name, matchers in re.findall(r"([A-Za-z_:][A-Za-z0-9_:]*)\s*\{([^}]*)\}", text):
+        labels = catalog_labels(name)
+        used = set(re.findall(r"([A-Za-z_][A-Za-z0-9_]*)\s*(?:=~|!~|!=|=)", matchers))
+        if labels is not None:
+            unknown |= used - labels
+    for name in metric_names(expr):
+        labels = catalog_labels(name)
+        known_here |= labels if labels is not None else {"service", "job"}
+    for group in re.findall(r"\b(?:by|without|on|ignoring)\s*\(([^)]*)\)", text):
+        unknown |= {label.strip() for label in group.split(",") if label.strip()} - known_here
+    return unknown
+
+
+def test_the_rules_and_the_dashboard_use_only_the_catalogs_labels():
+    exprs = [(rule.get("alert") or rule.get("record"), rule["expr"]) for rule in rules()]
+    exprs += dashboard_queries()
+    for name, expr in exprs:
+        assert unknown_labels(expr) == set(), f"{name}: labels not in docs/METRICS.md"
 
 
 def uncatalogued(expr: str) -> set[str]:
