@@ -102,10 +102,6 @@ def configure(service: str, level: str = "INFO") -> None:
         logging.getLogger(noisy).setLevel("WARNING")
 
 
-def current_correlation_id() -> str | None:
-    return _correlation.get()
-
-
 @contextmanager
 def correlation(correlation_id: str | None) -> Iterator[str]:
     """Run a block under a correlation id (a new one when none is given)."""
