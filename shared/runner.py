@@ -8,12 +8,27 @@ import signal
 import threading
 from collections.abc import Mapping
 
+from prometheus_client import REGISTRY
+
 from shared import probes
 from shared.bus import Topology
 from shared.clock import Clock
+from shared.metrics import DeadLetterCollector, OutboxCollector
 from shared.outbox import Relay
 
 log = logging.getLogger(__name__)
+
+
+_registered: set[tuple[str, str]] = set()
+
+
+def register_once(collector) -> None:
+    """Add a scrape-time collector to the process's registry (once per kind and service:
+    tests run several relays in one process)."""
+    key = (type(collector).__name__, getattr(collector, "service", ""))
+    if key not in _registered:
+        _registered.add(key)
+        REGISTRY.register(collector)
 
 
 def stop_on_signals(stop: threading.Event) -> None:
@@ -29,7 +44,10 @@ def run_relay(dsn: str, broker_url: str, namespace: str, quorum: bool, clock: Cl
               name: str, process: str | None = None) -> None:
     """Publish the outbox until a signal. `process` (e.g. `registration-relay`) picks the
     probes' default port; by default the part of `name` before any ':'."""
-    relay = Relay(dsn, broker_url, Topology(namespace, quorum), clock, name=name)
+    process = process or name.split(":", 1)[0]
+    service = process.removesuffix("-relay")
+    relay = Relay(dsn, broker_url, Topology(namespace, quorum), clock, name=name, service=service)
+    register_once(OutboxCollector(dsn, service, clock.now))
     stop_on_signals(relay.stopping)
     heartbeat = probes.Heartbeat()
     publish_batch = relay.run_once
@@ -39,7 +57,6 @@ def run_relay(dsn: str, broker_url: str, namespace: str, quorum: bool, clock: Cl
         return publish_batch()
 
     relay.run_once = run_once  # type: ignore[method-assign]
-    process = process or name.split(":", 1)[0]
     server = probes.serve(process, {"database": probes.database_url(dsn)}, heartbeat)
     probes.watch_broker(broker_url)
     log.info("outbox relay started", extra={"relay": name})
@@ -68,6 +85,10 @@ def run_consumer(consumer, process: str | None = None,
     signal.signal(signal.SIGTERM, handler)
     signal.signal(signal.SIGINT, handler)
     server = None
+    topology, service = getattr(consumer, "topology", None), getattr(consumer, "service", None)
+    if topology is not None and service is not None:
+        register_once(DeadLetterCollector(consumer.connection.as_uri(include_password=True),
+                                          topology, service))
     if process:
         server = probes.serve(process, checks or {}, getattr(consumer, "heartbeat", None))
         broker_url = getattr(getattr(consumer, "connection", None), "as_uri", None)
