@@ -4,10 +4,11 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from kombu import Connection, Producer
-from notifier import store
-from notifier.consumer import make_consumer, make_handlers
+from notifier import store, usecases
+from notifier.commands import FireDueTimers
+from notifier.consumer import handlers as registry
+from notifier.consumer import make_consumer
 from notifier.domain import AUTH_KEY_EXPIRED, CODE_EXPIRED, Timer
-from notifier.timers import fire_due_timers
 
 from shared.clock import FixedClock
 from shared.contracts.events import new_event
@@ -34,6 +35,16 @@ def revoked(code_id, reason="revoked_by_office"):
 def used(code_id):
     return new_event("code.used", {"code_id": code_id, "account_id": uuid.uuid4(), "used_at": NOW},
                      producer="registration", now=NOW)
+
+
+def make_handlers(pool, clock):
+    """The consumer's callbacks by event type (each in one transaction with the inbox)."""
+    return registry.dispatch(pool, clock)
+
+
+def fire_due_timers(pool, clock, batch):
+    """The sweep's use case, as the task calls it."""
+    return usecases.fire_due_timers(pool, FireDueTimers(batch), clock.now(), clock=clock)
 
 
 def fired_events(pool):

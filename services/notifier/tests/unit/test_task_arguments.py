@@ -3,7 +3,7 @@ from datetime import UTC, datetime
 
 import pytest
 from marshmallow import ValidationError
-from notifier.delivery import read_mail_request
+from notifier.tasks import read_mail_command as read_mail_request
 
 
 def kwargs(**over):
