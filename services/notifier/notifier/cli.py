@@ -1,4 +1,4 @@
-"""`python -m notifier migrate|relay|consumer` (the worker and beat run under celery:
+"""`python -m notifier migrate|relay|consumer|ops` (the worker and beat run under celery:
 `celery -A notifier.celery_app worker|beat`; the local SMTP server for development is
 `python -m devtools smtp`)."""
 
@@ -7,11 +7,11 @@ from __future__ import annotations
 import argparse
 import logging
 
-from notifier.config import Config
+from notifier.config import SERVICE, Config
 from notifier.consumer import make_consumer
 from notifier.runtime import build
 from notifier.store import MIGRATIONS
-from shared import probes
+from shared import opscli, probes
 from shared.clock import make_clock
 from shared.db import make_pool, migrate
 from shared.logs import configure
@@ -22,10 +22,16 @@ log = logging.getLogger("notifier")
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m notifier")
-    parser.add_argument("command", choices=["migrate", "relay", "consumer"])
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands.add_parser("migrate", help="apply the database migrations")
+    commands.add_parser("relay", help="publish the outbox to RabbitMQ")
+    commands.add_parser("consumer", help="consume the events the notifier subscribes to")
+    opscli.add_parser(commands, parser.prog)
     args = parser.parse_args(argv)
     config = Config.from_env()
     configure("notifier", config.log_level)
+    if args.command == "ops":
+        raise SystemExit(opscli.run(args, config, SERVICE))
     if args.command == "migrate":
         applied = migrate(config.database_url, MIGRATIONS)
         log.info("database migrated", extra={"applied": applied})
