@@ -1,14 +1,25 @@
-"""The notifier's Celery app: `celery -A notifier.celery_app worker` and `... beat`."""
+"""The notifier's Celery app: `celery -A notifier.celery_app worker` and `... beat`.
+
+Routing comes from the contract (shared.contracts.tasks: each task's queue); the tasks
+reach their runtime through `runtime.current()`, built in each pool process. The worker's
+main process serves its probes (shared.probes) with gauges read from the notifier's tables,
+beat its own.
+"""
 
 from __future__ import annotations
 
 import logging
 
 from celery import Celery, signals
+from prometheus_client import REGISTRY, CollectorRegistry
+from prometheus_client.core import GaugeMetricFamily
+from psycopg_pool import ConnectionPool
 
-from notifier import tasks
+from notifier import store, tasks
 from notifier.config import Config
 from shared import probes
+from shared.contracts.tasks import MAIL, TASKS
+from shared.db import make_pool
 from shared.logs import configure
 from shared.outbox import declare_task_queue, task_queue
 
@@ -47,15 +58,13 @@ app.conf.update(
     # Queues exactly as the outbox relay declares them (quorum queues behind topic exchanges,
     # shared.outbox.task_queue). With quorum queues Celery uses per-consumer prefetch (no
     # global QoS) and native delayed delivery for the retries' countdowns.
-    task_queues=[task_queue(config.mail_queue), task_queue(config.timers_queue)],
-    task_default_queue=config.mail_queue,
-    task_default_exchange=config.mail_queue,
-    task_default_routing_key=config.mail_queue,
+    task_queues=[task_queue(config.queue(name))
+                 for name in dict.fromkeys(task.queue for task in TASKS.values())],
+    task_default_queue=config.queue(MAIL),
+    task_default_exchange=config.queue(MAIL),
+    task_default_routing_key=config.queue(MAIL),
     task_create_missing_queues=False,
-    task_routes={
-        tasks.SEND_AUTH_KEY_MAIL: {"queue": config.mail_queue},
-        tasks.SWEEP_TIMERS: {"queue": config.timers_queue},
-    },
+    task_routes={name: {"queue": config.queue(task.queue)} for name, task in TASKS.items()},
     # Timers live in the database, so beat keeps no state of its own (--schedule is unused).
     beat_scheduler="celery.beat:Scheduler",
     beat_schedule=tasks.beat_schedule(config),
@@ -112,12 +121,50 @@ def _beat_start(**_kwargs) -> None:
     probes.watch_broker(config.broker_url)
 
 
-@signals.worker_ready.connect
-def _serve_health(**_kwargs) -> None:
-    """/healthz, /readyz and /metrics on NOTIFIER_HEALTH_PORT (the worker's main process)."""
-    from notifier.health import serve
+class TableCollector:
+    """The worker's gauges, computed from the notifier's tables on every scrape: its mail
+    and timer work happens in the pool processes, so what an operator watches (mails sent,
+    failed or waiting, timers due, the outbox backlog) is read, not counted in memory."""
 
-    serve(config)  # a port already taken is logged; the worker still works, unprobed
+    def __init__(self, pool: ConnectionPool):
+        self.pool = pool
+
+    def collect(self):
+        with self.pool.connection(timeout=2) as conn:
+            deliveries = store.deliveries_by_status(conn)
+            timers = store.pending_timers_by_kind(conn)
+            backlog = store.unpublished_count(conn)
+        mails = GaugeMetricFamily("notifier_deliveries", "Auth-key mails by status",
+                                  labels=["status"])
+        for status, count in deliveries:
+            mails.add_metric([status], count)
+        pending = GaugeMetricFamily("notifier_timers_pending", "Timers not yet fired",
+                                    labels=["kind"])
+        for kind, count in timers:
+            pending.add_metric([kind], count)
+        yield mails
+        yield pending
+        yield GaugeMetricFamily("notifier_outbox_unpublished", "Events waiting for the relay",
+                                value=backlog)
+
+
+@signals.worker_ready.connect
+def _worker_probes(**_kwargs) -> probes.ProbeServer | None:
+    """/healthz, /readyz and /metrics of the worker's main process (shared.probes) on
+    NOTIFIER_HEALTH_HOST:NOTIFIER_HEALTH_PORT (0: none). Ready when the database answers
+    (a small pool of its own, no connection held between probes); the broker's state is
+    the `jobportal_broker_up` gauge and a log line. A port already taken is logged; the
+    worker still works, unprobed."""
+    if not config.health_port:
+        return None
+    pool = make_pool(config.database_url, min_size=0, max_size=2, name="notifier-health")
+    registry = CollectorRegistry()
+    registry.register(TableCollector(pool))
+    registry.register(REGISTRY)  # the process's own metrics (the broker gauge among them)
+    server = probes.serve("notifier-worker", {"database": probes.database(pool)},
+                          registry=registry, host=config.health_host, port=config.health_port)
+    probes.watch_broker(config.broker_url)
+    return server
 
 
 @signals.setup_logging.connect

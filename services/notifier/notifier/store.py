@@ -6,11 +6,14 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from psycopg import Connection
 from psycopg.rows import class_row
 
 from notifier.domain import Timer
+
+MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 @dataclass
@@ -133,3 +136,20 @@ def claim_due_timers(conn: Connection, now: datetime, limit: int) -> list[Claime
             " RETURNING id, kind, subject_id, due_at, correlation_id",
             {"now": now, "limit": limit},
         ).fetchall()
+
+
+# --- what the worker's /metrics shows, read at scrape time (celery_app.TableCollector) ---
+def deliveries_by_status(conn: Connection) -> list[tuple[str, int]]:
+    return conn.execute("SELECT status, count(*) FROM deliveries GROUP BY status").fetchall()
+
+
+def pending_timers_by_kind(conn: Connection) -> list[tuple[str, int]]:
+    """Timers scheduled and neither fired nor cancelled."""
+    return conn.execute(
+        "SELECT kind, count(*) FROM timers WHERE fired_at IS NULL "
+        "AND cancelled_at IS NULL AND due_at IS NOT NULL GROUP BY kind").fetchall()
+
+
+def unpublished_count(conn: Connection) -> int:
+    """Outbox messages the relay has not published yet."""
+    return conn.execute("SELECT count(*) FROM outbox WHERE published_at IS NULL").fetchone()[0]

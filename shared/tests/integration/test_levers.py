@@ -139,7 +139,8 @@ def test_replay_all_empties_the_dead_letter_queue_and_an_unknown_id_replays_noth
         str(e.event_id) for e in events)
 
 
-@pytest.mark.parametrize("package, service, key", [("code_issuer", "code_issuer", "code.used")])
+@pytest.mark.parametrize("package, service, key", [("code_issuer", "code_issuer", "code.used"),
+                                                   ("notifier", "notifier", "code.used")])
 def test_the_ops_command_lists_and_replays_from_the_command_line(topology, dsn, package,
                                                                  service, key):
     event = revoked()
