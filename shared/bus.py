@@ -229,8 +229,7 @@ class EventConsumer(ConsumerMixin):
         metrics.CONSUMER_EVENTS.labels(self.service, event_type, outcome).inc()
 
     def on_message(self, body, message) -> None:
-        if message.delivery_info.get("redelivered"):
-            metrics.CONSUMER_REDELIVERIES.labels(self.service).inc()
+        redelivered = bool(message.delivery_info.get("redelivered"))
         try:
             event = parse_envelope(body)
         except ValidationError as exc:
@@ -238,6 +237,9 @@ class EventConsumer(ConsumerMixin):
             self._count("malformed", "dead_lettered")
             message.reject(requeue=False)
             return
+        if redelivered:
+            metrics.CONSUMER_REDELIVERIES.labels(
+                self.service, event.type if event.type in SUBSCRIBABLE else "unknown").inc()
         handler = self.handlers.get(event.type)
         if handler is None:
             self._count(event.type if event.type in SUBSCRIBABLE else "unknown", "ignored")

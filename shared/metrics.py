@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 
 OUTBOX_PUBLISHED = Counter(
     "outbox_published_total", "Outbox rows published with the broker's confirm",
-    ["service", "kind"])
+    ["service", "type"])
 OUTBOX_PUBLISH_ERRORS = Counter(
     "outbox_publish_errors_total", "Relay batches that failed, by what was unavailable",
     ["service", "cause"])
@@ -28,16 +28,26 @@ CONSUMER_EVENTS = Counter(
     "dead_lettered, failed, held)",
     ["service", "event", "outcome"])
 CONSUMER_REDELIVERIES = Counter(
-    "consumer_redeliveries_total", "Messages the broker delivered again", ["service"])
+    "consumer_redeliveries_total", "Messages the broker delivered again", ["service", "event"])
 CONSUMER_SECONDS = Histogram(
     "consumer_handling_seconds", "Time to handle one event, the inbox claim included",
     ["service", "event"], buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5))
 
 
+# What an outbox row is, as a metric's `type` label: the event type, or the task's name.
+ROW_TYPE = "CASE kind WHEN 'task' THEN body->>'task' ELSE destination END"
+
+
+def row_type(row: dict) -> str:
+    """`ROW_TYPE` for a row in hand (the relay's batch)."""
+    return str(row["body"].get("task")) if row["kind"] == "task" else row["destination"]
+
+
 class OutboxCollector(Collector):
-    """`outbox_pending{service}` and `outbox_oldest_age_seconds{service}`, read from the
-    service's database at each scrape (the partial index on unpublished rows keeps it
-    cheap); nothing is reported while the database does not answer."""
+    """`outbox_pending{service,type}` and `outbox_oldest_age_seconds{service,type}`, read
+    from the service's database at each scrape by its consumer, so the backlog is seen
+    while the relay is down (the partial index on unpublished rows keeps it cheap); nothing
+    is reported while the database does not answer."""
 
     def __init__(self, dsn: str, service: str, now: Callable):
         self.dsn = dsn
@@ -47,52 +57,75 @@ class OutboxCollector(Collector):
     def collect(self) -> Iterable[GaugeMetricFamily]:
         try:
             with psycopg.connect(self.dsn, connect_timeout=2, autocommit=True) as conn:
-                pending, oldest = conn.execute(
-                    "SELECT count(*), min(created_at) FROM outbox WHERE published_at IS NULL"
-                ).fetchone()
+                rows = conn.execute(
+                    f"SELECT {ROW_TYPE}, count(*), min(created_at) FROM outbox "  # noqa: S608
+                    "WHERE published_at IS NULL GROUP BY 1").fetchall()
         except psycopg.Error as exc:
             log.warning("outbox metrics unavailable", extra={"error": str(exc)[:200]})
             return
-        age = 0.0 if oldest is None else max(0.0, (self.now() - oldest).total_seconds())
-        yield _gauge("outbox_pending", "Outbox rows not yet published", self.service, pending)
-        yield _gauge("outbox_oldest_age_seconds",
-                     "Age of the oldest unpublished outbox row (0 when none waits)",
-                     self.service, age)
+        now = self.now()
+        pending = GaugeMetricFamily("outbox_pending", "Outbox rows not yet published",
+                                    labels=["service", "type"])
+        oldest = GaugeMetricFamily(
+            "outbox_oldest_age_seconds",
+            "Age of the oldest unpublished outbox row, by the service's clock (0: none waits)",
+            labels=["service", "type"])
+        if not rows:  # an empty outbox says 0 rather than vanishing, so rules see it clear
+            rows = [("", 0, now)]
+        for type_, count, first in rows:
+            pending.add_metric([self.service, type_ or ""], count)
+            oldest.add_metric([self.service, type_ or ""],
+                              max(0.0, (now - first).total_seconds()))
+        yield pending
+        yield oldest
 
     def describe(self):
         return []
 
 
-def _gauge(name: str, documentation: str, service: str, value: float) -> GaugeMetricFamily:
-    family = GaugeMetricFamily(name, documentation, labels=["service"])
-    family.add_metric([service], value)
-    return family
+class QueueCollector(Collector):
+    """`broker_queue_messages{service,queue}` (messages ready in the service's queue, and in
+    `extra_queues`: the consumers' lag) and `dead_letter_messages{service,queue}` (its
+    dead-letter queue), asked of the broker with passive declares at each scrape by the
+    service's relay, so a stopped consumer's lag is still seen."""
 
-
-class DeadLetterCollector(Collector):
-    """`dead_letter_messages{service,queue}`: the depth of a service's dead-letter queue,
-    asked of the broker (a passive declare) at each scrape."""
-
-    def __init__(self, broker_url: str, topology, service: str):
+    def __init__(self, broker_url: str, topology, service: str, subscriber: str,
+                 extra_queues: tuple = ()):
+        """`service` is the label (`code-issuer`), `subscriber` its key in the contract's
+        subscriptions (`code_issuer`), which names its queues."""
         self.broker_url = broker_url
-        self.queue = topology.dead_letter_queue(service)
         self.service = service
+        self.live = [topology.service_queue(subscriber), *extra_queues]
+        self.dead = topology.dead_letter_queue(subscriber)
 
     def collect(self) -> Iterable[GaugeMetricFamily]:
         from kombu import Connection
 
+        depths = {}
         try:
             with Connection(self.broker_url, connect_timeout=2) as connection:
-                _name, depth, _consumers = self.queue(connection.default_channel).queue_declare(
-                    passive=True)
-        except Exception as exc:  # noqa: BLE001 - the broker or the queue may be missing
-            log.warning("dead-letter metrics unavailable", extra={"error": str(exc)[:200]})
+                channel = connection.default_channel
+                for queue in [*self.live, self.dead]:
+                    try:
+                        _name, depths[queue.name], _consumers = queue(channel).queue_declare(
+                            passive=True)
+                    except Exception:  # noqa: BLE001 - not declared yet: the channel closed
+                        channel = connection.channel()
+        except Exception as exc:  # noqa: BLE001 - the broker may be away
+            log.warning("queue metrics unavailable", extra={"error": str(exc)[:200]})
             return
-        family = GaugeMetricFamily("dead_letter_messages",
-                                   "Messages waiting in a dead-letter queue",
-                                   labels=["service", "queue"])
-        family.add_metric([self.service, self.queue.name], depth)
-        yield family
+        live = GaugeMetricFamily("broker_queue_messages", "Messages ready in a queue",
+                                 labels=["service", "queue"])
+        for queue in self.live:
+            if queue.name in depths:
+                live.add_metric([self.service, queue.name], depths[queue.name])
+        yield live
+        if self.dead.name in depths:
+            dead = GaugeMetricFamily("dead_letter_messages",
+                                     "Messages waiting in a dead-letter queue",
+                                     labels=["service", "queue"])
+            dead.add_metric([self.service, self.dead.name], depths[self.dead.name])
+            yield dead
 
     def describe(self):
         return []

@@ -314,8 +314,8 @@ class Relay:
                 (self.clock.now(), ids),
             )
         self.published += len(rows)
-        for kind, count in Counter(row["kind"] for row in rows).items():
-            metrics.OUTBOX_PUBLISHED.labels(self.service, kind).inc(count)
+        for type_, count in Counter(metrics.row_type(row) for row in rows).items():
+            metrics.OUTBOX_PUBLISHED.labels(self.service, type_).inc(count)
         return len(rows)
 
     def _wait(self, listener: Connection | None) -> Connection | None:

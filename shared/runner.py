@@ -13,12 +13,14 @@ from prometheus_client import REGISTRY
 from shared import probes
 from shared.bus import Topology
 from shared.clock import Clock
-from shared.metrics import DeadLetterCollector, OutboxCollector
+from shared.metrics import OutboxCollector, QueueCollector
 from shared.outbox import Relay
 
 log = logging.getLogger(__name__)
 
 
+# A process's service name (the `service` label) -> its key in the contract's subscriptions.
+SERVICES = {"code-issuer": "code_issuer", "registration": "registration", "notifier": "notifier"}
 _registered: set[tuple[str, str]] = set()
 
 
@@ -41,13 +43,15 @@ def stop_on_signals(stop: threading.Event) -> None:
 
 
 def run_relay(dsn: str, broker_url: str, namespace: str, quorum: bool, clock: Clock,
-              name: str, process: str | None = None) -> None:
+              name: str, process: str | None = None, extra_queues: tuple = ()) -> None:
     """Publish the outbox until a signal. `process` (e.g. `registration-relay`) picks the
-    probes' default port; by default the part of `name` before any ':'."""
+    probes' default port; by default the part of `name` before any ':'. Its /metrics also
+    tells the depth of the service's queue, of `extra_queues` and of its dead letters."""
     process = process or name.split(":", 1)[0]
     service = process.removesuffix("-relay")
     relay = Relay(dsn, broker_url, Topology(namespace, quorum), clock, name=name, service=service)
-    register_once(OutboxCollector(dsn, service, clock.now))
+    register_once(QueueCollector(broker_url, Topology(namespace, quorum), service,
+                                 SERVICES[service], extra_queues))
     stop_on_signals(relay.stopping)
     heartbeat = probes.Heartbeat()
     publish_batch = relay.run_once
@@ -69,11 +73,13 @@ def run_relay(dsn: str, broker_url: str, namespace: str, quorum: bool, clock: Cl
 
 
 def run_consumer(consumer, process: str | None = None,
-                 checks: Mapping[str, probes.Check] | None = None) -> None:
+                 checks: Mapping[str, probes.Check] | None = None,
+                 outbox: OutboxCollector | None = None) -> None:
     """Run a kombu ConsumerMixin until a signal; it reconnects by itself on broker loss.
 
     With `process` (e.g. `notifier-consumer`) its probes are served: liveness from the
-    consumer's heartbeat, readiness from `checks` (its database)."""
+    consumer's heartbeat, readiness from `checks` (its database), and /metrics with
+    `outbox` (the service's backlog) among them."""
 
     def handler(signum, _frame):
         log.info("stopping", extra={"signal": signum})
@@ -85,10 +91,8 @@ def run_consumer(consumer, process: str | None = None,
     signal.signal(signal.SIGTERM, handler)
     signal.signal(signal.SIGINT, handler)
     server = None
-    topology, service = getattr(consumer, "topology", None), getattr(consumer, "service", None)
-    if topology is not None and service is not None:
-        register_once(DeadLetterCollector(consumer.connection.as_uri(include_password=True),
-                                          topology, service))
+    if outbox is not None:  # the service's backlog, seen while its relay is down
+        register_once(outbox)
     if process:
         server = probes.serve(process, checks or {}, getattr(consumer, "heartbeat", None))
         broker_url = getattr(getattr(consumer, "connection", None), "as_uri", None)
