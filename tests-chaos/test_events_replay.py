@@ -19,7 +19,7 @@ import requests
 from crowd import OFFICE, Crowd, Seeker
 from kombu import Connection, Producer
 from notifier.consumer import make_handlers as notifier_handlers
-from registration.consumer import handlers as registration_handlers
+from registration.consumer import handlers as registration_consumer
 
 from shared.bus import EventConsumer, Topology
 from shared.clock import FixedClock
@@ -210,7 +210,7 @@ def rebuild_from(events: list[dict]) -> dict[str, list[tuple]]:
     out = {}
     with fresh_namespace() as topology:
         for service, package, make, read in (
-                ("registration", registration, registration_handlers, event_made_codes),
+                ("registration", registration, registration_consumer.dispatch, event_made_codes),
                 ("notifier", notifier, notifier_handlers, code_timers)):
             with fresh_database(f"replay_{service}", Path(package.__file__).parent
                                 / "migrations") as dsn:

@@ -16,6 +16,9 @@ from shared.config import (
 )
 from shared.web.addresses import Network, parse_trusted_proxies, trusted_networks
 
+SERVICE = "registration"
+PRODUCER = "registration"
+
 
 @dataclass(frozen=True)
 class Config:
