@@ -1,4 +1,4 @@
-"""`python -m code_issuer migrate|relay|consumer`."""
+"""`python -m code_issuer migrate|relay|consumer|ops`."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from code_issuer.config import Config
 from code_issuer.consumer import make_consumer
 from code_issuer.runtime import build
 from code_issuer.store import MIGRATIONS
-from shared import probes
+from shared import opscli, probes
 from shared.clock import make_clock
 from shared.db import make_pool, migrate
 from shared.logs import configure
@@ -22,10 +22,16 @@ log = logging.getLogger("code_issuer")
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m code_issuer")
-    parser.add_argument("command", choices=["migrate", "relay", "consumer"])
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands.add_parser("migrate", help="apply the database migrations")
+    commands.add_parser("relay", help="publish the outbox to RabbitMQ")
+    commands.add_parser("consumer", help="consume the events code-issuer subscribes to")
+    opscli.add_parser(commands, parser.prog)
     args = parser.parse_args(argv)
     config = Config.from_env()
     configure("code-issuer", config.log_level)
+    if args.command == "ops":
+        raise SystemExit(opscli.run(args, config, "code_issuer"))
     if args.command == "migrate" or config.migrate_on_start:
         applied = migrate(config.database_url, MIGRATIONS)
         log.info("database migrated", extra={"applied": applied})
