@@ -1,4 +1,4 @@
-"""`python -m registration migrate|relay|consumer`."""
+"""`python -m registration migrate|relay|consumer|ops`."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from registration.config import Config
 from registration.consumer import make_consumer
 from registration.runtime import build
 from registration.store import MIGRATIONS
-from shared import probes
+from shared import opscli, probes
 from shared.clock import make_clock
 from shared.db import make_pool, migrate
 from shared.logs import configure
@@ -17,10 +17,16 @@ from shared.runner import run_consumer, run_relay
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m registration")
-    parser.add_argument("command", choices=["migrate", "relay", "consumer"])
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands.add_parser("migrate", help="apply the database migrations")
+    commands.add_parser("relay", help="publish the outbox to RabbitMQ")
+    commands.add_parser("consumer", help="consume the events registration subscribes to")
+    opscli.add_parser(commands, parser.prog)
     args = parser.parse_args(argv)
     config = Config.from_env()
     configure("registration", config.log_level)
+    if args.command == "ops":
+        raise SystemExit(opscli.run(args, config, "registration"))
     if args.command == "migrate":
         migrate(config.database_url, MIGRATIONS)
     elif args.command == "relay":
