@@ -192,8 +192,8 @@ def test_r10_expired_and_undelivered_keys(submit, register, conn, clock):
     assert refused(lambda: register(token)).code == "AUTH_KEY_EXPIRED"
     _, code, number = issue(conn, clock)
     token = submit(application(code, number))["application_token"]
-    application_id = conn.execute("SELECT application_id FROM applications WHERE status = "
-                                  "'open'").fetchone()[0]
+    application_id = conn.execute("SELECT application_id FROM applications "
+                                  "ORDER BY issued_at DESC LIMIT 1").fetchone()[0]
     applications.record_delivery_failure(
         conn, commands.RecordDeliveryFailure(application_id, "550 no such user"), clock.now())
     assert refused(lambda: register(token)).code == "AUTH_KEY_NOT_DELIVERED"
