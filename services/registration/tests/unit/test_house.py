@@ -56,3 +56,28 @@ def test_build_takes_what_it_is_given():
                     passwords=sentinel)
     assert (runtime.clock, runtime.pool, runtime.limits, runtime.passwords) == (
         clock, sentinel, sentinel, sentinel)
+
+
+def test_the_handlers_are_exactly_registrations_subscriptions():
+    from registration.consumer import handlers
+
+    from shared.contracts.subscriptions import SUBSCRIPTIONS
+
+    callbacks = handlers.dispatch(pool=None, clock=FixedClock(datetime(2026, 4, 1, tzinfo=UTC)))
+    assert set(callbacks) == set(SUBSCRIPTIONS["registration"])
+
+
+def test_consumed_events_are_read_as_leniently_as_before_the_house():
+    """docs/DECISIONS.md: what the catalog would refuse and registration always accepted."""
+    import uuid
+
+    from registration import schemas
+
+    code_id = str(uuid.uuid4())
+    assert schemas.CodeRevoked().load({"code_id": code_id, "reason": "merged_records"})[
+        "reason"] == "merged_records"
+    issued = schemas.CodeIssued().load({
+        "code_id": code_id, "job_seeker_number": "12345-1", "birth_date": "1990-01-02",
+        "code_digest": "0" * 64, "issued_at": "2026-04-01T01:00:00+00:00",
+        "expires_at": "2026-04-06T15:00:00+00:00", "extra": 1})
+    assert issued["supersedes"] == []
