@@ -4,7 +4,7 @@
 
     @handlers.on("code.revoked", reads=("code_id", "reason"))
     def code_revoked(conn, event, payload, now):
-        code_store.revoke(conn, payload["code_id"], payload["reason"], now)
+        codes.revoke(conn, payload["code_id"], payload["reason"], now)
 
 Each handler runs in one transaction with the inbox claim (a redelivered or duplicated
 event changes nothing) and reads only the payload fields it names, through the catalog's

@@ -210,7 +210,7 @@ def rebuild_from(events: list[dict]) -> dict[str, list[tuple]]:
     out = {}
     with fresh_namespace() as topology:
         for service, package, make, read in (
-                ("registration", registration, registration_handlers, event_made_codes),
+                ("registration", registration, registration_handlers.dispatch, event_made_codes),
                 ("notifier", notifier, notifier_handlers.dispatch, code_timers)):
             with fresh_database(f"replay_{service}", Path(package.__file__).parent
                                 / "migrations") as dsn:

@@ -18,6 +18,9 @@ from shared.config import (
     trusted_networks,
 )
 
+SERVICE = "registration"
+PRODUCER = "registration"
+
 
 @dataclass(frozen=True)
 class Config:

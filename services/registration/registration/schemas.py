@@ -1,14 +1,27 @@
-"""Request and response schemas of the public API (strict: unknown fields are refused)."""
+"""The public API's request schemas (strict: unknown fields are refused), whose `post_load`
+builds the use case's command; its response schemas; and the lenient schemas of the
+events registration consumes (it reads only what it needs, ignoring unknown fields)."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import (
+    EXCLUDE,
+    RAISE,
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    validate,
+    validates_schema,
+)
 
-from registration import inputs
+from registration import inputs, messages
+from registration.commands import LogIn, RegisterPassword, SubmitApplication
+from shared.contracts import formats
 
-_TOKEN = validate.Regexp(r"^[A-Za-z0-9_-]{20,100}$", error="Not a valid token.")
+_TOKEN = validate.Regexp(r"^[A-Za-z0-9_-]{20,100}$", error=messages.BAD_TOKEN)
 
 
 class _Strict(Schema):
@@ -60,7 +73,7 @@ class ApplicationRequest(_Strict):
         errors: dict[str, list[str]] = {}
         confirmation = data.get("email_confirmation")
         if "email" in data and confirmation is not None and confirmation != self._raw_email:
-            errors["email_confirmation"] = ["Does not match the email address."]
+            errors["email_confirmation"] = [messages.EMAIL_CONFIRMATION_DIFFERS]
         if isinstance(data.get("birth_date"), str):
             try:
                 data["birth_date"] = inputs.parse_birth_date(data["birth_date"], self.today)
@@ -74,6 +87,11 @@ class ApplicationRequest(_Strict):
         self._raw_email = data.get("email") if isinstance(data, dict) else None
         return super().load(data, **kwargs)
 
+    @post_load
+    def _command(self, data, **_kwargs) -> SubmitApplication:
+        data.pop("email_confirmation")
+        return SubmitApplication(**data)
+
 
 class PasswordRegistrationRequest(_Strict):
     """Step 3: the application token, the auth key and the password (R10, R11)."""
@@ -83,12 +101,20 @@ class PasswordRegistrationRequest(_Strict):
     password = Text(required=True, max_length=200)
     password_confirmation = Text(required=True, max_length=200)
 
+    @post_load
+    def _command(self, data, **_kwargs) -> RegisterPassword:
+        return RegisterPassword(**data)
+
 
 class SessionRequest(_Strict):
     """Login (R13): email and password, checked only for type and size here."""
 
     email = Text(required=True, max_length=200)
     password = Text(required=True, max_length=200)
+
+    @post_load
+    def _command(self, data, **_kwargs) -> LogIn:
+        return LogIn(**data)
 
 
 class TermsDocument(Schema):
@@ -121,3 +147,50 @@ class Me(Schema):
     email = fields.String(required=True)
     job_seeker_number = fields.String(required=True)
     registered_at = fields.String(required=True)
+
+
+# --- the events registration consumes (consumer.py) ------------------------------------------
+_NUMBER = validate.Regexp(formats.JOB_SEEKER_NUMBER)
+_DIGEST = validate.Regexp(formats.DIGEST)
+
+
+class _Lenient(Schema):
+    """A consumer reads only what it needs and ignores unknown fields."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+
+class CodeIssued(_Lenient):
+    code_id = fields.UUID(required=True)
+    job_seeker_number = fields.String(required=True, validate=_NUMBER)
+    birth_date = fields.Date(required=True)
+    code_digest = fields.String(required=True, validate=_DIGEST)
+    issued_at = fields.AwareDateTime(required=True)
+    expires_at = fields.AwareDateTime(required=True)
+    supersedes = fields.List(fields.UUID(), load_default=list)
+
+
+class CodeRevoked(_Lenient):
+    code_id = fields.UUID(required=True)
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=100))
+
+
+class CodeExpired(_Lenient):
+    code_id = fields.UUID(required=True)
+    expired_at = fields.AwareDateTime(required=True)
+
+
+class AuthKeyMailed(_Lenient):
+    application_id = fields.UUID(required=True)
+    delivered_at = fields.AwareDateTime(required=True)
+
+
+class AuthKeyDeliveryFailed(_Lenient):
+    application_id = fields.UUID(required=True)
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+
+
+class AuthKeyExpired(_Lenient):
+    application_id = fields.UUID(required=True)
+    expired_at = fields.AwareDateTime(required=True)
