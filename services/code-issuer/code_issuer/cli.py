@@ -15,6 +15,7 @@ from shared import opscli, probes
 from shared.clock import make_clock
 from shared.db import make_pool, migrate
 from shared.logs import configure
+from shared.metrics import OutboxCollector
 from shared.runner import run_consumer, run_relay
 
 log = logging.getLogger("code_issuer")
@@ -46,7 +47,9 @@ def main(argv: list[str] | None = None) -> None:
         consumer = make_consumer(config, runtime.pool, runtime.clock)
         try:
             run_consumer(consumer, "code-issuer-consumer",
-                         {"database": probes.database(runtime.pool)})
+                         {"database": probes.database(runtime.pool)},
+                         outbox=OutboxCollector(config.database_url, "code-issuer",
+                                                runtime.clock.now))
         finally:
             consumer.connection.release()
             runtime.pool.close()

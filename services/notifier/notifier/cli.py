@@ -13,8 +13,11 @@ from notifier.runtime import build
 from notifier.store import MIGRATIONS
 from shared import opscli, probes
 from shared.clock import make_clock
+from shared.contracts.tasks import TASKS, queue_name
 from shared.db import make_pool, migrate
 from shared.logs import configure
+from shared.metrics import OutboxCollector
+from shared.outbox import task_queue
 from shared.runner import run_consumer, run_relay
 
 log = logging.getLogger("notifier")
@@ -38,14 +41,18 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "relay":
         run_relay(config.database_url, config.broker_url, config.bus_namespace, config.bus_quorum,
                   make_clock(config.test_clock_file), name="notifier-relay",
-                  process="notifier-relay")
+                  process="notifier-relay",
+                  extra_queues=tuple(task_queue(queue_name(config.bus_namespace, queue))
+                                     for queue in sorted({t.queue for t in TASKS.values()})))
     elif args.command == "consumer":
         runtime = build(config, pool=make_pool(config.database_url, max_size=4,
                                                name="notifier-consumer"))
         consumer = make_consumer(config, runtime.pool, runtime.clock)
         try:
             run_consumer(consumer, "notifier-consumer",
-                         {"database": probes.database(runtime.pool)})
+                         {"database": probes.database(runtime.pool)},
+                         outbox=OutboxCollector(config.database_url, "notifier",
+                                                runtime.clock.now))
         finally:
             consumer.connection.release()
             runtime.pool.close()

@@ -21,6 +21,7 @@ def create_app(config: Config, runtime: Runtime | None = None) -> Flask:
     # Ready while the database answers; the broker's state is the jobportal_broker_up gauge
     # and a log line: step 2 writes its mail to the outbox and answers 201 through an outage.
     install(app, service="registration", messages=MESSAGES, refusals=api.REFUSALS,
+            trusted_proxies=config.trusted_proxies,
             readiness={"database": probes.database(runtime.pool)})
     probes.watch_broker(config.broker_url)
     app.register_blueprint(api.bp)
