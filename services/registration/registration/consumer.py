@@ -2,13 +2,15 @@
 subscriptions (shared.handlers), run in one transaction with the inbox claim, so a
 redelivered or duplicated event changes nothing.
 
-Each reads its payload with schemas.py's lenient schemas (a bad one is dead-lettered by
-shared.bus). Handlers converge whatever the order: a revoke or expiry before its issue
+Each reads the payload fields its command holds through the catalog's schema, or, for
+code.issued and code.revoked, schemas.py's more lenient ones (a bad payload is
+dead-lettered by shared.bus). Handlers converge whatever the order: a revoke or expiry before its issue
 leaves a tombstone the issue fills in.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 
 from kombu import Connection
@@ -26,6 +28,11 @@ from shared.handlers import Handlers
 handlers = Handlers(SERVICE)
 
 
+def fields_of(command: type) -> tuple[str, ...]:
+    """The payload fields a handler reads: those of the command it builds."""
+    return tuple(field.name for field in dataclasses.fields(command))
+
+
 @handlers.on("code.issued", reads=schemas.CodeIssued())
 def code_issued(conn: DbConnection, event: Event, payload: dict, now: datetime) -> None:
     codes.record_issue(conn, commands.RecordIssue(**payload), now)
@@ -36,23 +43,23 @@ def code_revoked(conn: DbConnection, event: Event, payload: dict, now: datetime)
     codes.record_revocation(conn, commands.RecordRevocation(**payload), now)
 
 
-@handlers.on("code.expired", reads=schemas.CodeExpired())
+@handlers.on("code.expired", reads=fields_of(commands.RecordExpiry))
 def code_expired(conn: DbConnection, event: Event, payload: dict, now: datetime) -> None:
     codes.record_expiry(conn, commands.RecordExpiry(**payload), now)
 
 
-@handlers.on("auth_key.mailed", reads=schemas.AuthKeyMailed())
+@handlers.on("auth_key.mailed", reads=fields_of(commands.RecordDelivery))
 def auth_key_mailed(conn: DbConnection, event: Event, payload: dict, now: datetime) -> None:
     applications.record_delivery(conn, commands.RecordDelivery(**payload), now)
 
 
-@handlers.on("auth_key.delivery_failed", reads=schemas.AuthKeyDeliveryFailed())
+@handlers.on("auth_key.delivery_failed", reads=fields_of(commands.RecordDeliveryFailure))
 def auth_key_delivery_failed(conn: DbConnection, event: Event, payload: dict,
                              now: datetime) -> None:
     applications.record_delivery_failure(conn, commands.RecordDeliveryFailure(**payload), now)
 
 
-@handlers.on("auth_key.expired", reads=schemas.AuthKeyExpired())
+@handlers.on("auth_key.expired", reads=fields_of(commands.RecordKeyExpiry))
 def auth_key_expired(conn: DbConnection, event: Event, payload: dict, now: datetime) -> None:
     applications.record_key_expiry(conn, commands.RecordKeyExpiry(**payload), now)
 

@@ -19,7 +19,7 @@ from marshmallow import (
 
 from registration import inputs, messages
 from registration.commands import LogIn, RegisterPassword, SubmitApplication
-from shared.contracts import formats
+from shared.contracts import events as catalog
 
 _TOKEN = validate.Regexp(r"^[A-Za-z0-9_-]{20,100}$", error=messages.BAD_TOKEN)
 
@@ -149,48 +149,19 @@ class Me(Schema):
     registered_at = fields.String(required=True)
 
 
-# --- the events registration consumes (consumer.py) ------------------------------------------
-_NUMBER = validate.Regexp(formats.JOB_SEEKER_NUMBER)
-_DIGEST = validate.Regexp(formats.DIGEST)
-
-
-class _Lenient(Schema):
-    """A consumer reads only what it needs and ignores unknown fields."""
-
+# --- the events registration reads more leniently than the catalog (consumer.py) ------------
+# The others are read through the catalog's own schemas (`reads=` field names). These two
+# keep what registration always accepted (docs/DECISIONS.md): a revocation reason code-issuer
+# may add later, and a code.issued from before `supersedes` existed.
+class CodeIssued(catalog.CodeIssued):
     class Meta:
         unknown = EXCLUDE
 
-
-class CodeIssued(_Lenient):
-    code_id = fields.UUID(required=True)
-    job_seeker_number = fields.String(required=True, validate=_NUMBER)
-    birth_date = fields.Date(required=True)
-    code_digest = fields.String(required=True, validate=_DIGEST)
-    issued_at = fields.AwareDateTime(required=True)
-    expires_at = fields.AwareDateTime(required=True)
     supersedes = fields.List(fields.UUID(), load_default=list)
 
 
-class CodeRevoked(_Lenient):
-    code_id = fields.UUID(required=True)
+class CodeRevoked(catalog.CodeRevoked):
+    class Meta:
+        unknown = EXCLUDE
+
     reason = fields.String(required=True, validate=validate.Length(min=1, max=100))
-
-
-class CodeExpired(_Lenient):
-    code_id = fields.UUID(required=True)
-    expired_at = fields.AwareDateTime(required=True)
-
-
-class AuthKeyMailed(_Lenient):
-    application_id = fields.UUID(required=True)
-    delivered_at = fields.AwareDateTime(required=True)
-
-
-class AuthKeyDeliveryFailed(_Lenient):
-    application_id = fields.UUID(required=True)
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=1000))
-
-
-class AuthKeyExpired(_Lenient):
-    application_id = fields.UUID(required=True)
-    expired_at = fields.AwareDateTime(required=True)
