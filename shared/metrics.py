@@ -41,6 +41,17 @@ ROW_TYPE = "CASE kind WHEN 'task' THEN body->>'task' ELSE destination END"
 def row_type(row: dict) -> str:
     """`ROW_TYPE` for a row in hand (the relay's batch)."""
     return str(row["body"].get("task")) if row["kind"] == "task" else row["destination"]
+# --- the rules' own (registration, code-issuer) --------------------------------------------
+ARGON2_SECONDS = Histogram(
+    "argon2_hash_seconds", "One argon2id computation (R11), its wait for a turn excluded",
+    ["operation"], buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5))
+CODES_INVALIDATED = Counter(
+    "codes_invalidated_total", "R4: codes invalidated by their tenth wrong step 2")
+AUTH_KEYS_EXPIRED = Counter(
+    "auth_keys_expired_total", "R10: applications closed because their key's 50 minutes ran out")
+THROTTLE_REFUSALS = Counter(
+    "throttle_refusals_total", "Requests refused with 429 by a rate limit or throttle",
+    ["service", "limit"])
 
 
 class OutboxCollector(Collector):

@@ -16,6 +16,7 @@ from registration.commands import Caller, UseSession
 from registration.usecases import applications, registrations, sessions
 from shared.clock import office_date
 from shared.errors import Refused
+from shared.metrics import THROTTLE_REFUSALS
 from shared.openapi import Operation, build
 from shared.web.addresses import client_address
 from shared.web.errors import ApiError
@@ -39,6 +40,11 @@ REFUSALS = {
 }
 
 
+# The limit a use case's 429 refusal stands for (throttle_refusals_total's `limit`); any
+# other is the endpoint group's own throttle (the login throttles of R13 in `sessions`).
+THROTTLES = {"MAIL_LIMIT_REACHED": "mails_per_code"}
+
+
 def limited(group: str) -> Callable:
     """Per-client-address request limit of an endpoint group (Redis; lapses without it);
     a use case's refusal is logged on its way to the answer."""
@@ -52,10 +58,13 @@ def limited(group: str) -> Callable:
             wait = rt.limits.hit(group, g.client_address, getattr(config, f"rate_limit_{group}"),
                                  config.rate_limit_window_seconds)
             if wait is not None:
+                THROTTLE_REFUSALS.labels("registration", group).inc()
                 raise ApiError(429, "RATE_LIMITED", headers={"Retry-After": str(wait)})
             try:
                 return view(*args, **kwargs)
             except Refused as refused:
+                if REFUSALS[refused.code] == 429:
+                    THROTTLE_REFUSALS.labels("registration", THROTTLES.get(refused.code, group)).inc()
                 log.info("request refused", extra={
                     "error_code": refused.code, "status": REFUSALS[refused.code],
                     "client_address": g.client_address})

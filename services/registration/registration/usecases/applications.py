@@ -23,6 +23,7 @@ from registration.store import accounts, applications, audit, codes
 from shared.clock import iso
 from shared.contracts import formats, tasks
 from shared.errors import Refused
+from shared.metrics import AUTH_KEYS_EXPIRED, CODES_INVALIDATED
 from shared.outbox import add_event, add_quiet_events, add_task
 from shared.tokens import keyed_digest, random_crockford, random_token
 
@@ -97,6 +98,7 @@ def _refuse_identity(conn, refusal: str, by_number, by_value, now, config, calle
     for code_id, count in sorted(charged.items()):
         if count == config.max_failed_attempts:
             add_event(conn, code_invalidated(code_id, count, now, caller.correlation_id))
+            CODES_INVALIDATED.inc()
     return refused
 
 
@@ -155,3 +157,4 @@ def record_delivery_failure(conn: Connection, cmd: RecordDeliveryFailure, now: d
 
 def record_key_expiry(conn: Connection, cmd: RecordKeyExpiry, now: datetime) -> None:
     applications.close_application(conn, cmd.application_id, "expired", now)
+    AUTH_KEYS_EXPIRED.inc()
