@@ -12,12 +12,14 @@ import logging
 
 from celery import Celery, signals
 from prometheus_client import REGISTRY, CollectorRegistry
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from psycopg_pool import ConnectionPool
 
 from notifier import store, tasks
 from notifier.config import Config
+from notifier.domain import AUTH_KEY_EXPIRED, CODE_EXPIRED
 from shared import probes
+from shared.clock import make_clock
 from shared.contracts.tasks import MAIL, TASKS
 from shared.db import make_pool
 from shared.logs import configure
@@ -122,28 +124,65 @@ def _beat_start(**_kwargs) -> None:
 
 
 class TableCollector:
-    """The worker's gauges, computed from the notifier's tables on every scrape: its mail
+    """The worker's metrics, computed from the notifier's tables on every scrape: its mail
     and timer work happens in the pool processes, so what an operator watches (mails sent,
-    failed or waiting, timers due, the outbox backlog) is read, not counted in memory."""
+    retried, failed by reason, their delivery time, the least time an undelivered key has
+    left, timers due and overdue, the outbox backlog) is read, not counted in memory.
+    Names and meanings: docs/METRICS.md."""
 
-    def __init__(self, pool: ConnectionPool):
+    def __init__(self, pool: ConnectionPool, now):
         self.pool = pool
+        self.now = now
 
     def collect(self):
+        now = self.now()
         with self.pool.connection(timeout=2) as conn:
             deliveries = store.deliveries_by_status(conn)
             timers = store.pending_timers_by_kind(conn)
+            overdue = store.overdue_timers(conn, now)
+            figures = store.mail_figures(conn, now)
             backlog = store.unpublished_count(conn)
         mails = GaugeMetricFamily("notifier_deliveries", "Auth-key mails by status",
                                   labels=["status"])
         for status, count in deliveries:
             mails.add_metric([status], count)
+        yield mails
         pending = GaugeMetricFamily("notifier_timers_pending", "Timers not yet fired",
                                     labels=["kind"])
         for kind, count in timers:
             pending.add_metric([kind], count)
-        yield mails
         yield pending
+        late = GaugeMetricFamily("timers_overdue", "Timers past due, not fired",
+                                 labels=["kind"])
+        oldest = GaugeMetricFamily("timers_oldest_overdue_seconds",
+                                   "How far past due the oldest unfired timer is (0: none)",
+                                   labels=["kind"])
+        by_kind = {kind: (count, seconds) for kind, count, seconds in overdue}
+        for kind in (CODE_EXPIRED, AUTH_KEY_EXPIRED):
+            count, seconds = by_kind.get(kind, (0, 0.0))
+            late.add_metric([kind], count)
+            oldest.add_metric([kind], max(0.0, seconds))
+        yield late
+        yield oldest
+        yield CounterMetricFamily("mails_sent_total", "Mails the SMTP server accepted",
+                                  value=figures.sent)
+        yield CounterMetricFamily("mails_retried_total",
+                                  "Transient SMTP failures after which the mail was retried",
+                                  value=figures.retried)
+        failed = CounterMetricFamily("mails_failed_total", "Mails given up, by reason",
+                                     labels=["reason"])
+        for reason, count in figures.failed_by_reason:
+            failed.add_metric([reason], count)
+        yield failed
+        bounds = [str(bound) for bound in store.DELIVERY_BUCKETS] + ["+Inf"]
+        yield HistogramMetricFamily(
+            "mail_delivery_seconds", "From the key's issue to the SMTP server's acceptance",
+            buckets=list(zip(bounds, figures.delivery_buckets, strict=True)),
+            sum_value=figures.delivery_sum)
+        if figures.least_time_left is not None:
+            yield GaugeMetricFamily(
+                "auth_key_mail_time_left_seconds",
+                "The least time any undelivered auth key has left", value=figures.least_time_left)
         yield GaugeMetricFamily("notifier_outbox_unpublished", "Events waiting for the relay",
                                 value=backlog)
 
@@ -159,7 +198,7 @@ def _worker_probes(**_kwargs) -> probes.ProbeServer | None:
         return None
     pool = make_pool(config.database_url, min_size=0, max_size=2, name="notifier-health")
     registry = CollectorRegistry()
-    registry.register(TableCollector(pool))
+    registry.register(TableCollector(pool, make_clock(config.test_clock_file).now))
     registry.register(REGISTRY)  # the process's own metrics (the broker gauge among them)
     server = probes.serve("notifier-worker", {"database": probes.database(pool)},
                           registry=registry, host=config.health_host, port=config.health_port)

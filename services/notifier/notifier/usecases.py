@@ -64,7 +64,7 @@ def send_auth_key_mail(pool: ConnectionPool, cmd: commands.SendAuthKeyMail, now:
     is when the attempt starts; the instants after the SMTP conversation come from `clock`."""
     with pool.connection() as conn:
         with conn.transaction():
-            store.add_delivery(conn, cmd.application_id, cmd.valid_until, now)
+            store.add_delivery(conn, cmd.application_id, cmd.valid_until, now, cmd.issued_at)
         try:
             with conn.transaction():
                 return _attempt(conn, cmd, now, mailer, clock, config, correlation_id)
