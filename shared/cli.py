@@ -34,6 +34,7 @@ class ServiceCli:
     build: Callable[..., Any]  # runtime.build(config, pool=...)
     make_consumer: Callable[[Any, Any, Any], Any]  # (config, pool, clock) -> EventConsumer
     extra_queues: Callable[[Any], tuple] = lambda _config: ()  # the relay's other queues
+    levers: tuple[opscli.Lever, ...] = ()  # the service's own operator levers
 
     def main(self, argv: list[str] | None = None) -> None:
         parser = argparse.ArgumentParser(prog=f"python -m {self.package}")
@@ -41,12 +42,12 @@ class ServiceCli:
         commands.add_parser("migrate", help="apply the database migrations")
         commands.add_parser("relay", help="publish the outbox to RabbitMQ")
         commands.add_parser("consumer", help=f"consume the events {self.service} subscribes to")
-        opscli.add_parser(commands, parser.prog)
+        opscli.add_parser(commands, parser.prog, self.levers)
         args = parser.parse_args(argv)
         config = self.load_config()
         configure(self.service, config.log_level)
         if args.command == "ops":
-            raise SystemExit(opscli.run(args, config, self.package))
+            raise SystemExit(opscli.run(args, config, self.package, self.levers))
         if args.command == "migrate" or getattr(config, "migrate_on_start", False):
             applied = migrate(config.database_url, self.migrations)
             log.info("database migrated", extra={"applied": applied})

@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import amqp.exceptions
@@ -34,8 +36,20 @@ examples:
 """
 
 
-def add_parser(subparsers, prog: str) -> argparse.ArgumentParser:
-    """The `ops` command and its levers, under a service's own argparse subparsers."""
+@dataclass(frozen=True)
+class Lever:
+    """A service's own lever beside the shared ones (e.g. the notifier's `mail`)."""
+
+    name: str
+    help: str
+    examples: str
+    arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace, Any], int]
+
+
+def add_parser(subparsers, prog: str, own: tuple[Lever, ...] = ()) -> argparse.ArgumentParser:
+    """The `ops` command and its levers (the shared ones and the service's `own`), under a
+    service's own argparse subparsers."""
     ops = subparsers.add_parser(
         "ops", help="operator levers: outbox status, dead letters, replay",
         epilog=EXAMPLES.format(prog=prog), formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -56,10 +70,15 @@ def add_parser(subparsers, prog: str) -> argparse.ArgumentParser:
     which.add_argument("event_id", nargs="?", help="the event id to replay")
     which.add_argument("--all", action="store_true", help="replay every dead letter")
     replay.add_argument("--json", action="store_true", help="print one JSON list")
+    for lever in own:
+        parser = levers.add_parser(lever.name, help=lever.help,
+                                   epilog="examples:\n" + lever.examples.format(prog=prog),
+                                   formatter_class=argparse.RawDescriptionHelpFormatter)
+        lever.arguments(parser)
     return ops
 
 
-def _print(value: Any, as_json: bool, lines: list[str]) -> None:
+def print_result(value: Any, as_json: bool, lines: list[str]) -> None:
     if as_json:
         json.dump(value, sys.stdout, ensure_ascii=False, indent=2, default=str)
         sys.stdout.write("\n")
@@ -67,10 +86,13 @@ def _print(value: Any, as_json: bool, lines: list[str]) -> None:
         sys.stdout.write("\n".join(lines) + "\n")
 
 
-def run(args: argparse.Namespace, config: Any, service: str) -> int:
+def run(args: argparse.Namespace, config: Any, service: str, own: tuple[Lever, ...] = ()) -> int:
     """Carry out a parsed `ops` command with the service's settings; the exit status
     (2 with one line on stderr when the database, the broker or the queue is missing)."""
     try:
+        for lever in own:
+            if args.lever == lever.name:
+                return lever.run(args, config)
         return _run(args, config, service)
     except psycopg.OperationalError as exc:
         sys.stderr.write(f"database unreachable: {str(exc).strip().splitlines()[-1]}\n")
@@ -91,7 +113,7 @@ def _run(args: argparse.Namespace, config: Any, service: str) -> int:
                  f"published in the last hour: {status.published_last_hour}"]
         lines += [f"  {b.kind:5} {b.destination:40} {b.pending:6}  since {b.oldest.isoformat()}"
                   for b in status.backlog]
-        _print(status.as_dict(), args.json, lines)
+        print_result(status.as_dict(), args.json, lines)
         return 0
     dead_letters = DeadLetters(config.broker_url,
                                Topology(config.bus_namespace, config.bus_quorum), service)
@@ -101,12 +123,12 @@ def _run(args: argparse.Namespace, config: Any, service: str) -> int:
         lines += [f"  {d.event_id}  {d.type}  {d.reason}  first seen "
                   f"{d.first_seen.isoformat() if d.first_seen else '-'}  deaths {d.deaths}"
                   for d in letters]
-        _print([d.as_dict() for d in letters], args.json, lines)
+        print_result([d.as_dict() for d in letters], args.json, lines)
         return 0
     replayed = dead_letters.replay(None if args.all else args.event_id)
     lines = [f"replayed {len(replayed)} event(s) to their queue"]
     lines += [f"  {d.event_id}  {d.type}  -> {d.queue}" for d in replayed]
-    _print([d.as_dict() for d in replayed], args.json, lines)
+    print_result([d.as_dict() for d in replayed], args.json, lines)
     if args.event_id and not replayed:
         sys.stderr.write(f"no dead letter with event id {args.event_id}\n")
         return 1

@@ -150,6 +150,21 @@ def pending_timers_by_kind(conn: Connection) -> list[tuple[str, int]]:
         "AND cancelled_at IS NULL AND due_at IS NOT NULL GROUP BY kind").fetchall()
 
 
+def delivery_status(conn: Connection, application_id: uuid.UUID) -> dict | None:
+    """Everything the notifier knows of one application's auth-key mail (no address, no
+    key: it never keeps them), for the operator's `ops mail`."""
+    row = conn.execute(
+        "SELECT application_id, status, attempts, retries, last_error, failure_reason, "
+        "issued_at, created_at, delivered_at, failed_at, valid_until, message_id "
+        "FROM deliveries WHERE application_id = %s", (application_id,)).fetchone()
+    if row is None:
+        return None
+    names = ("application_id", "status", "attempts", "retries", "last_error", "failure_reason",
+             "issued_at", "first_attempt_at", "delivered_at", "failed_at", "valid_until",
+             "message_id")
+    return dict(zip(names, row, strict=True))
+
+
 # mail_delivery_seconds' buckets: B2's goal is p50 < 0.1 s and p99 < 0.5 s; the key lives
 # 50 minutes (3,000 s).
 DELIVERY_BUCKETS = (0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0,
