@@ -279,8 +279,8 @@ METHOD = """## How each figure was taken
   after each run the bench waits for the outbox to drain and purges the mail queue, so every
   run starts alike (the mail pipeline under load is B2's subject). p50/p99 are wrk's.
   *Ceilings:* `pgbench -M prepared -j 1` at the same client counts runs the very statements
-  of step 2 (`bench/sql/step2_*.sql`, copied from `code_store.py`, `store.py`,
-  `account_store.py`, `outbox.py`) on a database migrated with registration's migrations
+  of step 2 (`bench/sql/step2_*.sql`, copied from registration's `store/` package and
+  `outbox.py`) on a database migrated with registration's migrations
   and seeded with 20,000 codes (more than the HTTP runs use, so that no code meets R4's
   tenth failure within a run; the indexes are as deep); and `wrk` against `bench/trivial.py` (one Flask view
   returning JSON) under the same `deploy/gunicorn.conf.py`.

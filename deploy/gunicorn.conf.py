@@ -15,9 +15,25 @@ threads = int(os.environ.get("WEB_THREADS", "4"))
 timeout = 30
 graceful_timeout = 10
 keepalive = 5
+# The application writes the access log itself (shared.web.access: route, status, duration,
+# correlation id, masked client), so gunicorn's own is off; gunicorn's lines are JSON too.
 accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {
+        "()": "pythonjsonlogger.json.JsonFormatter",
+        "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        "static_fields": {"service": "gunicorn"},
+    }},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json",
+                             "stream": "ext://sys.stderr"}},
+    "loggers": {"gunicorn.error": {"level": loglevel.upper(), "handlers": ["console"],
+                                   "propagate": False}},
+}
 # The pool is created per worker by create_app; never preload (sockets must not be shared).
 preload_app = False
 

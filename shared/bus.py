@@ -17,11 +17,17 @@ from kombu import Connection, Exchange, Queue, binding
 from kombu.mixins import ConsumerMixin
 from marshmallow import ValidationError
 
-from shared.contracts.events import Event, parse_envelope
+from shared import metrics
+from shared.contracts.events import CATALOG, Event, parse_envelope
 from shared.contracts.subscriptions import SUBSCRIPTIONS
 from shared.logs import correlation
 
 log = logging.getLogger(__name__)
+
+# What `_wait_for_database` returns when the consumer stops before the database answers.
+HELD = object()
+# Event types a metric may name (anything else a producer invents counts as "unknown").
+SUBSCRIBABLE = frozenset(CATALOG)
 
 # Redelivery of a message whose handler keeps failing stops here; then it is dead-lettered.
 DELIVERY_LIMIT = 5
@@ -107,7 +113,7 @@ def connect(broker_url: str) -> Connection:
     )
 
 
-Handler = Callable[[Event], None]
+Handler = Callable[[Event], object]
 
 
 class EventConsumer(ConsumerMixin):
@@ -179,6 +185,7 @@ class EventConsumer(ConsumerMixin):
 
     def on_decode_error(self, message, exc) -> None:
         log.warning("undecodable message dead-lettered", extra={"error": str(exc)[:200]})
+        self._count("undecodable", "dead_lettered")
         message.reject(requeue=False)
 
     def _keep_broker_alive(self) -> None:
@@ -192,8 +199,9 @@ class EventConsumer(ConsumerMixin):
         except Exception:  # noqa: BLE001 - a broken link is found by the next drain
             pass
 
-    def _wait_for_database(self, event: Event, handler: Handler, exc: Exception) -> bool:
-        """Retry `handler` in place until the database answers; False if stopping first."""
+    def _wait_for_database(self, event: Event, handler: Handler, exc: Exception):
+        """Retry `handler` in place until the database answers and return what it returned;
+        HELD if stopping first."""
         pause = self.retry_pause
         log.warning("database unavailable; event held until it answers",
                     extra={"event_type": event.type, "event_id": str(event.event_id),
@@ -210,35 +218,46 @@ class EventConsumer(ConsumerMixin):
             if self.should_stop or self.stopping.is_set():
                 break
             try:
-                handler(event)
-                return True
+                return handler(event)
             except Exception as again:
                 if not self.is_database_error(again):
                     raise
             pause = min(pause * 2, self.database_pause_max)
-        return False
+        return HELD
+
+    def _count(self, event_type: str, outcome: str) -> None:
+        metrics.CONSUMER_EVENTS.labels(self.service, event_type, outcome).inc()
 
     def on_message(self, body, message) -> None:
+        redelivered = bool(message.delivery_info.get("redelivered"))
         try:
             event = parse_envelope(body)
         except ValidationError as exc:
             log.warning("malformed envelope dead-lettered", extra={"errors": exc.messages})
+            self._count("malformed", "dead_lettered")
             message.reject(requeue=False)
             return
+        if redelivered:
+            metrics.CONSUMER_REDELIVERIES.labels(
+                self.service, event.type if event.type in SUBSCRIBABLE else "unknown").inc()
         handler = self.handlers.get(event.type)
         if handler is None:
+            self._count(event.type if event.type in SUBSCRIBABLE else "unknown", "ignored")
             message.ack()
             return
+        started = time.perf_counter()
         with correlation(event.correlation_id):
             try:
                 try:
-                    handler(event)
+                    applied = handler(event)
                 except Exception as exc:
                     if not self.is_database_error(exc):
                         raise
-                    if not self._wait_for_database(event, handler, exc):
+                    applied = self._wait_for_database(event, handler, exc)
+                    if applied is HELD:
                         # Stopping with the database still down: the message goes back
                         # once (the channel closes), never dead-lettered for it.
+                        self._count(event.type, "held")
                         message.requeue()
                         return
                     log.info("database back; held event handled",
@@ -249,6 +268,7 @@ class EventConsumer(ConsumerMixin):
                     extra={"event_type": event.type, "event_id": str(event.event_id),
                            "errors": exc.messages},
                 )
+                self._count(event.type, "dead_lettered")
                 message.reject(requeue=False)
                 return
             except Exception:
@@ -256,10 +276,15 @@ class EventConsumer(ConsumerMixin):
                     "event handler failed; requeued",
                     extra={"event_type": event.type, "event_id": str(event.event_id)},
                 )
+                self._count(event.type, "failed")
                 time.sleep(self.retry_pause)
                 message.requeue()
                 return
             message.ack()
             self.handled += 1
+            # a registry's handler says False for an event its inbox had already seen
+            self._count(event.type, "duplicate" if applied is False else "handled")
+            metrics.CONSUMER_SECONDS.labels(self.service, event.type).observe(
+                time.perf_counter() - started)
             log.info("event handled", extra={"event_type": event.type,
                                              "event_id": str(event.event_id)})

@@ -14,9 +14,10 @@ builds the dataclass from the environment, so a setting is written once:
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -169,6 +170,27 @@ def database_url(env: Env, service: str) -> str:
 # placeholder), or a server URL whose password is one. A generated secret whose default is
 # empty is optional: it is checked only when set.
 GENERATED, PASSWORD, URL = "generated", "password", "url"
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def trusted_networks(entries: Iterable[str], setting: str = "TRUSTED_PROXIES") -> tuple[Network, ...]:
+    """CIDR ranges (or single addresses, IPv4 or IPv6) of the proxies whose X-Forwarded-For
+    is believed, parsed once when the settings are read; a bad entry is a ConfigError."""
+    networks = []
+    for entry in entries:
+        try:
+            networks.append(ipaddress.ip_network(entry.strip(), strict=False))
+        except ValueError:
+            raise ConfigError(
+                f"{setting}: {entry!r} is neither an IP address nor a CIDR range") from None
+    return tuple(networks)
+
+
+def parse_trusted_proxies(raw: str) -> tuple[Network, ...]:
+    """TRUSTED_PROXIES as written: comma-separated ranges or addresses."""
+    return trusted_networks([part for part in raw.split(",") if part.strip()])
+
+
 SAME = "(same as in development)"  # `production=`: no other default in production mode
 
 

@@ -4,7 +4,7 @@
 
     @handlers.on("code.revoked", reads=("code_id", "reason"))
     def code_revoked(conn, event, payload, now):
-        code_store.revoke(conn, payload["code_id"], payload["reason"], now)
+        codes.revoke(conn, payload["code_id"], payload["reason"], now)
 
 Each handler runs in one transaction with the inbox claim (a redelivered or duplicated
 event changes nothing) and reads only the payload fields it names, through the catalog's
@@ -58,7 +58,7 @@ class Handlers:
         return register
 
     def dispatch(self, pool: ConnectionPool, clock: Clock,
-                 **settings: Any) -> dict[str, Callable[[Event], None]]:
+                 **settings: Any) -> dict[str, Callable[[Event], bool]]:
         """The bus's callbacks: read the payload, then change the database in one
         transaction with the inbox claim. `settings` (e.g. a time zone) go to the checks."""
         missing = set(self.subscribed) - set(self._changes)
@@ -69,12 +69,18 @@ class Handlers:
 
     @staticmethod
     def _callback(pool: ConnectionPool, clock: Clock, change: Change, reads: tuple[str, ...],
-                  check: Callable | None, settings: dict[str, Any]) -> Callable[[Event], None]:
-        def handle(event: Event) -> None:
+                  check: Callable | None, settings: dict[str, Any]) -> Callable[[Event], bool]:
+        def handle(event: Event) -> bool:
+            """True when the change was made, False for an event the inbox had seen."""
             payload = read_payload(event, reads)  # ValidationError: dead-lettered
             if check is not None:
                 check(payload, event, **settings)
             now = clock.now()
-            handle_once(pool, event, now, lambda conn, _event: change(conn, event, payload, now))
+
+            def apply(conn: Connection, _event: Event) -> bool:
+                change(conn, event, payload, now)
+                return True
+
+            return handle_once(pool, event, now, apply) is True
 
         return handle

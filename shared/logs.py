@@ -8,7 +8,7 @@ import logging
 import re
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -102,10 +102,6 @@ def configure(service: str, level: str = "INFO") -> None:
         logging.getLogger(noisy).setLevel("WARNING")
 
 
-def current_correlation_id() -> str | None:
-    return _correlation.get()
-
-
 @contextmanager
 def correlation(correlation_id: str | None) -> Iterator[str]:
     """Run a block under a correlation id (a new one when none is given)."""
@@ -115,6 +111,28 @@ def correlation(correlation_id: str | None) -> Iterator[str]:
         yield value
     finally:
         _correlation.reset(token)
+
+
+_TRACEPARENT = re.compile(r"^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$")
+_CORRELATION = re.compile(r"^[A-Za-z0-9._:/+=-]{1,100}$")
+
+
+def correlation_from_headers(headers: Mapping[str, str]) -> str | None:
+    """The caller's correlation id: X-Correlation-ID when it is a plain token (letters,
+    digits, `._:/+=-`, at most 100), else the trace id of a valid W3C `traceparent`, else
+    None (a new one is made). Anything else is dropped, so a header cannot forge log lines."""
+    given = headers.get("X-Correlation-ID", "")
+    if _CORRELATION.match(given):
+        return given
+    trace = _TRACEPARENT.match(headers.get("traceparent", "").strip().lower())
+    if trace and trace.group(1) != "0" * 32:
+        return trace.group(1)
+    return None
+
+
+def correlation_id() -> str | None:
+    """The correlation id of the request or message being handled, if any."""
+    return _correlation.get()
 
 
 def set_correlation(correlation_id: str | None) -> str:

@@ -13,6 +13,7 @@ import logging
 import threading
 import time
 import uuid
+from collections import Counter
 from datetime import datetime
 from typing import Any
 
@@ -24,6 +25,7 @@ from psycopg import Connection
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
+from shared import metrics
 from shared.bus import Topology
 from shared.clock import Clock
 from shared.contracts import tasks
@@ -189,8 +191,11 @@ class Relay:
         batch_size: int = 200,
         poll_interval: float = 1.0,
         name: str = "relay",
+        service: str | None = None,
     ):
         self.dsn = dsn
+        # the `service` label of the relay's metrics: by default its name's first part
+        self.service = service or name.split(":", 1)[0].removesuffix("-relay")
         self.broker_url = broker_url
         self.topology = topology
         self.clock = clock
@@ -309,6 +314,8 @@ class Relay:
                 (self.clock.now(), ids),
             )
         self.published += len(rows)
+        for type_, count in Counter(metrics.row_type(row) for row in rows).items():
+            metrics.OUTBOX_PUBLISHED.labels(self.service, type_).inc(count)
         return len(rows)
 
     def _wait(self, listener: Connection | None) -> Connection | None:
@@ -333,6 +340,7 @@ class Relay:
                 count = self.run_once()
                 backoff = 0.5
             except psycopg.Error as exc:
+                metrics.OUTBOX_PUBLISH_ERRORS.labels(self.service, "database").inc()
                 log.warning("outbox relay: database unavailable", extra={"error": str(exc)[:200]})
                 if self._db is not None:
                     self._db.close()
@@ -341,6 +349,7 @@ class Relay:
                 backoff = min(backoff * 2, 5)
                 continue
             except Exception as exc:  # noqa: BLE001 - broker errors vary by transport
+                metrics.OUTBOX_PUBLISH_ERRORS.labels(self.service, "broker").inc()
                 log.warning("outbox relay: broker unavailable, events wait",
                             extra={"error": str(exc)[:200]})
                 self._drop_broker()

@@ -18,7 +18,7 @@ import registration
 import requests
 from crowd import OFFICE, Crowd, Seeker
 from kombu import Connection, Producer
-from notifier.consumer import make_handlers as notifier_handlers
+from notifier.consumer import handlers as notifier_handlers
 from registration.consumer import handlers as registration_handlers
 
 from shared.bus import EventConsumer, Topology
@@ -210,8 +210,8 @@ def rebuild_from(events: list[dict]) -> dict[str, list[tuple]]:
     out = {}
     with fresh_namespace() as topology:
         for service, package, make, read in (
-                ("registration", registration, registration_handlers, event_made_codes),
-                ("notifier", notifier, notifier_handlers, code_timers)):
+                ("registration", registration, registration_handlers.dispatch, event_made_codes),
+                ("notifier", notifier, notifier_handlers.dispatch, code_timers)):
             with fresh_database(f"replay_{service}", Path(package.__file__).parent
                                 / "migrations") as dsn:
                 pool = make_pool(dsn, max_size=2)

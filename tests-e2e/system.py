@@ -62,6 +62,10 @@ class System:
         self.ports = {name: free_port() for name in
                       ("code_issuer", "registration", "smtp", "mail_page", "portal",
                                    "notifier_health")}
+        # the probes (/healthz, /readyz, /metrics) of the relays, consumers and beat, each on
+        # a port of its own, so a system never meets another's (or `make up`'s) defaults
+        self.probe_ports = {name: free_port() for name in procfile()
+                            if name.endswith(("-relay", "-consumer", "-beat"))}
         self.databases = {pkg: dsn_for(unique(f"e2e_{pkg}")) for pkg in SERVICES.values()}
         self.clock_file = self.workdir / "clock"
         # The mail page's test controls (refuse, delay, accept, clear) need this token.
@@ -126,7 +130,20 @@ class System:
         package = service_of(process)
         if package:
             env["DATABASE_URL"] = self.databases[package]
+        if process in self.probe_ports:
+            env["HEALTH_PORT"] = str(self.probe_ports[process])
         return env
+
+    def metrics_targets(self) -> dict[str, str]:
+        """process -> host:port of its /metrics, for every process that has one."""
+        targets = {name: f"127.0.0.1:{port}" for name, port in self.probe_ports.items()}
+        targets.update({
+            "code-issuer": f"127.0.0.1:{self.ports['code_issuer']}",
+            "registration": f"127.0.0.1:{self.ports['registration']}",
+            "portal": f"127.0.0.1:{self.ports['portal']}",
+            "notifier-worker": f"127.0.0.1:{self.ports['notifier_health']}",
+        })
+        return {name: target for name, target in targets.items() if name in self.processes}
 
     def migrate(self) -> None:
         for package, dsn in self.databases.items():

@@ -16,7 +16,6 @@ from code_issuer.app import create_app as code_issuer_app
 from code_issuer.config import Config as CodeIssuerConfig
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
-from registration.app import close
 from registration.app import create_app as registration_app
 from registration.config import Config as RegistrationConfig
 from schemathesis import GenerationMode
@@ -63,7 +62,7 @@ def apps():
         try:
             yield {"code-issuer": office, "registration": public}
         finally:
-            close(public)
+            public.extensions["registration"].pool.close()
             office.extensions["code_issuer"].pool.close()
             client = redis.Redis.from_url(REDIS)
             for key in client.scan_iter(f"{prefix}:*"):

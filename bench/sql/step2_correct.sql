@@ -1,8 +1,9 @@
 -- B1 ceiling, correct triple: the statements registration's step 2 runs when it opens an
--- application (applications.submit_application, _open_application, _audited), in its order,
--- one round trip each: BEGIN, code_store.codes_for_step2, code_store.lock_code,
--- store.mails_since, account_store.email_registered, store.void_open_applications,
--- store.insert_application, outbox.add_task (INSERT + NOTIFY), store.add_audit, COMMIT.
+-- application (usecases.applications.submit_application, _open_application, _audited), in its order,
+-- one round trip each: BEGIN, store.codes.codes_for_step2, store.codes.lock_code,
+-- store.applications.mails_since, store.accounts.email_registered,
+-- store.applications.void_open_applications, store.applications.insert_application,
+-- outbox.add_task (INSERT + NOTIFY), store.audit.add_audit, COMMIT.
 -- The seeded codes' ids are md5(k); the random token and key digests the app makes in
 -- Python are made here by PostgreSQL.
 \set k random(1, :codes)

@@ -1,8 +1,9 @@
 -- B1 ceiling, wrong triple: the statements registration's step 2 runs for an
--- IDENTITY_MISMATCH (applications.submit_application, _refuse_identity, _audited), in its
+-- IDENTITY_MISMATCH (usecases.applications.submit_application, _refuse_identity, _audited), in its
 -- order, with its parameters, one round trip each:
--- BEGIN, code_store.codes_for_step2 (a digest nobody has; the number's active code),
--- store.add_audit, code_store.charge_failures (R5: one UPDATE for every mismatch), COMMIT.
+-- BEGIN, store.codes.codes_for_step2 (a digest nobody has; the number's active code),
+-- store.audit.add_audit, store.codes.charge_failures (R5: one UPDATE for every mismatch),
+-- COMMIT.
 -- The seeded codes' ids are md5(k), so the UPDATE names the number's code as the app does
 -- from the SELECT's answer.
 -- :k picks one of the seeded job seekers; :now is the transaction's now() (the app's clock).

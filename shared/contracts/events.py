@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -160,7 +160,6 @@ class Event:
     correlation_id: str
     payload: dict[str, Any]
     version: int = ENVELOPE_VERSION
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def to_message(self) -> dict[str, Any]:
         """The JSON body put on the bus."""

@@ -1,17 +1,17 @@
 """Flask plumbing shared by the HTTP services, one concern a module: error answers
 (`errors`), their texts (`messages`), strict input (`inputs`), the client's address
 (`addresses`), metrics and the operations endpoints (`metrics`, `ops`); `install` puts
-them on an app with correlation ids and security headers."""
+them on an app with security headers, and `access` counts, times and logs each request
+under its correlation id."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Mapping
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, request
 
-from shared.logs import set_correlation
-from shared.web import errors, metrics, ops
+from shared.config import Network
+from shared.web import access, errors, ops
 from shared.web.inputs import limit_streamed_body
 from shared.web.messages import Messages
 
@@ -34,30 +34,26 @@ def install(
     refusals: Mapping[str, int] | None = None,
     max_body_bytes: int = 16 * 1024,
     cors_origins: tuple[str, ...] = (),
+    trusted_proxies: tuple[Network, ...] = (),
 ) -> None:
-    """Error handlers, body limits, headers, correlation ids, metrics and /healthz,
+    """Error handlers, body limits, headers, correlation ids, metrics, the access log
+    (client addresses read behind `trusted_proxies`) and /healthz,
     /readyz (`readiness`: name -> a check that raises when unavailable), /metrics."""
     app.config["MAX_CONTENT_LENGTH"] = max_body_bytes
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     errors.install_handlers(app, messages, refusals or {})
 
+    access.instrument(app, service=service, trusted_proxies=trusted_proxies)
+
     @app.before_request
-    def _begin():
-        g.started = time.perf_counter()
-        g.correlation_id = set_correlation(
-            request.headers.get("X-Correlation-ID", "")[:100] or None)
+    def _limit_body():
         limit_streamed_body(max_body_bytes)
 
     @app.after_request
-    def _finish(response: Response):
-        endpoint = request.url_rule.rule if request.url_rule else "unmatched"
-        started = g.get("started")
-        metrics.observe(service, endpoint, response.status_code,
-                        time.perf_counter() - started if started is not None else None)
+    def _headers(response: Response):
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
-        response.headers["X-Correlation-ID"] = g.get("correlation_id", "")
         origin = request.headers.get("Origin")
         if origin and origin in cors_origins:
             response.headers["Access-Control-Allow-Origin"] = origin

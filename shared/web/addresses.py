@@ -3,32 +3,12 @@
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable
 
 from flask import request
 
-from shared.config import ConfigError
+from shared.config import Network
 
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
-
-
-def trusted_networks(entries: Iterable[str], setting: str = "TRUSTED_PROXIES") -> tuple[Network, ...]:
-    """CIDR ranges (or single addresses, IPv4 or IPv6) of the proxies whose X-Forwarded-For
-    is believed, parsed once when the settings are read; a bad entry is a ConfigError."""
-    networks = []
-    for entry in entries:
-        try:
-            networks.append(ipaddress.ip_network(entry.strip(), strict=False))
-        except ValueError:
-            raise ConfigError(
-                f"{setting}: {entry!r} is neither an IP address nor a CIDR range") from None
-    return tuple(networks)
-
-
-def parse_trusted_proxies(raw: str) -> tuple[Network, ...]:
-    """TRUSTED_PROXIES as written: comma-separated ranges or addresses."""
-    return trusted_networks([part for part in raw.split(",") if part.strip()])
 
 
 def _address(text: str) -> Address | None:

@@ -8,23 +8,21 @@ from flask import Response
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
-    Counter,
     Histogram,
     generate_latest,
     multiprocess,
 )
 
-REQUESTS = Counter("http_requests_total", "HTTP requests", ["service", "endpoint", "status"])
-LATENCY = Histogram(
-    "http_request_seconds", "HTTP request latency", ["service", "endpoint"],
+# The count of requests by route and status is this histogram's `_count`.
+REQUESTS = Histogram(
+    "http_request_duration_seconds", "HTTP requests: time from the first byte read to the answer",
+    ["service", "route", "method", "status"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
 )
 
 
-def observe(service: str, endpoint: str, status: int, seconds: float | None) -> None:
-    REQUESTS.labels(service, endpoint, str(status)).inc()
-    if seconds is not None:
-        LATENCY.labels(service, endpoint).observe(seconds)
+def observe(service: str, route: str, method: str, status: int, seconds: float) -> None:
+    REQUESTS.labels(service, route, method, str(status)).observe(seconds)
 
 
 def exposition() -> Response:

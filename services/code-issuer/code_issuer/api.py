@@ -14,6 +14,7 @@ from code_issuer import runtime, usecases
 from code_issuer.schemas import CodesQuery, CodeView, IssuedCode, IssueRequest, RevokeRequest, WhoAmI
 from shared.clock import office_date
 from shared.errors import Refused
+from shared.metrics import THROTTLE_REFUSALS
 from shared.openapi import Operation, build
 from shared.web.addresses import client_address
 from shared.web.errors import ApiError
@@ -57,6 +58,7 @@ def _authenticate():
         if counted is None or counted.count <= config.office_key_failures_per_address:
             raise ApiError(401, "UNAUTHORIZED", headers={"WWW-Authenticate": "Bearer"})
         wait = counted.retry_after
+    THROTTLE_REFUSALS.labels("code-issuer", "office_key").inc()
     raise ApiError(429, "RATE_LIMITED", headers={"Retry-After": str(wait)})
 
 

@@ -26,7 +26,7 @@ def create_app(config: Config, runtime: Runtime | None = None) -> Flask:
     # its state is the jobportal_broker_up gauge and a log line, not a reason to leave the
     # Service (an outage is what the outbox is for).
     install(app, service="code-issuer", messages=MESSAGES, refusals=api.REFUSALS,
-            max_body_bytes=config.max_body_bytes,
+            max_body_bytes=config.max_body_bytes, trusted_proxies=config.trusted_proxies,
             readiness={"database": probes.database(runtime.pool)})
     probes.watch_broker(config.broker_url)
     app.register_blueprint(api.bp)

@@ -1,46 +1,12 @@
-"""`python -m code_issuer migrate|relay|consumer`."""
+"""`python -m code_issuer migrate|relay|consumer|ops` (shared.cli)."""
 
 from __future__ import annotations
-
-import argparse
-import logging
-import os
-import socket
 
 from code_issuer.config import Config
 from code_issuer.consumer import make_consumer
 from code_issuer.runtime import build
 from code_issuer.store import MIGRATIONS
-from shared import probes
-from shared.clock import make_clock
-from shared.db import make_pool, migrate
-from shared.logs import configure
-from shared.runner import run_consumer, run_relay
+from shared.cli import ServiceCli
 
-log = logging.getLogger("code_issuer")
-
-
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m code_issuer")
-    parser.add_argument("command", choices=["migrate", "relay", "consumer"])
-    args = parser.parse_args(argv)
-    config = Config.from_env()
-    configure("code-issuer", config.log_level)
-    if args.command == "migrate" or config.migrate_on_start:
-        applied = migrate(config.database_url, MIGRATIONS)
-        log.info("database migrated", extra={"applied": applied})
-    if args.command == "relay":
-        run_relay(config.database_url, config.broker_url, config.bus_namespace, config.bus_quorum,
-                  make_clock(config.test_clock_file),
-                  name=f"code-issuer-relay:{socket.gethostname()}:{os.getpid()}",
-                  process="code-issuer-relay")
-    elif args.command == "consumer":
-        runtime = build(config, pool=make_pool(config.database_url, max_size=4,
-                                               name="code_issuer_consumer"))
-        consumer = make_consumer(config, runtime.pool, runtime.clock)
-        try:
-            run_consumer(consumer, "code-issuer-consumer",
-                         {"database": probes.database(runtime.pool)})
-        finally:
-            consumer.connection.release()
-            runtime.pool.close()
+CLI = ServiceCli("code-issuer", "code_issuer", Config.from_env, MIGRATIONS, build, make_consumer)
+main = CLI.main

@@ -13,10 +13,12 @@ from shared.config import (
     MODES,
     URL,
     ConfigError,
+    Network,
     load,
+    parse_trusted_proxies,
     setting,
+    trusted_networks,
 )
-from shared.web.addresses import Network, parse_trusted_proxies, trusted_networks
 
 SERVICE = "code_issuer"
 PRODUCER = "code-issuer"

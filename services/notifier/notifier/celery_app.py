@@ -1,14 +1,27 @@
-"""The notifier's Celery app: `celery -A notifier.celery_app worker` and `... beat`."""
+"""The notifier's Celery app: `celery -A notifier.celery_app worker` and `... beat`.
+
+Routing comes from the contract (shared.contracts.tasks: each task's queue); the tasks
+reach their runtime through `runtime.current()`, built in each pool process. The worker's
+main process serves its probes (shared.probes) with gauges read from the notifier's tables,
+beat its own.
+"""
 
 from __future__ import annotations
 
 import logging
 
 from celery import Celery, signals
+from prometheus_client import REGISTRY, CollectorRegistry
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
+from psycopg_pool import ConnectionPool
 
-from notifier import tasks
+from notifier import store, tasks
 from notifier.config import Config
+from notifier.domain import AUTH_KEY_EXPIRED, CODE_EXPIRED
 from shared import probes
+from shared.clock import make_clock
+from shared.contracts.tasks import MAIL, TASKS
+from shared.db import make_pool
 from shared.logs import configure
 from shared.outbox import declare_task_queue, task_queue
 
@@ -47,15 +60,13 @@ app.conf.update(
     # Queues exactly as the outbox relay declares them (quorum queues behind topic exchanges,
     # shared.outbox.task_queue). With quorum queues Celery uses per-consumer prefetch (no
     # global QoS) and native delayed delivery for the retries' countdowns.
-    task_queues=[task_queue(config.mail_queue), task_queue(config.timers_queue)],
-    task_default_queue=config.mail_queue,
-    task_default_exchange=config.mail_queue,
-    task_default_routing_key=config.mail_queue,
+    task_queues=[task_queue(config.queue(name))
+                 for name in dict.fromkeys(task.queue for task in TASKS.values())],
+    task_default_queue=config.queue(MAIL),
+    task_default_exchange=config.queue(MAIL),
+    task_default_routing_key=config.queue(MAIL),
     task_create_missing_queues=False,
-    task_routes={
-        tasks.SEND_AUTH_KEY_MAIL: {"queue": config.mail_queue},
-        tasks.SWEEP_TIMERS: {"queue": config.timers_queue},
-    },
+    task_routes={name: {"queue": config.queue(task.queue)} for name, task in TASKS.items()},
     # Timers live in the database, so beat keeps no state of its own (--schedule is unused).
     beat_scheduler="celery.beat:Scheduler",
     beat_schedule=tasks.beat_schedule(config),
@@ -112,12 +123,87 @@ def _beat_start(**_kwargs) -> None:
     probes.watch_broker(config.broker_url)
 
 
-@signals.worker_ready.connect
-def _serve_health(**_kwargs) -> None:
-    """/healthz, /readyz and /metrics on NOTIFIER_HEALTH_PORT (the worker's main process)."""
-    from notifier.health import serve
+class TableCollector:
+    """The worker's metrics, computed from the notifier's tables on every scrape: its mail
+    and timer work happens in the pool processes, so what an operator watches (mails sent,
+    retried, failed by reason, their delivery time, the least time an undelivered key has
+    left, timers due and overdue, the outbox backlog) is read, not counted in memory.
+    Names and meanings: docs/METRICS.md."""
 
-    serve(config)  # a port already taken is logged; the worker still works, unprobed
+    def __init__(self, pool: ConnectionPool, now):
+        self.pool = pool
+        self.now = now
+
+    def collect(self):
+        now = self.now()
+        with self.pool.connection(timeout=2) as conn:
+            deliveries = store.deliveries_by_status(conn)
+            timers = store.pending_timers_by_kind(conn)
+            overdue = store.overdue_timers(conn, now)
+            figures = store.mail_figures(conn, now)
+            backlog = store.unpublished_count(conn)
+        mails = GaugeMetricFamily("notifier_deliveries", "Auth-key mails by status",
+                                  labels=["status"])
+        for status, count in deliveries:
+            mails.add_metric([status], count)
+        yield mails
+        pending = GaugeMetricFamily("notifier_timers_pending", "Timers not yet fired",
+                                    labels=["kind"])
+        for kind, count in timers:
+            pending.add_metric([kind], count)
+        yield pending
+        late = GaugeMetricFamily("timers_overdue", "Timers past due, not fired",
+                                 labels=["kind"])
+        oldest = GaugeMetricFamily("timers_oldest_overdue_seconds",
+                                   "How far past due the oldest unfired timer is (0: none)",
+                                   labels=["kind"])
+        by_kind = {kind: (count, seconds) for kind, count, seconds in overdue}
+        for kind in (CODE_EXPIRED, AUTH_KEY_EXPIRED):
+            count, seconds = by_kind.get(kind, (0, 0.0))
+            late.add_metric([kind], count)
+            oldest.add_metric([kind], max(0.0, seconds))
+        yield late
+        yield oldest
+        yield CounterMetricFamily("mails_sent_total", "Mails the SMTP server accepted",
+                                  value=figures.sent)
+        yield CounterMetricFamily("mails_retried_total",
+                                  "Transient SMTP failures after which the mail was retried",
+                                  value=figures.retried)
+        failed = CounterMetricFamily("mails_failed_total", "Mails given up, by reason",
+                                     labels=["reason"])
+        for reason, count in figures.failed_by_reason:
+            failed.add_metric([reason], count)
+        yield failed
+        bounds = [str(bound) for bound in store.DELIVERY_BUCKETS] + ["+Inf"]
+        yield HistogramMetricFamily(
+            "mail_delivery_seconds", "From the key's issue to the SMTP server's acceptance",
+            buckets=list(zip(bounds, figures.delivery_buckets, strict=True)),
+            sum_value=figures.delivery_sum)
+        if figures.least_time_left is not None:
+            yield GaugeMetricFamily(
+                "auth_key_mail_time_left_seconds",
+                "The least time any undelivered auth key has left", value=figures.least_time_left)
+        yield GaugeMetricFamily("notifier_outbox_unpublished", "Events waiting for the relay",
+                                value=backlog)
+
+
+@signals.worker_ready.connect
+def _worker_probes(**_kwargs) -> probes.ProbeServer | None:
+    """/healthz, /readyz and /metrics of the worker's main process (shared.probes) on
+    NOTIFIER_HEALTH_HOST:NOTIFIER_HEALTH_PORT (0: none). Ready when the database answers
+    (a small pool of its own, no connection held between probes); the broker's state is
+    the `jobportal_broker_up` gauge and a log line. A port already taken is logged; the
+    worker still works, unprobed."""
+    if not config.health_port:
+        return None
+    pool = make_pool(config.database_url, min_size=0, max_size=2, name="notifier-health")
+    registry = CollectorRegistry()
+    registry.register(TableCollector(pool, make_clock(config.test_clock_file).now))
+    registry.register(REGISTRY)  # the process's own metrics (the broker gauge among them)
+    server = probes.serve("notifier-worker", {"database": probes.database(pool)},
+                          registry=registry, host=config.health_host, port=config.health_port)
+    probes.watch_broker(config.broker_url)
+    return server
 
 
 @signals.setup_logging.connect

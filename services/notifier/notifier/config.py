@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from shared.config import DEVELOPMENT, MODES, PASSWORD, URL, ConfigError, load, setting
+from shared.contracts.tasks import MAIL, TIMERS, queue_name
 
-MIGRATIONS = Path(__file__).parent / "migrations"
+SERVICE = "notifier"  # its queue and subscriptions (shared.contracts.subscriptions)
+PRODUCER = "notifier"  # the producer of its events
 
 
 @dataclass(frozen=True)
@@ -46,13 +47,17 @@ class Config:
 
     from_env = classmethod(load)
 
+    def queue(self, contract_queue: str) -> str:
+        """A task queue of the contract (shared.contracts.tasks) in this namespace."""
+        return queue_name(self.bus_namespace, contract_queue)
+
     @property
     def mail_queue(self) -> str:
-        return f"{self.bus_namespace}.mail"
+        return self.queue(MAIL)
 
     @property
     def timers_queue(self) -> str:
-        return f"{self.bus_namespace}.timers"
+        return self.queue(TIMERS)
 
     @property
     def office_tz(self) -> ZoneInfo:

@@ -92,6 +92,12 @@ class Timer:
         return {key: self.subject_id, "expired_at": self.due_at}
 
 
+def revoked_reason(reason: str) -> str:
+    """What a code expiry cancelled by code.revoked records (`revoked:superseded`, the same
+    whether code.issued's `supersedes` or the code.revoked comes first)."""
+    return f"revoked:{reason}"[:100]
+
+
 def code_expiry(code_id: uuid.UUID, expires_at: datetime) -> Timer:
     """code.expired is due when the code's validity ends (R2, expires_at of code.issued)."""
     return Timer(CODE_EXPIRED, code_id, expires_at)

@@ -1,46 +1,32 @@
-"""What the notifier reads from the events it consumes (lenient: only the fields it needs)."""
+"""The events the notifier produces, built strictly through the catalog
+(shared.contracts.events). What it consumes is read in consumer.py, its task's arguments in
+tasks.py (both through the contracts' own schemas)."""
 
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates
+import uuid
+from datetime import datetime
 
-from shared.tokens import is_crockford, normalise_crockford
-
-AUTH_KEY_LENGTH = 8  # R10
-
-CONSUMED = ("code.issued", "code.revoked", "code.used")
-
-
-class _Lenient(Schema):
-    class Meta:
-        unknown = EXCLUDE
+from notifier.config import PRODUCER
+from notifier.domain import Timer
+from shared.contracts.events import Event, new_event
 
 
-class CodeIssuedRead(_Lenient):
-    code_id = fields.UUID(required=True)
-    expires_at = fields.AwareDateTime(required=True)
-    supersedes = fields.List(fields.UUID(), load_default=list)
+def auth_key_mailed(application_id: uuid.UUID, delivered_at: datetime, *,
+                    correlation_id: str | None) -> Event:
+    return new_event("auth_key.mailed",
+                     {"application_id": application_id, "delivered_at": delivered_at},
+                     producer=PRODUCER, now=delivered_at, correlation_id=correlation_id)
 
 
-class CodeRevokedRead(_Lenient):
-    code_id = fields.UUID(required=True)
-    reason = fields.String(load_default="revoked")
+def auth_key_delivery_failed(application_id: uuid.UUID, reason: str, *, now: datetime,
+                             correlation_id: str | None) -> Event:
+    return new_event("auth_key.delivery_failed",
+                     {"application_id": application_id, "reason": reason},
+                     producer=PRODUCER, now=now, correlation_id=correlation_id)
 
 
-class CodeUsedRead(_Lenient):
-    code_id = fields.UUID(required=True)
-
-
-class MailTaskArgs(_Lenient):
-    """The auth-key mail task's kwargs (docs/CONVENTIONS.md)."""
-
-    application_id = fields.UUID(required=True)
-    email = fields.Email(required=True, validate=validate.Length(max=254))
-    auth_key = fields.String(required=True)
-    issued_at = fields.AwareDateTime(required=True)
-    valid_until = fields.AwareDateTime(required=True)
-
-    @validates("auth_key")
-    def _key(self, value: str, **_kwargs) -> None:
-        if not is_crockford(normalise_crockford(value), AUTH_KEY_LENGTH):
-            raise ValidationError("Not an 8-character auth key.")
+def expired(timer: Timer, *, now: datetime, correlation_id: str | None) -> Event:
+    """code.expired or auth_key.expired, announcing a timer that fired."""
+    return new_event(timer.kind, timer.payload(), producer=PRODUCER, now=now,
+                     correlation_id=correlation_id)

@@ -1,48 +1,50 @@
-"""What a notifier process holds once: settings, clock, mailer and (after fork) a pool."""
+"""What a notifier process holds once, and the one place it is put together."""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from psycopg_pool import ConnectionPool
 
-from notifier.config import Config
+from notifier.config import SERVICE, Config
 from notifier.mail import Mailer, SmtpMailer
 from shared.clock import Clock, make_clock
 from shared.db import make_pool
 
 
-@dataclass
+@dataclass(frozen=True)
 class Runtime:
     config: Config
     clock: Clock
+    pool: ConnectionPool
     mailer: Mailer
-    _pool: ConnectionPool | None = None
-    _pid: int = field(default_factory=os.getpid)
-
-    @property
-    def pool(self) -> ConnectionPool:
-        """Opened on first use in each process: a prefork child never shares its parent's."""
-        if self._pool is None or self._pid != os.getpid():
-            self._pool = make_pool(self.config.database_url, max_size=4, name="notifier")
-            self._pid = os.getpid()
-        return self._pool
 
 
-def build(config: Config) -> Runtime:
-    mailer = SmtpMailer(config.smtp_host, config.smtp_port, starttls=config.smtp_starttls,
-                        user=config.smtp_user, password=config.smtp_password,
-                        timeout=config.smtp_timeout, ca_file=config.smtp_ca_file)
-    return Runtime(config=config, clock=make_clock(config.test_clock_file), mailer=mailer)
+def build(config: Config, *, clock: Clock | None = None, pool: ConnectionPool | None = None,
+          mailer: Mailer | None = None) -> Runtime:
+    """The composition root; call it in each process (a worker's pool process, the
+    consumer), never before a fork. Tests pass a clock (or anything else) of their own."""
+    return Runtime(
+        config=config,
+        clock=clock if clock is not None else make_clock(config.test_clock_file),
+        pool=pool if pool is not None else make_pool(config.database_url, max_size=4,
+                                                     name=SERVICE),
+        mailer=mailer if mailer is not None else SmtpMailer(
+            config.smtp_host, config.smtp_port, starttls=config.smtp_starttls,
+            user=config.smtp_user, password=config.smtp_password,
+            timeout=config.smtp_timeout, ca_file=config.smtp_ca_file),
+    )
 
 
-_current: Runtime | None = None
+_current: dict[int, Runtime] = {}
 
 
 def current() -> Runtime:
-    """The process's runtime, built from the environment on first use."""
-    global _current
-    if _current is None:
-        _current = build(Config.from_env())
-    return _current
+    """The runtime of this process (the tasks'), built from the environment on first use
+    in each process: a prefork pool process never uses its parent's pool."""
+    pid = os.getpid()
+    if pid not in _current:
+        _current.clear()  # a parent's runtime, inherited through fork: never used here
+        _current[pid] = build(Config.from_env())
+    return _current[pid]

@@ -6,11 +6,14 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from psycopg import Connection
 from psycopg.rows import class_row
 
 from notifier.domain import Timer
+
+MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 @dataclass
@@ -24,12 +27,12 @@ class Delivery:
 
 
 def add_delivery(conn: Connection, application_id: uuid.UUID, valid_until: datetime,
-                 now: datetime) -> None:
+                 now: datetime, issued_at: datetime | None = None) -> None:
     """The one delivery row of an application's mail (a repeated task finds it there)."""
     conn.execute(
-        "INSERT INTO deliveries (application_id, valid_until, created_at) VALUES (%s, %s, %s) "
-        "ON CONFLICT (application_id) DO NOTHING",
-        (application_id, valid_until, now),
+        "INSERT INTO deliveries (application_id, valid_until, created_at, issued_at) "
+        "VALUES (%s, %s, %s, %s) ON CONFLICT (application_id) DO NOTHING",
+        (application_id, valid_until, now, issued_at),
     )
 
 
@@ -65,7 +68,7 @@ def record_sent(conn: Connection, application_id: uuid.UUID, delivered_at: datet
 def record_attempt_failed(conn: Connection, application_id: uuid.UUID, error: str) -> int:
     """Count a failed attempt that will be retried; returns the attempts so far."""
     return conn.execute(
-        "UPDATE deliveries SET attempts = attempts + 1, last_error = %s "
+        "UPDATE deliveries SET attempts = attempts + 1, retries = retries + 1, last_error = %s "
         "WHERE application_id = %s RETURNING attempts",
         (error, application_id),
     ).fetchone()[0]
@@ -133,3 +136,85 @@ def claim_due_timers(conn: Connection, now: datetime, limit: int) -> list[Claime
             " RETURNING id, kind, subject_id, due_at, correlation_id",
             {"now": now, "limit": limit},
         ).fetchall()
+
+
+# --- what the worker's /metrics shows, read at scrape time (celery_app.TableCollector) ---
+def deliveries_by_status(conn: Connection) -> list[tuple[str, int]]:
+    return conn.execute("SELECT status, count(*) FROM deliveries GROUP BY status").fetchall()
+
+
+def pending_timers_by_kind(conn: Connection) -> list[tuple[str, int]]:
+    """Timers scheduled and neither fired nor cancelled."""
+    return conn.execute(
+        "SELECT kind, count(*) FROM timers WHERE fired_at IS NULL "
+        "AND cancelled_at IS NULL AND due_at IS NOT NULL GROUP BY kind").fetchall()
+
+
+def delivery_status(conn: Connection, application_id: uuid.UUID) -> dict | None:
+    """Everything the notifier knows of one application's auth-key mail (no address, no
+    key: it never keeps them), for the operator's `ops mail`."""
+    row = conn.execute(
+        "SELECT application_id, status, attempts, retries, last_error, failure_reason, "
+        "issued_at, created_at, delivered_at, failed_at, valid_until, message_id "
+        "FROM deliveries WHERE application_id = %s", (application_id,)).fetchone()
+    if row is None:
+        return None
+    names = ("application_id", "status", "attempts", "retries", "last_error", "failure_reason",
+             "issued_at", "first_attempt_at", "delivered_at", "failed_at", "valid_until",
+             "message_id")
+    return dict(zip(names, row, strict=True))
+
+
+# mail_delivery_seconds' buckets: B2's goal is p50 < 0.1 s and p99 < 0.5 s; the key lives
+# 50 minutes (3,000 s).
+DELIVERY_BUCKETS = (0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0,
+                    3000.0)
+
+
+@dataclass(frozen=True)
+class MailFigures:
+    sent: int
+    retried: int
+    failed_by_reason: list[tuple[str, int]]
+    delivery_buckets: list[int]  # cumulative counts, one per DELIVERY_BUCKETS, then +Inf
+    delivery_sum: float
+    least_time_left: float | None  # seconds, over the undelivered keys; None: none waits
+
+
+def mail_figures(conn: Connection, now: datetime) -> MailFigures:
+    """The auth-key mails as counters and a histogram, read from the deliveries (the work
+    happens in the worker's pool processes; the table is the one place that knows it all).
+    A mail's delivery time runs from its key's issue (or, for rows from before the issue was
+    kept, from the worker's first attempt) to the SMTP server's acceptance."""
+    buckets = ", ".join(
+        f"count(*) FILTER (WHERE d <= {bound})" for bound in DELIVERY_BUCKETS)
+    row = conn.execute(
+        f"SELECT {buckets}, count(*), COALESCE(sum(d), 0) FROM ("  # noqa: S608 - constants
+        "SELECT GREATEST(0, EXTRACT(EPOCH FROM delivered_at - COALESCE(issued_at, created_at)))"
+        " AS d FROM deliveries WHERE status = 'sent') sent").fetchone()
+    retried = conn.execute("SELECT COALESCE(sum(retries), 0) FROM deliveries").fetchone()[0]
+    failed = conn.execute(
+        "SELECT COALESCE(failure_reason, 'unknown'), count(*) FROM deliveries "
+        "WHERE status = 'failed' GROUP BY 1 ORDER BY 1").fetchall()
+    least = conn.execute(
+        "SELECT EXTRACT(EPOCH FROM min(valid_until) - %s) FROM deliveries "
+        "WHERE status = 'pending'", (now,)).fetchone()[0]
+    return MailFigures(
+        sent=row[len(DELIVERY_BUCKETS)], retried=int(retried), failed_by_reason=failed,
+        delivery_buckets=list(row[:len(DELIVERY_BUCKETS) + 1]),
+        delivery_sum=float(row[len(DELIVERY_BUCKETS) + 1]),
+        least_time_left=None if least is None else float(least))
+
+
+def overdue_timers(conn: Connection, now: datetime) -> list[tuple[str, int, float]]:
+    """(kind, how many, how far past due the oldest is in seconds) of the timers past due
+    by the notifier's clock, neither fired nor cancelled."""
+    return [(kind, count, float(oldest)) for kind, count, oldest in conn.execute(
+        "SELECT kind, count(*), EXTRACT(EPOCH FROM %s - min(due_at)) FROM timers "
+        "WHERE fired_at IS NULL AND cancelled_at IS NULL AND due_at < %s GROUP BY kind",
+        (now, now)).fetchall()]
+
+
+def unpublished_count(conn: Connection) -> int:
+    """Outbox messages the relay has not published yet."""
+    return conn.execute("SELECT count(*) FROM outbox WHERE published_at IS NULL").fetchone()[0]

@@ -1,4 +1,7 @@
-"""Celery tasks (thin entrypoints) and the beat schedule beside them."""
+"""The Celery tasks: thin entry points, as api.py is elsewhere. Names, queues and argument
+schemas are the contract's (shared.contracts.tasks); each task reads its arguments into a
+command, calls one use case with the process's runtime, and turns the outcome into what
+Celery understands (a retry). The beat schedule is beside them."""
 
 from __future__ import annotations
 
@@ -10,23 +13,13 @@ from celery import Task, shared_task
 from marshmallow import ValidationError
 from psycopg_pool import PoolTimeout
 
-from notifier import runtime
+from notifier import commands, domain, runtime, usecases
 from notifier.config import Config
-from notifier.delivery import (
-    Busy,
-    Retry,
-    deliver_auth_key_mail,
-    read_mail_request,
-    refuse_invalid_request,
-)
-from notifier.domain import RetryPolicy, may_attempt
-from notifier.timers import fire_due_timers
+from shared.contracts.tasks import SEND_AUTH_KEY_MAIL, SWEEP_TIMERS, TIMERS, read_arguments
 from shared.logs import set_correlation
+from shared.tokens import normalise_crockford
 
 log = logging.getLogger(__name__)
-
-SEND_AUTH_KEY_MAIL = "notifier.send_auth_key_mail"
-SWEEP_TIMERS = "notifier.sweep_timers"
 
 
 def beat_schedule(config: Config) -> dict:
@@ -36,9 +29,17 @@ def beat_schedule(config: Config) -> dict:
         "sweep-expiry-timers": {
             "task": SWEEP_TIMERS,
             "schedule": config.timer_sweep_seconds,
-            "options": {"queue": config.timers_queue, "expires": config.timer_sweep_seconds},
+            "options": {"queue": config.queue(TIMERS), "expires": config.timer_sweep_seconds},
         },
     }
+
+
+def read_mail_command(kwargs: dict, retries: int = 0) -> commands.SendAuthKeyMail:
+    """The task's kwargs checked by the contract's schema (unknown ones ignored) and the
+    key normalised; ValidationError names the bad ones."""
+    args = read_arguments(SEND_AUTH_KEY_MAIL, kwargs)
+    return commands.SendAuthKeyMail(**{**args, "auth_key": normalise_crockford(args["auth_key"])},
+                                    retries=retries)
 
 
 class SecretArgumentsTask(Task):
@@ -53,6 +54,7 @@ class SecretArgumentsTask(Task):
                                    **options)
 
 
+# The parameters are the contract's fields (tests/unit/test_task_arguments.py checks it).
 @shared_task(bind=True, base=SecretArgumentsTask, name=SEND_AUTH_KEY_MAIL, acks_late=True,
              reject_on_worker_lost=True, max_retries=None, ignore_result=True)
 def send_auth_key_mail(self, application_id=None, email=None, auth_key=None, issued_at=None,
@@ -66,29 +68,32 @@ def send_auth_key_mail(self, application_id=None, email=None, auth_key=None, iss
     correlation_id = set_correlation(
         getattr(self.request, "origin_correlation_id", None) or self.request.id)
     try:
-        request = read_mail_request(raw)
+        cmd = read_mail_command(raw, self.request.retries)
     except ValidationError as exc:
         log.error("auth-key mail task refused: bad arguments", extra={"fields": sorted(exc.messages)})
         try:
-            refuse_invalid_request(rt.pool, rt.clock, uuid.UUID(str(application_id)), correlation_id)
+            unusable = commands.ReportUnusableMailTask(uuid.UUID(str(application_id)))
         except ValueError:
-            pass  # without an application id there is nobody to tell
+            return  # without an application id there is nobody to tell
+        usecases.report_unusable_mail_task(rt.pool, unusable, rt.clock.now(),
+                                           correlation_id=correlation_id)
         return
-    policy = RetryPolicy(rt.config.retry_base_seconds, rt.config.retry_max_seconds)
+    policy = domain.RetryPolicy(rt.config.retry_base_seconds, rt.config.retry_max_seconds)
     try:
-        outcome = deliver_auth_key_mail(rt.pool, rt.mailer, rt.clock, rt.config, request,
-                                        self.request.retries, correlation_id)
+        outcome = usecases.send_auth_key_mail(rt.pool, cmd, rt.clock.now(), mailer=rt.mailer,
+                                              clock=rt.clock, config=rt.config,
+                                              correlation_id=correlation_id)
     except (psycopg.OperationalError, PoolTimeout) as exc:
-        if not may_attempt(rt.clock.now(), request.valid_until):
+        if not domain.may_attempt(rt.clock.now(), cmd.valid_until):
             log.error("auth-key mail abandoned: database unavailable until the key expired",
-                      extra={"application_id": str(request.application_id)})
+                      extra={"application_id": str(cmd.application_id)})
             return
         log.warning("auth-key mail: database unavailable; will retry",
                     extra={"error": type(exc).__name__})
         raise self.retry(countdown=policy.backoff(self.request.retries)) from None
-    if isinstance(outcome, Retry):
+    if isinstance(outcome, domain.Retry):
         raise self.retry(countdown=outcome.countdown)
-    if isinstance(outcome, Busy):
+    if isinstance(outcome, usecases.Busy):
         raise self.retry(countdown=policy.backoff(0))
 
 
@@ -96,4 +101,5 @@ def send_auth_key_mail(self, application_id=None, email=None, auth_key=None, iss
 def sweep_timers():
     """Fire every due expiry timer (claimed in the database: two beats fire nothing twice)."""
     rt = runtime.current()
-    fire_due_timers(rt.pool, rt.clock, rt.config.timer_batch)
+    usecases.fire_due_timers(rt.pool, commands.FireDueTimers(rt.config.timer_batch),
+                             rt.clock.now(), clock=rt.clock)

@@ -12,6 +12,8 @@ from typing import Any
 
 import requests
 
+from shared.logs import correlation_id
+
 
 @dataclass
 class ApiFailure(Exception):
@@ -57,6 +59,8 @@ class Api:
             "Accept": "application/json",
             "Accept-Language": caller.language,
             "X-Forwarded-For": caller.address,
+            # one id follows the person's request through both APIs to the mail
+            "X-Correlation-ID": correlation_id() or "",
         }
         if bearer:
             headers["Authorization"] = f"Bearer {bearer}"

@@ -8,6 +8,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from portal import security, views
 from portal.config import Config
 from portal.runtime import SERVICE, Runtime, build
+from shared.web import access
 
 
 def create_app(config: Config, runtime: Runtime | None = None) -> Flask:
@@ -27,6 +28,7 @@ def create_app(config: Config, runtime: Runtime | None = None) -> Flask:
     if config.trusted_proxy_hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.trusted_proxy_hops)
     app.extensions[SERVICE] = runtime
+    access.instrument(app, service="portal")  # behind ProxyFix, remote_addr is the person
     security.install(app, secure=config.secure_cookies)
     views.register(app, development=config.development)
     return app

@@ -1,4 +1,6 @@
-"""The public HTTP API (DESIGN.md §4): validate, call one use case, map its outcome."""
+"""The public HTTP API (DESIGN.md §4). HTTP only: each view reads its command with a schema,
+calls one use case and answers; `REFUSALS` is the one place where the rules' refusals
+become status codes."""
 
 from __future__ import annotations
 
@@ -7,14 +9,15 @@ import re
 from collections.abc import Callable
 from functools import wraps
 
-from flask import Blueprint, Response, current_app, g, jsonify, request
+from flask import Blueprint, Response, g, request
 
-from registration import schemas
-from registration.applications import submit_application
-from registration.registrations import register_password
-from registration.results import Caller, Outcome
-from registration.sessions import current_session, log_in, log_out, me
+from registration import runtime, schemas
+from registration.commands import Caller, UseSession
+from registration.usecases import applications, registrations, sessions
 from shared.clock import office_date
+from shared.errors import Refused
+from shared.metrics import THROTTLE_REFUSALS
+from shared.openapi import Operation, build
 from shared.web.addresses import client_address
 from shared.web.errors import ApiError
 from shared.web.inputs import load_json
@@ -23,24 +26,49 @@ bp = Blueprint("registration", __name__)
 log = logging.getLogger(__name__)
 _BEARER = re.compile(r"^Bearer ([A-Za-z0-9_-]{20,100})$")
 
+REFUSALS = {
+    "VALIDATION_FAILED": 422, "TERMS_NOT_AGREED": 422,
+    # step 2 (R4-R9): the reason is told only when the whole triple matches (R5)
+    "IDENTITY_MISMATCH": 400, "CODE_ALREADY_USED": 409, "CODE_INVALIDATED": 410,
+    "CODE_SUPERSEDED": 410, "CODE_REVOKED": 410, "CODE_EXPIRED": 410,
+    "MAIL_LIMIT_REACHED": 429, "EMAIL_ALREADY_REGISTERED": 409,
+    # step 3 (R10-R12)
+    "APPLICATION_NOT_FOUND": 404, "AUTH_KEY_MISMATCH": 400, "AUTH_KEY_EXPIRED": 410,
+    "AUTH_KEY_NOT_DELIVERED": 410,
+    # login (R13)
+    "LOGIN_FAILED": 401, "RATE_LIMITED": 429,
+}
 
-def rt():
-    return current_app.extensions["registration"]
+
+# The limit a use case's 429 refusal stands for (throttle_refusals_total's `limit`); any
+# other is the endpoint group's own throttle (the login throttles of R13 in `sessions`).
+THROTTLES = {"MAIL_LIMIT_REACHED": "mails_per_code"}
 
 
 def limited(group: str) -> Callable:
-    """Per-client-address request limit of an endpoint group (Redis; lapses without it)."""
+    """Per-client-address request limit of an endpoint group (Redis; lapses without it);
+    a use case's refusal is logged on its way to the answer."""
 
     def decorate(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
-            config = rt().config
+            rt = runtime.current()
+            config = rt.config
             g.client_address = client_address(config.trusted_proxies)
-            wait = rt().limits.hit(group, g.client_address, getattr(config, f"rate_limit_{group}"),
-                                   config.rate_limit_window_seconds)
+            wait = rt.limits.hit(group, g.client_address, getattr(config, f"rate_limit_{group}"),
+                                 config.rate_limit_window_seconds)
             if wait is not None:
+                THROTTLE_REFUSALS.labels("registration", group).inc()
                 raise ApiError(429, "RATE_LIMITED", headers={"Retry-After": str(wait)})
-            return view(*args, **kwargs)
+            try:
+                return view(*args, **kwargs)
+            except Refused as refused:
+                if REFUSALS[refused.code] == 429:
+                    THROTTLE_REFUSALS.labels("registration", THROTTLES.get(refused.code, group)).inc()
+                log.info("request refused", extra={
+                    "error_code": refused.code, "status": REFUSALS[refused.code],
+                    "client_address": g.client_address})
+                raise
         return wrapper
     return decorate
 
@@ -49,22 +77,15 @@ def caller() -> Caller:
     return Caller(client_address=g.client_address, correlation_id=g.get("correlation_id"))
 
 
-def answer(outcome: Outcome) -> Response:
-    if not outcome.ok:
-        log.info("request refused", extra={"error_code": outcome.code, "status": outcome.status,
-                                           "client_address": g.get("client_address")})
-        headers = {"Retry-After": str(outcome.retry_after)} if outcome.retry_after else None
-        raise ApiError(outcome.status, outcome.code, outcome.fields or None, headers=headers)
-    response = jsonify(outcome.body)
-    response.status_code = outcome.status
-    return response
+def created(body: dict) -> tuple[dict, int]:
+    return body, 201
 
 
 @bp.get("/v1/terms")
 @limited("reads")
 def terms():
     """The versions of the privacy policy and terms of use to agree to (R8)."""
-    c = rt().config
+    c = runtime.current().config
     return {"privacy_policy": {"version": c.privacy_policy_version, "url": c.privacy_policy_url},
             "terms_of_use": {"version": c.terms_of_use_version, "url": c.terms_of_use_url}}
 
@@ -73,69 +94,97 @@ def terms():
 @limited("applications")
 def create_application():
     """Steps 1-2: terms agreed, identity checked, auth key mailed."""
-    r = rt()
-    now = r.clock.now()
-    form = load_json(schemas.ApplicationRequest(today=office_date(now, r.config.office_tz)))
-    disagreed = {
-        name: ["Agreement is required." if form[name] is None
-               else "The agreed version is not the current one."]
-        for name, current in (("privacy_policy_version", r.config.privacy_policy_version),
-                              ("terms_of_use_version", r.config.terms_of_use_version))
-        if form[name] != current
-    }
-    if disagreed:
-        raise ApiError(422, "TERMS_NOT_AGREED", disagreed)
-    with r.pool.connection() as conn, conn.transaction():
-        outcome = submit_application(conn, form, now, r.config, caller())
-    return answer(outcome)
+    rt = runtime.current()
+    now = rt.clock.now()
+    cmd = load_json(schemas.ApplicationRequest(today=office_date(now, rt.config.office_tz)))
+    with rt.pool.connection() as conn:
+        return created(applications.submit_application(conn, cmd, now, config=rt.config,
+                                                       caller=caller()))
 
 
 @bp.post("/v1/password-registrations")
 @limited("password_registrations")
 def create_password_registration():
     """Step 3: password and auth key; the account is opened."""
-    r = rt()
-    form = load_json(schemas.PasswordRegistrationRequest())
-    return answer(register_password(r.pool, form, r.clock, r.config, r.passwords, caller()))
+    rt = runtime.current()
+    cmd = load_json(schemas.PasswordRegistrationRequest())
+    return created(registrations.register_password(
+        rt.pool, cmd, rt.clock.now(), config=rt.config, passwords=rt.passwords, clock=rt.clock,
+        caller=caller()))
 
 
 @bp.post("/v1/sessions")
 @limited("sessions")
 def create_session():
     """Login with email and password (R13)."""
-    r = rt()
-    form = load_json(schemas.SessionRequest())
-    return answer(log_in(r.pool, form, r.clock, r.config, r.passwords, r.limits, caller()))
+    rt = runtime.current()
+    cmd = load_json(schemas.SessionRequest())
+    return created(sessions.log_in(rt.pool, cmd, rt.clock.now(), config=rt.config,
+                                   passwords=rt.passwords, limits=rt.limits, clock=rt.clock,
+                                   caller=caller()))
 
 
-def bearer_token() -> str:
+def unauthorized() -> ApiError:
+    return ApiError(401, "UNAUTHORIZED", headers={"WWW-Authenticate": "Bearer"})
+
+
+def bearer_token() -> UseSession:
+    """The session token of the Authorization header; without a live session the answer is
+    the same 401 (authentication is the edge's, as in code-issuer's api.py)."""
     match = _BEARER.match(request.headers.get("Authorization", ""))
     if not match:
-        raise ApiError(401, "UNAUTHORIZED", headers={"WWW-Authenticate": "Bearer"})
-    return match.group(1)
+        raise unauthorized()
+    return UseSession(session_token=match.group(1))
 
 
 @bp.get("/v1/me")
 @limited("reads")
 def get_me():
     """The logged-in person: email, job-seeker number, registration time."""
-    r = rt()
-    token = bearer_token()
-    with r.pool.connection() as conn, conn.transaction():
-        row = current_session(conn, token, r.clock, r.config)
-    if row is None:
-        raise ApiError(401, "UNAUTHORIZED", headers={"WWW-Authenticate": "Bearer"})
-    return me(row)
+    rt = runtime.current()
+    cmd = bearer_token()
+    with rt.pool.connection() as conn, conn.transaction():
+        me = sessions.me(conn, cmd, rt.clock.now(), config=rt.config)
+    if me is None:
+        raise unauthorized()
+    return me
 
 
 @bp.delete("/v1/sessions/current")
 @limited("reads")
 def delete_session():
     """Log out: the session token stops working at once."""
-    r = rt()
-    token = bearer_token()
-    with r.pool.connection() as conn, conn.transaction():
-        ended = log_out(conn, token, r.clock, r.config)
+    rt = runtime.current()
+    cmd = bearer_token()
+    with rt.pool.connection() as conn, conn.transaction():
+        ended = sessions.log_out(conn, cmd, rt.clock.now(), config=rt.config)
     if not ended:
-        raise ApiError(401, "UNAUTHORIZED", headers={"WWW-Authenticate": "Bearer"})
+        raise unauthorized()
     return Response(status=204)
+
+
+OPERATIONS = [
+    Operation("/v1/terms", "get", "Current privacy policy and terms of use versions",
+              {200: schemas.TermsResponse}, errors=(429,), tags=("step 1",)),
+    Operation("/v1/applications", "post",
+              "Steps 1-2: agree, identify with number, birth date and code; mails the auth key",
+              {201: schemas.ApplicationCreated},
+              body=schemas.ApplicationRequest(today=None),
+              errors=(400, 409, 410, 415, 422, 429), tags=("step 2",)),
+    Operation("/v1/password-registrations", "post",
+              "Step 3: set the password with the mailed auth key; opens the account",
+              {201: schemas.AccountCreated}, body=schemas.PasswordRegistrationRequest,
+              errors=(400, 404, 409, 410, 415, 422, 429), tags=("step 3",)),
+    Operation("/v1/sessions", "post", "Log in with email and password",
+              {201: schemas.SessionCreated}, body=schemas.SessionRequest,
+              errors=(401, 415, 422, 429), tags=("login",)),
+    Operation("/v1/me", "get", "The logged-in job seeker", {200: schemas.Me},
+              errors=(401, 429), auth=True, tags=("login",)),
+    Operation("/v1/sessions/current", "delete", "Log out", {204: None},
+              errors=(401, 429), auth=True, tags=("login",)),
+]
+
+
+def openapi_document() -> dict:
+    return build("jobportal registration", "1.0.0", OPERATIONS,
+                 security_scheme={"type": "http", "scheme": "bearer"})

@@ -11,10 +11,15 @@ from shared.config import (
     GENERATED,
     MODES,
     URL,
+    Network,
     load,
+    parse_trusted_proxies,
     setting,
+    trusted_networks,
 )
-from shared.web.addresses import Network, parse_trusted_proxies, trusted_networks
+
+SERVICE = "registration"
+PRODUCER = "registration"
 
 
 @dataclass(frozen=True)

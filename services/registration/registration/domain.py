@@ -1,4 +1,5 @@
-"""Pure rules of codes, applications and sessions (R4, R5, R9, R10, R13); `now` comes in."""
+"""Pure rules of codes, applications and sessions (R4, R5, R9, R10, R13); `now` comes in.
+No I/O and no HTTP: a refusal is its code, api.REFUSALS gives its status."""
 
 from __future__ import annotations
 
@@ -7,15 +8,16 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 ACTIVE = "active"
-# R5: why a fully matching code is refused; told only when the whole triple matches.
+# R5: why a fully matching code is refused (the refusal's code, DESIGN.md §4); told only
+# when the whole triple matches.
 REFUSALS = {
-    "used": (409, "CODE_ALREADY_USED"),
-    "invalidated": (410, "CODE_INVALIDATED"),
-    "superseded": (410, "CODE_SUPERSEDED"),
-    "revoked": (410, "CODE_REVOKED"),
-    "expired": (410, "CODE_EXPIRED"),
+    "used": "CODE_ALREADY_USED",
+    "invalidated": "CODE_INVALIDATED",
+    "superseded": "CODE_SUPERSEDED",
+    "revoked": "CODE_REVOKED",
+    "expired": "CODE_EXPIRED",
 }
-IDENTITY_MISMATCH = (400, "IDENTITY_MISMATCH")
+IDENTITY_MISMATCH = "IDENTITY_MISMATCH"
 
 
 @dataclass(frozen=True)
@@ -63,10 +65,10 @@ def identity_matches(code: Code | None, job_seeker_number: str, birth_date: date
     )
 
 
-def identity_outcome(
+def identity_refusal(
     by_value: Code | None, job_seeker_number: str, birth_date: date, now: datetime
-) -> tuple[int, str] | None:
-    """None when the triple matches an active code; else the answer (R5)."""
+) -> str | None:
+    """None when the triple matches an active code; else the refusal's code (R5)."""
     if not identity_matches(by_value, job_seeker_number, birth_date):
         return IDENTITY_MISMATCH
     status = code_status(by_value, now)

@@ -1,62 +1,15 @@
-"""Events registration reads (lenient schemas) and the ones it produces (strict, shared)."""
+"""The events registration produces, built strictly through the catalog
+(shared.contracts.events). What it consumes is read in consumer.py (schemas.py's lenient
+schemas)."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
 
-from marshmallow import EXCLUDE, Schema, fields, validate
-
+from registration.config import PRODUCER
 from shared.contracts.events import Event, new_event
 from shared.logs import mask_address
-
-PRODUCER = "registration"
-CONSUMED = ("code.issued", "code.revoked", "code.expired", "auth_key.mailed",
-            "auth_key.delivery_failed", "auth_key.expired")
-_NUMBER = validate.Regexp(r"^[0-9]{5}-[0-9]{1,8}$")
-_DIGEST = validate.Regexp(r"^[0-9a-f]{64}$")
-
-
-class _Lenient(Schema):
-    """A consumer reads only what it needs and ignores unknown fields."""
-
-    class Meta:
-        unknown = EXCLUDE
-
-
-class CodeIssued(_Lenient):
-    code_id = fields.UUID(required=True)
-    job_seeker_number = fields.String(required=True, validate=_NUMBER)
-    birth_date = fields.Date(required=True)
-    code_digest = fields.String(required=True, validate=_DIGEST)
-    issued_at = fields.AwareDateTime(required=True)
-    expires_at = fields.AwareDateTime(required=True)
-    supersedes = fields.List(fields.UUID(), load_default=list)
-
-
-class CodeRevoked(_Lenient):
-    code_id = fields.UUID(required=True)
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=100))
-
-
-class CodeExpired(_Lenient):
-    code_id = fields.UUID(required=True)
-    expired_at = fields.AwareDateTime(required=True)
-
-
-class AuthKeyMailed(_Lenient):
-    application_id = fields.UUID(required=True)
-    delivered_at = fields.AwareDateTime(required=True)
-
-
-class AuthKeyDeliveryFailed(_Lenient):
-    application_id = fields.UUID(required=True)
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=1000))
-
-
-class AuthKeyExpired(_Lenient):
-    application_id = fields.UUID(required=True)
-    expired_at = fields.AwareDateTime(required=True)
 
 
 def code_invalidated(code_id: uuid.UUID, failed_attempts: int, now: datetime,

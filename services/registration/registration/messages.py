@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from shared.web.messages import Messages
 
+# Texts used in code (schemas.py, usecases/); the keys of their translations below.
+AGREEMENT_REQUIRED = "Agreement is required."
+NOT_CURRENT_VERSION = "The agreed version is not the current one."
+EMAIL_CONFIRMATION_DIFFERS = "Does not match the email address."
+BAD_TOKEN = "Not a valid token."  # noqa: S105 - a message, not a secret
+
 ERRORS: dict[str, dict[str, str]] = {
     "TERMS_NOT_AGREED": {
         "ja": "プライバシーポリシーと利用規約の最新版に同意してください。",
@@ -81,7 +87,7 @@ FIELDS: dict[str, dict[str, str]] = {
         "ja": "ピリオド(.)を連続して使用することはできません。"},
     "Not a valid email address.": {
         "ja": "メールアドレスの形式が正しくありません（利用できない記号が含まれている可能性があります）。"},
-    "Does not match the email address.": {"ja": "メールアドレス（確認用）が一致しません。"},
+    EMAIL_CONFIRMATION_DIFFERS: {"ja": "メールアドレス（確認用）が一致しません。"},
     "Enter 5 digits, a hyphen and up to 8 digits.": {
         "ja": "求職番号は数字5桁、ハイフン、数字8桁以内で入力してください。"},
     "Enter the date as YYYY-MM-DD (western calendar).": {
@@ -92,7 +98,7 @@ FIELDS: dict[str, dict[str, str]] = {
         "ja": "アカウント作成コード（10文字）を正しく入力してください。"},
     "Enter the 8-character auth key from the mail.": {
         "ja": "メールに記載された認証キー（8文字）を正しく入力してください。"},
-    "Not a valid token.": {"ja": "申込みトークンの形式が正しくありません。"},
+    BAD_TOKEN: {"ja": "申込みトークンの形式が正しくありません。"},
     "Use 8 to 32 characters.": {"ja": "8文字以上32文字以内で入力してください。"},
     "Use half-width letters, digits and symbols only (no spaces).": {
         "ja": "半角英字・数字・記号のみ使用できます（空白は使用できません）。"},
@@ -123,12 +129,12 @@ FIELDS: dict[str, dict[str, str]] = {
         "ja": "文字を似た記号に置き換えても（aを@にするなど）推測されにくくはなりません。"},
     "Make it longer: add another uncommon word or two.": {
         "ja": "もっと長くしてください。あまり使われない単語を1つか2つ加えると効果的です。"},
-    "The agreed version is not the current one.": {
+    NOT_CURRENT_VERSION: {
         "ja": "同意した版が最新ではありません。"},
-    "Agreement is required.": {"ja": "同意が必要です。"},
+    AGREEMENT_REQUIRED: {"ja": "同意が必要です。"},
 }
 
 
-def messages() -> Messages:
-    fields = {text: {"ja": texts["ja"], "en": text} for text, texts in FIELDS.items()}
-    return Messages(ERRORS, fields)
+# Field texts are written in English (the key), so English is the key itself.
+MESSAGES = Messages(ERRORS, {text: {"ja": texts["ja"], "en": text}
+                             for text, texts in FIELDS.items()})

@@ -11,6 +11,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from zxcvbn import zxcvbn
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
+from shared.metrics import ARGON2_SECONDS
 from shared.tokens import random_token
 
 # The 30,000 most common passwords of zxcvbn's bundled frequency list (the PyPI package
@@ -99,12 +100,12 @@ class Passwords:
         self._dummy = self.hasher.hash(random_token())
 
     def hash(self, password: str) -> str:
-        with self._turns:
+        with self._turns, ARGON2_SECONDS.labels("hash").time():
             return self.hasher.hash(password)
 
     def verify(self, password_hash: str | None, password: str) -> bool:
         try:
-            with self._turns:
+            with self._turns, ARGON2_SECONDS.labels("verify").time():
                 return self.hasher.verify(password_hash or self._dummy, password) and bool(
                     password_hash)
         except (VerificationError, InvalidHashError):

@@ -1,14 +1,27 @@
-"""Request and response schemas of the public API (strict: unknown fields are refused)."""
+"""The public API's request schemas (strict: unknown fields are refused), whose `post_load`
+builds the use case's command; its response schemas; and the lenient schemas of the
+events registration consumes (it reads only what it needs, ignoring unknown fields)."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import (
+    EXCLUDE,
+    RAISE,
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    validate,
+    validates_schema,
+)
 
-from registration import inputs
+from registration import inputs, messages
+from registration.commands import LogIn, RegisterPassword, SubmitApplication
+from shared.contracts import events as catalog
 
-_TOKEN = validate.Regexp(r"^[A-Za-z0-9_-]{20,100}$", error="Not a valid token.")
+_TOKEN = validate.Regexp(r"^[A-Za-z0-9_-]{20,100}$", error=messages.BAD_TOKEN)
 
 
 class _Strict(Schema):
@@ -60,7 +73,7 @@ class ApplicationRequest(_Strict):
         errors: dict[str, list[str]] = {}
         confirmation = data.get("email_confirmation")
         if "email" in data and confirmation is not None and confirmation != self._raw_email:
-            errors["email_confirmation"] = ["Does not match the email address."]
+            errors["email_confirmation"] = [messages.EMAIL_CONFIRMATION_DIFFERS]
         if isinstance(data.get("birth_date"), str):
             try:
                 data["birth_date"] = inputs.parse_birth_date(data["birth_date"], self.today)
@@ -74,6 +87,11 @@ class ApplicationRequest(_Strict):
         self._raw_email = data.get("email") if isinstance(data, dict) else None
         return super().load(data, **kwargs)
 
+    @post_load
+    def _command(self, data, **_kwargs) -> SubmitApplication:
+        data.pop("email_confirmation")
+        return SubmitApplication(**data)
+
 
 class PasswordRegistrationRequest(_Strict):
     """Step 3: the application token, the auth key and the password (R10, R11)."""
@@ -83,12 +101,20 @@ class PasswordRegistrationRequest(_Strict):
     password = Text(required=True, max_length=200)
     password_confirmation = Text(required=True, max_length=200)
 
+    @post_load
+    def _command(self, data, **_kwargs) -> RegisterPassword:
+        return RegisterPassword(**data)
+
 
 class SessionRequest(_Strict):
     """Login (R13): email and password, checked only for type and size here."""
 
     email = Text(required=True, max_length=200)
     password = Text(required=True, max_length=200)
+
+    @post_load
+    def _command(self, data, **_kwargs) -> LogIn:
+        return LogIn(**data)
 
 
 class TermsDocument(Schema):
@@ -121,3 +147,21 @@ class Me(Schema):
     email = fields.String(required=True)
     job_seeker_number = fields.String(required=True)
     registered_at = fields.String(required=True)
+
+
+# --- the events registration reads more leniently than the catalog (consumer.py) ------------
+# The others are read through the catalog's own schemas (`reads=` field names). These two
+# keep what registration always accepted (docs/DECISIONS.md): a revocation reason code-issuer
+# may add later, and a code.issued from before `supersedes` existed.
+class CodeIssued(catalog.CodeIssued):
+    class Meta:
+        unknown = EXCLUDE
+
+    supersedes = fields.List(fields.UUID(), load_default=list)
+
+
+class CodeRevoked(catalog.CodeRevoked):
+    class Meta:
+        unknown = EXCLUDE
+
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=100))

@@ -4,8 +4,8 @@ X-Forwarded-For from the right and stopping at the first untrusted hop."""
 import pytest
 from flask import Flask
 
-from shared.config import ConfigError
-from shared.web.addresses import client_address, trusted_networks
+from shared.config import ConfigError, trusted_networks
+from shared.web.addresses import client_address
 
 app = Flask(__name__)
 POD_CIDR = trusted_networks(["10.244.0.0/16"])

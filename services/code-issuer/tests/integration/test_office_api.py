@@ -235,7 +235,7 @@ def test_operations_endpoints_and_openapi(client):
     assert client.get("/healthz").status_code == 200
     ready = client.get("/readyz")
     assert ready.status_code == 200 and ready.get_json()["checks"] == {"database": "ok"}
-    assert b"http_requests_total" in client.get("/metrics").data
+    assert b"http_request_duration_seconds_count" in client.get("/metrics").data
     document = client.get("/openapi.json").get_json()
     assert set(document["paths"]) == {"/v1/codes", "/v1/codes/{code_id}/revoke", "/v1/whoami"}
     assert "IssueRequest" in document["components"]["schemas"]

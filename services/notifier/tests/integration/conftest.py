@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from notifier.config import MIGRATIONS, Config
+from notifier.config import Config
+from notifier.store import MIGRATIONS
 
 from shared.clock import SystemClock
 from shared.outbox import Relay

@@ -1,23 +1,18 @@
 import smtplib
 import threading
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email import policy
 from email.parser import BytesParser
 
 import pytest
 from notifier import store
-from notifier.delivery import (
-    AlreadyHandled,
-    Busy,
-    Failed,
-    MailRequest,
-    Sent,
-    deliver_auth_key_mail,
-    refuse_invalid_request,
-)
+from notifier.commands import ReportUnusableMailTask, SendAuthKeyMail
 from notifier.domain import EXPIRED_BEFORE_DELIVERY, INVALID_TASK_ARGUMENTS, REJECTED_BY_MAIL_SERVER, Retry
-from notifier.mail import DeliveryError, delivery_error
+from notifier.mail import DeliveryError, SmtpMailer, delivery_error
+from notifier.usecases import AlreadyHandled, Busy, Failed, Sent, report_unusable_mail_task
+from notifier.usecases import send_auth_key_mail as send
 
 from shared.clock import FixedClock
 
@@ -32,7 +27,13 @@ def request(**over):
     fields = {"application_id": uuid.uuid4(), "email": EMAIL, "auth_key": KEY,
               "issued_at": ISSUED, "valid_until": ISSUED + timedelta(minutes=50)}
     fields.update(over)
-    return MailRequest(**fields)
+    return SendAuthKeyMail(**fields)
+
+
+def deliver_auth_key_mail(pool, mailer, clock, config, req, retries):
+    """The use case as the task calls it: attempt `retries` + 1, starting at the clock's now."""
+    return send(pool, replace(req, retries=retries), clock.now(), mailer=mailer, clock=clock,
+                config=config)
 
 
 def outbox(pool):
@@ -147,7 +148,7 @@ def test_a_permanent_rejection_fails_at_once_and_delivery_failed_is_told(pool, m
 
 def test_unusable_task_arguments_are_reported_as_delivery_failed(pool):
     application_id = uuid.uuid4()
-    outcome = refuse_invalid_request(pool, FixedClock(ISSUED), application_id)
+    outcome = report_unusable_mail_task(pool, ReportUnusableMailTask(application_id), ISSUED)
     assert outcome == Failed(INVALID_TASK_ARGUMENTS)
     [(kind, event)] = outbox(pool)
     assert kind == "auth_key.delivery_failed"
@@ -165,3 +166,19 @@ def test_no_key_and_no_address_are_stored_anywhere(pool, mailer, config):
         dump = "".join(str(conn.execute(f"SELECT * FROM {t}").fetchall()) for t in tables)
     assert "deliveries" in tables and "timers" in tables
     assert KEY not in dump and EMAIL not in dump
+
+
+def test_the_use_case_sends_through_smtp_to_the_mail_sink_and_a_refusal_is_retried(pool, mailbox,
+                                                                                    config):
+    mailer = SmtpMailer("127.0.0.1", mailbox.smtp_port, timeout=30)
+    clock = FixedClock(ISSUED)
+    req = request()
+    mailbox.refuse(451)
+    assert deliver_auth_key_mail(pool, mailer, clock, config, req, 0) == Retry(countdown=2)
+    assert mailbox.messages() == []
+    mailbox.accept()
+    assert deliver_auth_key_mail(pool, mailer, clock, config, req, 1) == Sent(ISSUED)
+    [mail] = mailbox.messages()
+    assert (mail["to"], mail["subject"]) == (EMAIL, "パスワード登録申込受付通知")
+    assert KEY in mail["text"] and "2026年4月1日 10:50" in mail["text"]
+    assert [kind for kind, _ in outbox(pool)] == ["auth_key.mailed"]

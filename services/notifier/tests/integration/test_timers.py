@@ -4,10 +4,11 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from kombu import Connection, Producer
-from notifier import store
-from notifier.consumer import make_consumer, make_handlers
+from notifier import store, usecases
+from notifier.commands import CancelCodeExpiry, FireDueTimers, ScheduleCodeExpiry
+from notifier.consumer import handlers as registry
+from notifier.consumer import make_consumer
 from notifier.domain import AUTH_KEY_EXPIRED, CODE_EXPIRED, Timer
-from notifier.timers import fire_due_timers
 
 from shared.clock import FixedClock
 from shared.contracts.events import new_event
@@ -34,6 +35,16 @@ def revoked(code_id, reason="revoked_by_office"):
 def used(code_id):
     return new_event("code.used", {"code_id": code_id, "account_id": uuid.uuid4(), "used_at": NOW},
                      producer="registration", now=NOW)
+
+
+def make_handlers(pool, clock):
+    """The consumer's callbacks by event type (each in one transaction with the inbox)."""
+    return registry.dispatch(pool, clock)
+
+
+def fire_due_timers(pool, clock, batch):
+    """The sweep's use case, as the task calls it."""
+    return usecases.fire_due_timers(pool, FireDueTimers(batch), clock.now(), clock=clock)
 
 
 def fired_events(pool):
@@ -180,3 +191,25 @@ def test_the_consumer_takes_code_events_from_the_bus_and_dead_letters_a_bad_one(
         consumer.should_stop = True
         thread.join(10)
         consumer.connection.release()
+
+
+def test_the_timer_use_cases_change_the_callers_transaction_only(pool):
+    kept, superseded, used_code = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    with pool.connection() as conn:
+        with conn.transaction():
+            usecases.schedule_code_expiry(conn, ScheduleCodeExpiry(superseded, EXPIRES), NOW)
+            usecases.schedule_code_expiry(conn, ScheduleCodeExpiry(used_code, EXPIRES), NOW)
+            usecases.cancel_code_expiry(conn, CancelCodeExpiry(used_code, "used"), NOW)
+        with conn.transaction(force_rollback=True):
+            usecases.schedule_code_expiry(conn, ScheduleCodeExpiry(uuid.uuid4(), EXPIRES), NOW)
+        with conn.transaction():
+            usecases.schedule_code_expiry(
+                conn, ScheduleCodeExpiry(kept, EXPIRES, supersedes=[superseded]), NOW,
+                correlation_id="c-1")
+        rows = conn.execute("SELECT subject_id, cancel_reason, correlation_id FROM timers "
+                            "ORDER BY created_at, id").fetchall()
+    assert sorted(rows, key=str) == sorted([(superseded, "revoked:superseded", None),
+                                           (used_code, "used", None), (kept, None, "c-1")], key=str)
+    assert fire_due_timers(pool, FixedClock(EXPIRES), 100) == 1
+    assert fired_events(pool) == [(CODE_EXPIRED, {"code_id": str(kept),
+                                                  "expired_at": "2026-04-06T15:00:00Z"})]

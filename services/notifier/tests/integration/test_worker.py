@@ -15,12 +15,13 @@ from notifier.domain import EXPIRED_BEFORE_DELIVERY
 
 from shared.clock import SystemClock, set_file_clock
 from shared.contracts.events import new_event
+from shared.contracts.tasks import SEND_AUTH_KEY_MAIL
 from shared.outbox import Relay, add_task, celery_message, task_queue
 from testsupport import BROKER, REDIS, eventually
 
 pytestmark = pytest.mark.integration
 
-TASK = "notifier.send_auth_key_mail"
+TASK = SEND_AUTH_KEY_MAIL
 
 
 def put_mail_task(pool, topology, *, valid_for=timedelta(minutes=50), application_id=None,

@@ -88,3 +88,10 @@ def test_deadline_shown_is_never_later_than_the_real_one():
     shown = deadline_shown(handed_at, 50)
     assert shown <= handed_at + timedelta(minutes=50)
     assert office_time_text(shown, ZoneInfo("Asia/Tokyo")) == "2026年4月1日 10:50"
+
+
+def test_a_revoked_codes_expiry_records_why_the_same_whichever_event_comes_first():
+    from notifier.domain import revoked_reason
+
+    assert revoked_reason("superseded") == "revoked:superseded"
+    assert len(revoked_reason("x" * 200)) == 100

@@ -3,7 +3,7 @@ from datetime import UTC, datetime
 
 import pytest
 from marshmallow import ValidationError
-from notifier.delivery import read_mail_request
+from notifier.tasks import read_mail_command
 
 
 def kwargs(**over):
@@ -14,8 +14,8 @@ def kwargs(**over):
 
 
 def test_the_documented_kwargs_are_read_and_the_key_normalised():
-    request = read_mail_request(kwargs(auth_key="7k3q-z9mx", extra="ignored"))
-    assert request.auth_key == "7K3QZ9MX"
+    request = read_mail_command(kwargs(auth_key="7k3q-z9mx", extra="ignored"), retries=3)
+    assert request.auth_key == "7K3QZ9MX" and request.retries == 3
     assert request.valid_until == datetime(2026, 4, 1, 1, 50, tzinfo=UTC)
 
 
@@ -29,5 +29,5 @@ def test_the_documented_kwargs_are_read_and_the_key_normalised():
 ])
 def test_bad_task_arguments_are_refused_naming_the_field(field, value):
     with pytest.raises(ValidationError) as refused:
-        read_mail_request(kwargs(**{field: value}))
+        read_mail_command(kwargs(**{field: value}))
     assert field in refused.value.messages

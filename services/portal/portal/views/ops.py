@@ -3,26 +3,18 @@
 from __future__ import annotations
 
 import requests
-from flask import Blueprint, Response, request
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, generate_latest
+from flask import Blueprint
 
 from portal.runtime import current
+from shared.web import metrics as web_metrics
 
 bp = Blueprint("ops", __name__)
-PAGES = Counter("portal_requests_total", "Portal requests", ["endpoint", "status"])
-
-
-@bp.after_app_request
-def _count(response):
-    PAGES.labels(request.url_rule.rule if request.url_rule else "unmatched",
-                 str(response.status_code)).inc()
-    return response
 
 
 @bp.get("/metrics")
 def metrics():
-    """Prometheus text."""
-    return Response(generate_latest(), mimetype=CONTENT_TYPE_LATEST)
+    """Prometheus text: every gunicorn worker's counts (shared.web.metrics)."""
+    return web_metrics.exposition()
 
 
 @bp.get("/healthz")

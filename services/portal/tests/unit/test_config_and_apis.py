@@ -84,3 +84,20 @@ def test_an_api_that_is_down_is_service_unavailable():
     with pytest.raises(ApiFailure) as caught:
         Registration(Api(f"http://127.0.0.1:{port}", 1)).terms(Caller("127.0.0.1", "ja"))
     assert caught.value.status == 503
+
+
+def test_calls_forward_the_correlation_id_of_the_request_being_served(fake):
+    from shared.logs import correlation
+
+    registration = Registration(Api(fake.url, 3))
+    with correlation("portal-cid-9"):
+        registration.terms(Caller("203.0.113.7", "ja"))
+    assert {k.lower(): v for k, v in fake.last("/v1/terms")["headers"].items()}["x-correlation-id"] == "portal-cid-9"
+
+
+def test_a_page_passes_the_browsers_traceparent_on_to_the_apis(client, fake):
+    trace = "4bf92f3577b34da6a3ce929d0e0e4736"
+    page = client.get("/register", headers={"traceparent": f"00-{trace}-00f067aa0ba902b7-01"})
+    assert page.status_code == 200
+    assert page.headers["X-Correlation-ID"] == trace
+    assert {k.lower(): v for k, v in fake.last("/v1/terms")["headers"].items()}["x-correlation-id"] == trace

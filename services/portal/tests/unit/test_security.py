@@ -1,4 +1,5 @@
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from ..conftest import csrf_of
 
@@ -63,7 +64,10 @@ def test_static_files_are_served_and_health_answers(client, fake):
     assert client.get("/static/portal.css").status_code == 200
     assert client.get("/healthz").json == {"status": "ok"}
     assert client.get("/readyz").json["status"] == "ok"
-    assert 'portal_requests_total{endpoint="/healthz",status="200"}' in client.get("/metrics").text
+    samples = [s for family in text_string_to_metric_families(client.get("/metrics").text)
+               for s in family.samples if s.name == "http_request_duration_seconds_count"]
+    assert {"service": "portal", "route": "/healthz", "method": "GET", "status": "200"} in [
+        s.labels for s in samples]
 
 
 def test_readiness_fails_when_an_api_is_down(fake, clock):

@@ -10,9 +10,10 @@ import psycopg
 import pytest
 import registration
 from kombu import Connection, Producer
-from registration.app import close, create_app
+from registration.app import create_app
 from registration.config import Config
 from registration.consumer import handlers
+from registration.runtime import build
 
 from shared.bus import EventConsumer
 from shared.clock import FixedClock
@@ -46,6 +47,11 @@ def settings(dsn, topology, redis_prefix, **over):
     return Config.from_env(env)
 
 
+def close(app):
+    """Close the app's pool (its runtime's)."""
+    app.extensions["registration"].pool.close()
+
+
 @pytest.fixture
 def config(dsn, topology, redis_prefix):
     return settings(dsn, topology, redis_prefix)
@@ -65,7 +71,7 @@ def clock(shared_clock):
 
 @pytest.fixture
 def app(config, clock, conn):
-    app = create_app(config, clock)
+    app = create_app(config, build(config, clock=clock))
     yield app
     close(app)
 
@@ -78,7 +84,8 @@ def client(app):
 @pytest.fixture(scope="module")
 def module_client(dsn, topology, redis_prefix, shared_clock):
     """One app for a module of tests that need no emptied tables (bad input)."""
-    app = create_app(settings(dsn, topology, redis_prefix), shared_clock)
+    config = settings(dsn, topology, redis_prefix)
+    app = create_app(config, build(config, clock=shared_clock))
     yield app.test_client()
     close(app)
 
@@ -128,7 +135,7 @@ def running_bus(dsn, topology, shared_clock):
     pool = make_pool(dsn, max_size=2)
     connection = Connection(BROKER)
     consumer = EventConsumer(connection, topology, "registration",
-                             handlers(pool, shared_clock), retry_pause=0.05)
+                             handlers.dispatch(pool, shared_clock), retry_pause=0.05)
     with running(consumer):
         eventually(lambda: consumer.connection.connected)
         bus = Bus(topology, consumer, shared_clock)
@@ -233,7 +240,8 @@ def make_client(dsn, topology, redis_prefix, clock, conn):
     apps = []
 
     def make_client(**over):
-        app = create_app(settings(dsn, topology, redis_prefix, **over), clock)
+        config = settings(dsn, topology, redis_prefix, **over)
+        app = create_app(config, build(config, clock=clock))
         apps.append(app)
         return app.test_client()
     yield make_client

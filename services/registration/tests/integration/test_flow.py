@@ -117,4 +117,4 @@ def test_openapi_docs_and_operations_endpoints(client):
     assert client.get("/docs").status_code == 200
     assert client.get("/healthz").get_json() == {"status": "ok"}
     assert client.get("/readyz").status_code == 200
-    assert b"http_requests_total" in client.get("/metrics").data
+    assert b"http_request_duration_seconds_count" in client.get("/metrics").data

@@ -4,9 +4,10 @@ outbox is for: step 2 keeps answering, and the broker's state is a gauge and a l
 import socket
 
 import pytest
-from registration.app import close, create_app
+from registration.app import create_app
+from registration.runtime import build
 
-from .conftest import settings
+from .conftest import close, settings
 
 pytestmark = pytest.mark.integration
 
@@ -21,7 +22,7 @@ def test_readyz_is_200_with_the_broker_unreachable_and_the_gauge_says_so(
         dsn, topology, redis_prefix, clock, conn):
     config = settings(dsn, topology, redis_prefix,
                       broker_url=f"amqp://guest:guest@127.0.0.1:{closed_port()}//")
-    app = create_app(config, clock)
+    app = create_app(config, build(config, clock=clock))
     try:
         ready = app.test_client().get("/readyz")
         assert ready.status_code == 200

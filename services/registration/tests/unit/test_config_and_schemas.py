@@ -2,8 +2,9 @@ from datetime import date
 
 import pytest
 from marshmallow import ValidationError
+from registration.commands import SubmitApplication
 from registration.config import Config
-from registration.messages import ERRORS, FIELDS, messages
+from registration.messages import ERRORS, FIELDS, MESSAGES
 from registration.schemas import ApplicationRequest, PasswordRegistrationRequest
 
 from shared.config import ConfigError
@@ -47,10 +48,11 @@ def test_config_reads_every_rule_number_from_the_environment():
 
 
 def test_r7_the_application_schema_normalises_number_date_and_code():
-    form = load()
-    assert form["job_seeker_number"] == "12345-1234567"
-    assert form["birth_date"] == date(1990, 1, 2)
-    assert form["account_creation_code"] == "ABCDEFGHJK"
+    cmd = load()
+    assert isinstance(cmd, SubmitApplication)
+    assert cmd.job_seeker_number == "12345-1234567"
+    assert cmd.birth_date == date(1990, 1, 2)
+    assert cmd.account_creation_code == "ABCDEFGHJK"
 
 
 def test_r6_the_email_must_equal_its_confirmation():
@@ -85,7 +87,7 @@ def test_the_step3_schema_checks_token_and_key_formats():
 
 
 def test_every_error_code_and_field_message_has_japanese_and_english():
-    catalog = messages()
+    catalog = MESSAGES
     for code in ERRORS:
         assert catalog.error(code, "ja") != catalog.error(code, "en")
     for text in FIELDS:

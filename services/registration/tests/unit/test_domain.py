@@ -9,7 +9,7 @@ from registration.domain import (
     auth_key_valid_until,
     code_status,
     codes_to_charge,
-    identity_outcome,
+    identity_refusal,
     mail_window_start,
     session_active,
     session_expires_at,
@@ -88,12 +88,12 @@ def test_r5_a_tombstone_without_its_issue_is_never_active():
 
 def test_r5_the_reason_is_told_only_when_the_whole_triple_matches():
     dead = code(superseded_at=ISSUED)
-    assert identity_outcome(dead, NUMBER, BIRTH, ISSUED) == (410, "CODE_SUPERSEDED")
-    assert identity_outcome(dead, NUMBER, date(1990, 1, 3), ISSUED) == (400, "IDENTITY_MISMATCH")
-    assert identity_outcome(dead, "12345-1", BIRTH, ISSUED) == (400, "IDENTITY_MISMATCH")
-    assert identity_outcome(None, NUMBER, BIRTH, ISSUED) == (400, "IDENTITY_MISMATCH")
-    assert identity_outcome(code(used_at=ISSUED), NUMBER, BIRTH, ISSUED) == (409, "CODE_ALREADY_USED")
-    assert identity_outcome(code(), NUMBER, BIRTH, ISSUED) is None
+    assert identity_refusal(dead, NUMBER, BIRTH, ISSUED) == "CODE_SUPERSEDED"
+    assert identity_refusal(dead, NUMBER, date(1990, 1, 3), ISSUED) == "IDENTITY_MISMATCH"
+    assert identity_refusal(dead, "12345-1", BIRTH, ISSUED) == "IDENTITY_MISMATCH"
+    assert identity_refusal(None, NUMBER, BIRTH, ISSUED) == "IDENTITY_MISMATCH"
+    assert identity_refusal(code(used_at=ISSUED), NUMBER, BIRTH, ISSUED) == "CODE_ALREADY_USED"
+    assert identity_refusal(code(), NUMBER, BIRTH, ISSUED) is None
 
 
 def test_r4_a_failure_counts_against_the_numbers_code_and_the_entered_codes_if_other():

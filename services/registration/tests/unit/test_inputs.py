@@ -12,7 +12,7 @@ from registration.inputs import (
     parse_birth_date,
     password_problems,
 )
-from registration.messages import FIELDS, messages
+from registration.messages import FIELDS, MESSAGES
 from registration.passwords import (
     COMMON_PASSWORDS,
     PERSONAL,
@@ -267,7 +267,7 @@ def test_item10_the_user_inputs_are_the_email_and_number_word_by_word_and_the_co
 
 
 def test_item10_the_refusal_says_why_in_japanese_and_english():
-    catalog = messages()
+    catalog = MESSAGES
     found = problems("password1!")["password"]
     assert found[:2] == [TOO_GUESSABLE, "It is close to a commonly used password."]
     assert catalog.field(TOO_GUESSABLE, "en") == (

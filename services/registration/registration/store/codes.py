@@ -1,7 +1,5 @@
-"""SQL of registration's view of codes (built from code.* events), by hand; functions
-never commit. Counters change with one atomic UPDATE ... RETURNING whose WHERE re-checks
-the limit after the row lock (R4): never a read followed by a write.
-"""
+"""SQL of `codes`: registration's view of the codes, built from code.* events, and the
+failure counter of step 2 (R4, R5)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,5 @@
-"""SQL of applications and the audit trail, by hand; functions never commit (the caller
-does). The wrong-key counter changes with one atomic UPDATE ... RETURNING (R10).
-"""
+"""SQL of `applications`: step 2 opens them, step 3 and the notifier's reports close them.
+The wrong-key counter changes with one atomic UPDATE ... RETURNING (R10)."""
 
 from __future__ import annotations
 
@@ -96,24 +95,3 @@ def record_delivery_failure(
         "WHERE application_id = %s AND delivery_failed_at IS NULL",
         (now, reason[:200], application_id))
     close_application(conn, application_id, "undeliverable", now)
-
-
-def add_audit(
-    conn: Connection,
-    *,
-    action: str,
-    client_address: str,
-    outcome: str,
-    now: datetime,
-    correlation_id: str | None,
-    code_id: uuid.UUID | None = None,
-    application_id: uuid.UUID | None = None,
-    account_id: uuid.UUID | None = None,
-) -> None:
-    """Who tried what, from where, with what result; never a submitted secret."""
-    conn.execute(
-        "INSERT INTO audit_log (occurred_at, action, client_address, outcome, code_id, "
-        "application_id, account_id, correlation_id) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
-        (now, action, client_address, outcome, code_id, application_id, account_id,
-         correlation_id),
-    )

@@ -1,0 +1,102 @@
+"""What each use case of registration is asked to do: one frozen dataclass a use case.
+
+Fields are named as the request schemas, the event payloads and the store name them
+(`account_creation_code`, `job_seeker_number`, `application_id`...), so a field can be
+followed by name from the edge to the SQL. The public API's requests are built by the
+schemas' `post_load`; the consumed events' by the consumer's handlers from the payload.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who made a request: recorded in the audit trail, never a secret."""
+
+    client_address: str
+    correlation_id: str | None
+
+
+# --- the public API's requests (api.py) --------------------------------------------------
+@dataclass(frozen=True)
+class SubmitApplication:
+    """Steps 1-2 (R4-R9): the terms agreed and the identity entered, normalised."""
+
+    privacy_policy_version: str | None
+    terms_of_use_version: str | None
+    email: str
+    job_seeker_number: str
+    birth_date: date
+    account_creation_code: str
+
+
+@dataclass(frozen=True)
+class RegisterPassword:
+    """Step 3 (R10-R12): the application token, the mailed auth key and the password."""
+
+    application_token: str
+    auth_key: str
+    password: str
+    password_confirmation: str
+
+
+@dataclass(frozen=True)
+class LogIn:
+    """R13: email and password, checked only for type and size at the edge."""
+
+    email: str
+    password: str
+
+
+@dataclass(frozen=True)
+class UseSession:
+    """A bearer session token: who is logged in (GET /v1/me), or log out."""
+
+    session_token: str
+
+
+# --- what code-issuer tells (code.*) -------------------------------------------------------
+@dataclass(frozen=True)
+class RecordIssue:
+    code_id: uuid.UUID
+    job_seeker_number: str
+    birth_date: date
+    code_digest: str
+    issued_at: datetime
+    expires_at: datetime
+    supersedes: list[uuid.UUID]
+
+
+@dataclass(frozen=True)
+class RecordRevocation:
+    code_id: uuid.UUID
+    reason: str
+
+
+@dataclass(frozen=True)
+class RecordExpiry:
+    code_id: uuid.UUID
+    expired_at: datetime
+
+
+# --- what the notifier tells (auth_key.*) ------------------------------------------------
+@dataclass(frozen=True)
+class RecordDelivery:
+    application_id: uuid.UUID
+    delivered_at: datetime
+
+
+@dataclass(frozen=True)
+class RecordDeliveryFailure:
+    application_id: uuid.UUID
+    reason: str
+
+
+@dataclass(frozen=True)
+class RecordKeyExpiry:
+    application_id: uuid.UUID
+    expired_at: datetime

@@ -1,0 +1,160 @@
+"""Steps 1-2 (R4-R9): check the terms and the identity, count failures, open an
+application; and what the notifier reports of its auth-key mail (auth_key.*)."""
+
+from __future__ import annotations
+
+import math
+import uuid
+from datetime import datetime, timedelta
+
+from psycopg import Connection
+
+from registration import domain, messages
+from registration.commands import (
+    Caller,
+    RecordDelivery,
+    RecordDeliveryFailure,
+    RecordKeyExpiry,
+    SubmitApplication,
+)
+from registration.config import Config
+from registration.events import code_failure_counted, code_invalidated
+from registration.store import accounts, applications, audit, codes
+from shared.clock import iso
+from shared.contracts import formats, tasks
+from shared.errors import Refused
+from shared.metrics import AUTH_KEYS_EXPIRED, CODES_INVALIDATED
+from shared.outbox import add_event, add_quiet_events, add_task
+from shared.tokens import keyed_digest, random_crockford, random_token
+
+
+def submit_application(conn: Connection, cmd: SubmitApplication, now: datetime, *,
+                       config: Config, caller: Caller) -> dict[str, str]:
+    """Steps 1-2 in one transaction of its own: a failure is counted, or an application
+    opened. A refusal is raised once its audit row and its counted failures are committed."""
+    _check_terms(cmd, config)
+    with conn.transaction():
+        refusal, created = _submit(conn, cmd, now, config, caller)
+    if refusal is not None:
+        raise refusal
+    return created
+
+
+def _check_terms(cmd: SubmitApplication, config: Config) -> None:
+    """R8: the current versions of both documents must be the ones agreed to."""
+    disagreed = {
+        name: [messages.AGREEMENT_REQUIRED if agreed is None else messages.NOT_CURRENT_VERSION]
+        for name, agreed, current in (
+            ("privacy_policy_version", cmd.privacy_policy_version,
+             config.privacy_policy_version),
+            ("terms_of_use_version", cmd.terms_of_use_version, config.terms_of_use_version))
+        if agreed != current
+    }
+    if disagreed:
+        raise Refused("TERMS_NOT_AGREED", fields=disagreed)
+
+
+def _submit(conn, cmd: SubmitApplication, now, config, caller):
+    number, birth_date = cmd.job_seeker_number, cmd.birth_date
+    # R5: the same digest and the same lookup whatever was entered.
+    digest = keyed_digest(config.digest_secret, cmd.account_creation_code, "code")
+    by_value, by_number = codes.codes_for_step2(conn, digest, number, now)
+    refusal = domain.identity_refusal(by_value, number, birth_date, now)
+    if refusal is not None:
+        return _refuse_identity(conn, refusal, by_number, by_value, now, config, caller), None
+
+    code = codes.lock_code(conn, by_value.code_id)  # serialises step 2 of one code
+    status = domain.code_status(code, now)
+    if status != domain.ACTIVE:  # e.g. the 10th failure landed while we looked
+        return _audited(conn, Refused(domain.REFUSALS[status]), now, caller, code.code_id), None
+    # R9 before R6 (issue 13 item 12): past the mail limit every email gets the same answer,
+    # so a code cannot be used to test which emails have accounts.
+    mails = applications.mails_since(conn, code.code_id, domain.mail_window_start(now))
+    if len(mails) >= config.mails_per_code_per_hour:
+        oldest_counted = mails[len(mails) - config.mails_per_code_per_hour]
+        wait = (oldest_counted + timedelta(hours=1) - now).total_seconds()
+        return _audited(conn, Refused("MAIL_LIMIT_REACHED", retry_after=max(1, math.ceil(wait))),
+                        now, caller, code.code_id), None
+    if accounts.email_registered(conn, cmd.email):
+        return _audited(conn, Refused("EMAIL_ALREADY_REGISTERED"), now, caller,
+                        code.code_id), None
+    return None, _open_application(conn, cmd, code, now, config, caller)
+
+
+def _refuse_identity(conn, refusal: str, by_number, by_value, now, config, caller) -> Refused:
+    """R4: one atomic count per affected code, announced at once to the office view
+    (code.failure_counted); the 10th also invalidates the code (code.invalidated)."""
+    known = by_number or by_value
+    refused = _audited(conn, Refused(refusal), now, caller, known.code_id if known else None)
+    # R5: one statement for every mismatch, whether it counts against 0, 1 or 2 codes.
+    charged = codes.charge_failures(conn, domain.codes_to_charge(by_number, by_value, now),
+                                    now, config.max_failed_attempts)
+    # R5 again: an announcement is built and sent whether or not a failure was counted (a
+    # decoy the database does not keep), without NOTIFY, so the answer's time tells nothing.
+    counted = sorted(charged.items()) or [(uuid.UUID(int=0), 1)]
+    add_quiet_events(conn, [
+        code_failure_counted(code_id, count, caller.client_address, now, caller.correlation_id)
+        for code_id, count in counted], keep=bool(charged))
+    for code_id, count in sorted(charged.items()):
+        if count == config.max_failed_attempts:
+            add_event(conn, code_invalidated(code_id, count, now, caller.correlation_id))
+            CODES_INVALIDATED.inc()
+    return refused
+
+
+def _open_application(conn, cmd: SubmitApplication, code, now, config, caller) -> dict[str, str]:
+    """R9: void the earlier open application, open a new one, mail its key (outbox)."""
+    applications.void_open_applications(conn, code.code_id, now)
+    application_id = uuid.uuid4()
+    token = random_token(32)  # 256 bits; only its digest is kept
+    auth_key = random_crockford(formats.KEY_LENGTH)
+    valid_until = domain.auth_key_valid_until(now, None, config.auth_key_minutes)
+    applications.insert_application(conn, {
+        "application_id": application_id,
+        "code_id": code.code_id,
+        "email": cmd.email,
+        "token_digest": keyed_digest(config.digest_secret, token, "application_token"),
+        "auth_key_digest": keyed_digest(config.digest_secret, auth_key, "auth_key"),
+        "issued_at": now,
+        "privacy_policy_version": cmd.privacy_policy_version,
+        "terms_of_use_version": cmd.terms_of_use_version,
+    })
+    add_task(conn, task=tasks.SEND_AUTH_KEY_MAIL, namespace=config.bus_namespace, now=now,
+             correlation_id=caller.correlation_id, kwargs={
+                 "application_id": str(application_id),
+                 "email": cmd.email,
+                 "auth_key": auth_key,
+                 "issued_at": iso(now),
+                 "valid_until": iso(valid_until),
+             })
+    _audit(conn, "CREATED", now, caller, code.code_id, application_id)
+    return {"application_token": token, "email": cmd.email,
+            "auth_key_expires_at": iso(valid_until)}
+
+
+def _audited(conn, refused: Refused, now, caller: Caller, code_id=None) -> Refused:
+    _audit(conn, refused.code, now, caller, code_id)
+    return refused
+
+
+def _audit(conn, outcome: str, now, caller: Caller, code_id=None, application_id=None) -> None:
+    audit.add_audit(conn, action="application", client_address=caller.client_address,
+                    outcome=outcome, now=now, correlation_id=caller.correlation_id,
+                    code_id=code_id, application_id=application_id)
+
+
+# --- what the notifier reports (auth_key.*), in the inbox claim's transaction -------------
+def record_delivery(conn: Connection, cmd: RecordDelivery, now: datetime) -> None:
+    """R10: the first delivery time starts the key's 50 minutes."""
+    applications.record_delivery(conn, cmd.application_id, cmd.delivered_at)
+
+
+def record_delivery_failure(conn: Connection, cmd: RecordDeliveryFailure, now: datetime) -> None:
+    """The application closes as 'undeliverable'; step 3 then answers
+    AUTH_KEY_NOT_DELIVERED, telling the person to check the address and start again."""
+    applications.record_delivery_failure(conn, cmd.application_id, cmd.reason, now)
+
+
+def record_key_expiry(conn: Connection, cmd: RecordKeyExpiry, now: datetime) -> None:
+    applications.close_application(conn, cmd.application_id, "expired", now)
+    AUTH_KEYS_EXPIRED.inc()
