@@ -227,7 +227,7 @@ def test_every_metric_the_dashboard_reads_is_in_the_catalog():
 
 def test_the_dashboard_shows_what_the_issue_asks_for():
     read = set().union(*(metric_names(expr) for _title, expr in dashboard_queries()))
-    for wanted in ("http_requests_total", "http_request_duration_seconds_bucket",
+    for wanted in ("http_request_duration_seconds_count", "http_request_duration_seconds_bucket",
                    "service:outbox_oldest_age_seconds:max", "dead_letter_messages",
                    "mails_sent_total", "mails_failed_total", "argon2_hash_seconds_bucket"):
         assert wanted in read, wanted
