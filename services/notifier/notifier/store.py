@@ -24,6 +24,7 @@ class Delivery:
     attempts: int
     delivered_at: datetime | None
     failure_reason: str | None
+    issued_at: datetime | None = None  # the key's issue: a later one supersedes the task
 
 
 def add_delivery(conn: Connection, application_id: uuid.UUID, valid_until: datetime,
@@ -36,13 +37,23 @@ def add_delivery(conn: Connection, application_id: uuid.UUID, valid_until: datet
     )
 
 
+def take_over(conn: Connection, application_id: uuid.UUID, issued_at: datetime,
+              valid_until: datetime) -> None:
+    """A key issued later for the same application (an operator's re-send of a mail still
+    pending) takes the locked row over: its issue and validity replace the old key's, whose
+    remaining retries then find themselves superseded."""
+    conn.execute(
+        "UPDATE deliveries SET issued_at = %s, valid_until = %s WHERE application_id = %s",
+        (issued_at, valid_until, application_id))
+
+
 def lock_delivery(conn: Connection, application_id: uuid.UUID) -> Delivery | None:
     """Lock the delivery for one attempt; psycopg.errors.LockNotAvailable while another
     attempt holds it (the lock dies with that attempt's connection if its worker dies)."""
     with conn.cursor(row_factory=class_row(Delivery)) as cur:
         return cur.execute(
-            "SELECT application_id, status, valid_until, attempts, delivered_at, failure_reason "
-            "FROM deliveries WHERE application_id = %s FOR UPDATE NOWAIT",
+            "SELECT application_id, status, valid_until, attempts, delivered_at, failure_reason, "
+            "issued_at FROM deliveries WHERE application_id = %s FOR UPDATE NOWAIT",
             (application_id,),
         ).fetchone()
 
@@ -50,8 +61,8 @@ def lock_delivery(conn: Connection, application_id: uuid.UUID) -> Delivery | Non
 def get_delivery(conn: Connection, application_id: uuid.UUID) -> Delivery | None:
     with conn.cursor(row_factory=class_row(Delivery)) as cur:
         return cur.execute(
-            "SELECT application_id, status, valid_until, attempts, delivered_at, failure_reason "
-            "FROM deliveries WHERE application_id = %s",
+            "SELECT application_id, status, valid_until, attempts, delivered_at, failure_reason, "
+            "issued_at FROM deliveries WHERE application_id = %s",
             (application_id,),
         ).fetchone()
 

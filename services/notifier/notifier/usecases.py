@@ -77,6 +77,10 @@ def _attempt(conn: Connection, cmd: commands.SendAuthKeyMail, now: datetime, mai
     delivery = store.lock_delivery(conn, cmd.application_id)
     if delivery is None or delivery.status != "pending":
         return AlreadyHandled(delivery.status if delivery else "missing")
+    if delivery.issued_at is not None and cmd.issued_at < delivery.issued_at:
+        return AlreadyHandled("superseded")  # a re-sent key took the mail over
+    if delivery.issued_at is not None and cmd.issued_at > delivery.issued_at:
+        store.take_over(conn, cmd.application_id, cmd.issued_at, cmd.valid_until)
     if not domain.may_attempt(now, cmd.valid_until):
         return _give_up(conn, cmd.application_id, domain.EXPIRED_BEFORE_DELIVERY, None, now,
                         correlation_id)

@@ -100,3 +100,9 @@ class RecordDeliveryFailure:
 class RecordKeyExpiry:
     application_id: uuid.UUID
     expired_at: datetime
+
+
+# --- the operator's levers (cli.py) --------------------------------------------------------
+@dataclass(frozen=True)
+class ResendAuthKey:
+    application_id: uuid.UUID

@@ -182,3 +182,36 @@ def test_the_use_case_sends_through_smtp_to_the_mail_sink_and_a_refusal_is_retri
     assert (mail["to"], mail["subject"]) == (EMAIL, "パスワード登録申込受付通知")
     assert KEY in mail["text"] and "2026年4月1日 10:50" in mail["text"]
     assert [kind for kind, _ in outbox(pool)] == ["auth_key.mailed"]
+
+
+def test_a_resent_key_takes_a_pending_mail_over_and_the_old_tasks_retries_stop(pool, mailer,
+                                                                             config):
+    """Issue 16's re-send: registration mails a new key for an application whose mail is
+    stuck; the new task's later issue supersedes the old task, which then sends nothing."""
+    clock = FixedClock(ISSUED + timedelta(seconds=5))
+    stuck = request()
+    mailer.errors = [delivery_error(smtplib.SMTPServerDisconnected("the server went away"))]
+    assert isinstance(deliver_auth_key_mail(pool, mailer, clock, config, stuck, 0), Retry)
+    resent = replace(stuck, auth_key="9QW4RT2Z", issued_at=ISSUED + timedelta(minutes=20),
+                     valid_until=ISSUED + timedelta(minutes=70))
+    clock.advance(minutes=20)
+
+    assert isinstance(deliver_auth_key_mail(pool, mailer, clock, config, resent, 0), Sent)
+    assert deliver_auth_key_mail(pool, mailer, clock, config, stuck, 1) == AlreadyHandled("sent")
+    [message] = mailer.sent
+    text = message.get_body(("plain",)).get_content()
+    assert "9QW4RT2Z" in text and KEY not in text
+    row = delivery(pool, stuck.application_id)
+    assert (row.issued_at, row.valid_until) == (resent.issued_at, resent.valid_until)
+
+
+def test_an_old_task_arriving_after_the_resend_is_superseded(pool, mailer, config):
+    clock = FixedClock(ISSUED + timedelta(minutes=20))
+    old = request()
+    new = replace(old, auth_key="9QW4RT2Z", issued_at=ISSUED + timedelta(minutes=19),
+                  valid_until=ISSUED + timedelta(minutes=69))
+    mailer.errors = [delivery_error(smtplib.SMTPServerDisconnected("the server went away"))]
+    assert isinstance(deliver_auth_key_mail(pool, mailer, clock, config, new, 0), Retry)
+    assert deliver_auth_key_mail(pool, mailer, clock, config, old, 3) == \
+        AlreadyHandled("superseded")
+    assert mailer.sent == []

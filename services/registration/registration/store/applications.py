@@ -15,7 +15,7 @@ from psycopg.rows import dict_row
 def mails_since(conn: Connection, code_id: uuid.UUID, since: datetime) -> list[datetime]:
     """R9: when this code's auth-key mails were made within the window, oldest first."""
     rows = conn.execute(
-        "SELECT issued_at FROM applications WHERE code_id = %s AND issued_at > %s "
+        "SELECT issued_at FROM auth_key_mails WHERE code_id = %s AND issued_at > %s "
         "ORDER BY issued_at", (code_id, since)).fetchall()
     return [row[0] for row in rows]
 
@@ -28,13 +28,37 @@ def void_open_applications(conn: Connection, code_id: uuid.UUID, now: datetime) 
 
 
 def insert_application(conn: Connection, a: dict[str, Any]) -> None:
+    """The application and its first auth-key mail (R9 counts mails)."""
     conn.execute(
-        "INSERT INTO applications (application_id, code_id, email, token_digest, "
-        "auth_key_digest, issued_at, privacy_policy_version, terms_of_use_version) VALUES "
-        "(%(application_id)s, %(code_id)s, %(email)s, %(token_digest)s, %(auth_key_digest)s, "
-        "%(issued_at)s, %(privacy_policy_version)s, %(terms_of_use_version)s)",
+        "WITH opened AS (INSERT INTO applications (application_id, code_id, email, "
+        "token_digest, auth_key_digest, issued_at, privacy_policy_version, "
+        "terms_of_use_version) VALUES (%(application_id)s, %(code_id)s, %(email)s, "
+        "%(token_digest)s, %(auth_key_digest)s, %(issued_at)s, %(privacy_policy_version)s, "
+        "%(terms_of_use_version)s) RETURNING application_id, code_id, issued_at) "
+        "INSERT INTO auth_key_mails (application_id, code_id, issued_at) "
+        "SELECT application_id, code_id, issued_at FROM opened",
         a,
     )
+
+
+def application_by_id(conn: Connection, application_id: uuid.UUID) -> dict | None:
+    """An application, locked (an operator's re-send)."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(
+            f"SELECT {_APPLICATION_COLUMNS} FROM applications a JOIN codes c USING (code_id) "
+            "WHERE a.application_id = %s FOR UPDATE OF a", (application_id,)).fetchone()
+
+
+def replace_auth_key(conn: Connection, application_id: uuid.UUID, code_id: uuid.UUID,
+                     auth_key_digest: str, now: datetime) -> None:
+    """A new key for a still-open application whose mail never arrived: the old key stops
+    working, the new one's time runs from now (R10), and R9 counts one more mail."""
+    conn.execute(
+        "WITH replaced AS (UPDATE applications SET auth_key_digest = %s, issued_at = %s "
+        "WHERE application_id = %s AND status = 'open' RETURNING application_id) "
+        "INSERT INTO auth_key_mails (application_id, code_id, issued_at) "
+        "SELECT application_id, %s, %s FROM replaced",
+        (auth_key_digest, now, application_id, code_id, now))
 
 
 # --- step 3 and the notifier's reports ------------------------------------------------

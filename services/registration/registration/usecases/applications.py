@@ -15,6 +15,7 @@ from registration.commands import (
     RecordDelivery,
     RecordDeliveryFailure,
     RecordKeyExpiry,
+    ResendAuthKey,
     SubmitApplication,
 )
 from registration.config import Config
@@ -69,16 +70,23 @@ def _submit(conn, cmd: SubmitApplication, now, config, caller):
         return _audited(conn, Refused(domain.REFUSALS[status]), now, caller, code.code_id), None
     # R9 before R6 (issue 13 item 12): past the mail limit every email gets the same answer,
     # so a code cannot be used to test which emails have accounts.
-    mails = applications.mails_since(conn, code.code_id, domain.mail_window_start(now))
-    if len(mails) >= config.mails_per_code_per_hour:
-        oldest_counted = mails[len(mails) - config.mails_per_code_per_hour]
-        wait = (oldest_counted + timedelta(hours=1) - now).total_seconds()
-        return _audited(conn, Refused("MAIL_LIMIT_REACHED", retry_after=max(1, math.ceil(wait))),
-                        now, caller, code.code_id), None
+    limited = _mail_limit(conn, code.code_id, now, config)
+    if limited is not None:
+        return _audited(conn, limited, now, caller, code.code_id), None
     if accounts.email_registered(conn, cmd.email):
         return _audited(conn, Refused("EMAIL_ALREADY_REGISTERED"), now, caller,
                         code.code_id), None
     return None, _open_application(conn, cmd, code, now, config, caller)
+
+
+def _mail_limit(conn, code_id: uuid.UUID, now: datetime, config: Config) -> Refused | None:
+    """R9: at most `mails_per_code_per_hour` auth-key mails per code within the hour."""
+    mails = applications.mails_since(conn, code_id, domain.mail_window_start(now))
+    if len(mails) < config.mails_per_code_per_hour:
+        return None
+    oldest_counted = mails[len(mails) - config.mails_per_code_per_hour]
+    wait = (oldest_counted + timedelta(hours=1) - now).total_seconds()
+    return Refused("MAIL_LIMIT_REACHED", retry_after=max(1, math.ceil(wait)))
 
 
 def _refuse_identity(conn, refusal: str, by_number, by_value, now, config, caller) -> Refused:
@@ -119,16 +127,53 @@ def _open_application(conn, cmd: SubmitApplication, code, now, config, caller) -
         "privacy_policy_version": cmd.privacy_policy_version,
         "terms_of_use_version": cmd.terms_of_use_version,
     })
+    _mail_key(conn, application_id, cmd.email, auth_key, now, valid_until, config,
+              caller.correlation_id)
+    _audit(conn, "CREATED", now, caller, code.code_id, application_id)
+    return {"application_token": token, "email": cmd.email,
+            "auth_key_expires_at": iso(valid_until)}
+
+
+def _mail_key(conn, application_id: uuid.UUID, email: str, auth_key: str, now: datetime,
+              valid_until: datetime, config: Config, correlation_id: str | None) -> None:
+    """The auth-key mail, as a task in the outbox (committed with the application)."""
     add_task(conn, task=tasks.SEND_AUTH_KEY_MAIL, namespace=config.bus_namespace, now=now,
-             correlation_id=caller.correlation_id, kwargs={
+             correlation_id=correlation_id, kwargs={
                  "application_id": str(application_id),
-                 "email": cmd.email,
+                 "email": email,
                  "auth_key": auth_key,
                  "issued_at": iso(now),
                  "valid_until": iso(valid_until),
              })
-    _audit(conn, "CREATED", now, caller, code.code_id, application_id)
-    return {"application_token": token, "email": cmd.email,
+
+
+def resend_auth_key(conn: Connection, cmd: ResendAuthKey, now: datetime, *,
+                    config: Config, caller: Caller) -> dict[str, str]:
+    """An operator's re-send of a stuck auth-key mail (issue 16): only for an application
+    still open whose mail never arrived, within R9's limit of mails per code. A new key is
+    mailed (the old one, never stored, cannot be sent again) and the old one stops working;
+    the person keeps their application token and enters the new key at step 3."""
+    with conn.transaction():
+        application = applications.application_by_id(conn, cmd.application_id)
+        if application is None:
+            raise Refused("APPLICATION_NOT_FOUND")
+        if application["status"] != "open":
+            raise Refused("APPLICATION_CLOSED")
+        if application["delivered_at"] is not None:
+            raise Refused("AUTH_KEY_DELIVERED")
+        code_id = application["code_id"]
+        limited = _mail_limit(conn, code_id, now, config)
+        if limited is not None:
+            raise limited
+        auth_key = random_crockford(formats.KEY_LENGTH)
+        applications.replace_auth_key(
+            conn, cmd.application_id, code_id,
+            keyed_digest(config.digest_secret, auth_key, "auth_key"), now)
+        valid_until = domain.auth_key_valid_until(now, None, config.auth_key_minutes)
+        _mail_key(conn, cmd.application_id, application["email"], auth_key, now, valid_until,
+                  config, caller.correlation_id)
+        _audit(conn, "RESENT", now, caller, code_id, cmd.application_id)
+    return {"application_id": str(cmd.application_id), "issued_at": iso(now),
             "auth_key_expires_at": iso(valid_until)}
 
 
