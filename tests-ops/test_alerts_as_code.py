@@ -4,7 +4,8 @@ the three documents kept in step with them:
 
 - every alert has a runbook section in docs/OPERATIONS.md, and every section an alert;
 - every alert has a firing and a silent case in tests-ops/rules/*.test.yml;
-- every metric a rule or the Grafana dashboard reads is in docs/METRICS.md's catalog.
+- every metric a rule or the Grafana dashboard reads is in docs/METRICS.md's catalog, with
+  its labels, and every metric the code defines is listed there.
 
 No server is needed: `make test-ops` (or `make test`) runs it in a few seconds.
 """
