@@ -179,10 +179,12 @@ class TableCollector:
             "mail_delivery_seconds", "From the key's issue to the SMTP server's acceptance",
             buckets=list(zip(bounds, figures.delivery_buckets, strict=True)),
             sum_value=figures.delivery_sum)
+        # no sample while no mail waits (an absent series never fires), the family always
+        time_left = GaugeMetricFamily("auth_key_mail_time_left_seconds",
+                                      "The least time any undelivered auth key has left")
         if figures.least_time_left is not None:
-            yield GaugeMetricFamily(
-                "auth_key_mail_time_left_seconds",
-                "The least time any undelivered auth key has left", value=figures.least_time_left)
+            time_left.add_metric([], figures.least_time_left)
+        yield time_left
         yield GaugeMetricFamily("notifier_outbox_unpublished", "Events waiting for the relay",
                                 value=backlog)
 
