@@ -1,5 +1,7 @@
 """One end-to-end test per feature, through HTTP only, against every process running."""
 
+import json
+import uuid
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -150,6 +152,26 @@ def test_a_correlation_id_follows_the_request_to_the_mail_task_and_back(flow, sy
 
     eventually(lambda: logged_by("notifier-worker"), timeout=10)
     eventually(lambda: logged_by("registration-consumer"), timeout=10)  # auth_key.mailed
+
+
+def test_a_w3c_traceparent_becomes_the_id_that_follows_the_registration_to_the_mail(
+        flow, system):
+    issued = flow.issue()
+    trace = uuid.uuid4().hex
+    flow.headers["traceparent"] = f"00-{trace}-00f067aa0ba902b7-01"
+    flow.apply_when_known(issued["code"])
+    flow.auth_key()
+
+    def lines(process):
+        text = (system.logs / f"{process}.log").read_text(errors="replace")
+        return [json.loads(line) for line in text.splitlines()
+                if line.startswith("{") and trace in line]
+
+    eventually(lambda: any(line.get("message") == "auth-key mail delivered"
+                           for line in lines("notifier-worker")), timeout=10)
+    access = [line for line in lines("registration") if line.get("message") == "request"]
+    assert {(line["route"], line["status"]) for line in access} >= {("/v1/applications", 201)}
+    assert all(line["correlation_id"] == trace for line in access)
 
 
 def test_every_service_serves_health_readiness_and_metrics(system):
