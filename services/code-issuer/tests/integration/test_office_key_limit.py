@@ -7,6 +7,7 @@ import dataclasses
 import pytest
 from code_issuer.app import create_app
 from code_issuer.runtime import build
+from prometheus_client import REGISTRY
 
 from testsupport import TcpProxy
 
@@ -21,7 +22,14 @@ def codes(client, headers, address):
                       headers={**headers, "X-Forwarded-For": address})
 
 
+def refusals() -> float:
+    """throttle_refusals_total of the office key (docs/METRICS.md)."""
+    return REGISTRY.get_sample_value("throttle_refusals_total",
+                                     {"service": "code-issuer", "limit": "office_key"}) or 0.0
+
+
 def test_item8_the_eleventh_wrong_key_from_one_address_is_429_and_others_still_work(client):
+    before = refusals()
     for _ in range(10):
         response = codes(client, WRONG, "198.51.100.7")
         assert response.status_code == 401
@@ -37,6 +45,7 @@ def test_item8_the_eleventh_wrong_key_from_one_address_is_429_and_others_still_w
     # another address is not affected, with the right key or a wrong one
     assert codes(client, RIGHT, "198.51.100.8").status_code == 200
     assert codes(client, WRONG, "198.51.100.8").status_code == 401
+    assert refusals() == before + 3  # each 429 counted once
 
 
 def test_item8_right_keys_are_never_counted(client):
