@@ -35,6 +35,7 @@ def instrument(app: Flask, *, service: str, trusted_proxies: tuple[Network, ...]
         log.info("request", extra={
             "method": request.method, "route": route, "status": response.status_code,
             "duration_ms": round(seconds * 1000, 2),
-            "client": mask_address(client_address(trusted_proxies)),
+            # the address a view already resolved (rate limits), else resolved here
+            "client": mask_address(g.get("client_address") or client_address(trusted_proxies)),
         })
         return response
