@@ -14,9 +14,9 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from kombu import Connection, Producer, Queue
+from kombu import Producer, Queue
 
-from shared.bus import Topology
+from shared.bus import Topology, connect
 
 
 @dataclass(frozen=True)
@@ -124,10 +124,6 @@ class DeadLetters:
         self.topology = topology
         self.queue_name = topology.dead_letter_queue(service).name
 
-    def _connection(self) -> Connection:
-        return Connection(self.broker_url, transport_options={"confirm_publish": True},
-                          connect_timeout=5)
-
     def _fetch(self, channel, limit: int) -> list:
         """Up to `limit` messages, held unacknowledged (the caller acks or requeues)."""
         queue = Queue(self.queue_name, no_declare=True)(channel)
@@ -141,7 +137,7 @@ class DeadLetters:
 
     def list(self, limit: int = 100) -> list[DeadLetter]:
         """The first `limit` dead letters, oldest first; the queue is left as it was."""
-        with self._connection() as connection:
+        with connect(self.broker_url) as connection:
             channel = connection.channel()
             held = self._fetch(channel, limit)
             letters = [_describe(message, self.queue_name) for message in held]
@@ -156,7 +152,7 @@ class DeadLetters:
         Each is published with the broker's confirm before its dead letter is acked; the
         others are requeued untouched. Returns what was replayed."""
         replayed = []
-        with self._connection() as connection:
+        with connect(self.broker_url) as connection:
             channel = connection.channel()
             producer = Producer(channel)
             held = self._fetch(channel, limit)

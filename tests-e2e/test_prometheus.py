@@ -23,7 +23,7 @@ import yaml
 from conftest import OFFICE
 from prometheus_client.parser import text_string_to_metric_families
 
-from testsupport import free_port
+from testsupport import eventually, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "deploy" / "prometheus" / "rules"
@@ -37,7 +37,7 @@ def ensure_prometheus() -> str:
     return shutil.which("prometheus") or "/usr/bin/prometheus"
 
 
-def test_rules_copy(tmp: Path) -> list[str]:
+def rules_copy(tmp: Path) -> list[str]:
     """deploy/prometheus/rules with every `for:` at 2 s; returns the files written."""
     written = []
     for source in sorted(RULES.glob("*.yml")):
@@ -53,8 +53,6 @@ def test_rules_copy(tmp: Path) -> list[str]:
     return written
 
 
-test_rules_copy.__test__ = False  # a helper, not a test
-
 
 @pytest.fixture(scope="module")
 def prometheus(system, tmp_path_factory):
@@ -64,7 +62,7 @@ def prometheus(system, tmp_path_factory):
     config = {
         "global": {"scrape_interval": f"{SCRAPE_SECONDS}s", "scrape_timeout": "1s",
                    "evaluation_interval": f"{SCRAPE_SECONDS}s"},
-        "rule_files": test_rules_copy(tmp),
+        "rule_files": rules_copy(tmp),
         "scrape_configs": [
             {"job_name": process, "static_configs": [{"targets": [target]}]}
             for process, target in sorted(system.metrics_targets().items())
@@ -95,17 +93,6 @@ def prometheus(system, tmp_path_factory):
         log.close()
 
 
-def until(check, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not seen within {timeout} s: {what}")
-        time.sleep(0.5)
-
-
 def targets(url: str) -> dict[str, str]:
     active = requests.get(f"{url}/api/v1/targets", timeout=5).json()["data"]["activeTargets"]
     return {t["labels"]["job"]: t["health"] for t in active}
@@ -122,8 +109,8 @@ def test_every_process_is_scraped_and_up(system, prometheus):
     assert {"portal", "code-issuer", "registration", "notifier-worker", "notifier-beat",
             "code-issuer-relay", "code-issuer-consumer", "registration-relay",
             "registration-consumer", "notifier-relay", "notifier-consumer"} <= expected
-    seen = until(lambda: (t := targets(prometheus)) and set(t) == expected
-                 and all(h == "up" for h in t.values()) and t, 60, "every target up")
+    seen = eventually(lambda: (t := targets(prometheus)) and set(t) == expected
+                 and all(h == "up" for h in t.values()) and t, timeout=60, interval=0.5)
     assert set(seen) == expected
 
 
@@ -212,15 +199,13 @@ def test_a_stopped_relays_backlog_fires_the_alert_and_clears_when_it_is_back(sys
         # The row waits in code-issuer's outbox; five minutes on, it is far past the rule's
         # 60 s (the consumers age the backlog by the service's clock).
         system.move_clock(datetime.now(UTC) + timedelta(minutes=5))
-        until(lambda: "pending" in alert_states(prometheus, "OutboxBacklogOld",
+        eventually(lambda: "pending" in alert_states(prometheus, "OutboxBacklogOld",
                                                  service="code-issuer")
               or "firing" in alert_states(prometheus, "OutboxBacklogOld",
-                                          service="code-issuer"),
-              30, "OutboxBacklogOld pending")
-        until(lambda: "firing" in alert_states(prometheus, "OutboxBacklogOld",
-                                                service="code-issuer"),
-              30, "OutboxBacklogOld firing")
+                                          service="code-issuer"), timeout=30, interval=0.5)
+        eventually(lambda: "firing" in alert_states(prometheus, "OutboxBacklogOld",
+                                                service="code-issuer"), timeout=30, interval=0.5)
     finally:
         system.start_process("code-issuer-relay")
-    until(lambda: not alert_states(prometheus, "OutboxBacklogOld", service="code-issuer"),
-          60, "OutboxBacklogOld cleared")
+    eventually(lambda: not alert_states(prometheus, "OutboxBacklogOld", service="code-issuer"),
+               timeout=60, interval=0.5)
