@@ -188,6 +188,11 @@ def test_every_metric_the_dashboard_and_rules_read_is_exported(system, flow, pro
     assert sorted(wanted - exported) == []
 
 
+def backlog_alert(url: str) -> set[str]:
+    """The states of code-issuer's OutboxBacklogOld alert (empty: not active)."""
+    return alert_states(url, "OutboxBacklogOld", service="code-issuer")
+
+
 def test_a_stopped_relays_backlog_fires_the_alert_and_clears_when_it_is_back(system, flow,
                                                                              prometheus):
     system.kill("code-issuer-relay")
@@ -199,13 +204,9 @@ def test_a_stopped_relays_backlog_fires_the_alert_and_clears_when_it_is_back(sys
         # The row waits in code-issuer's outbox; five minutes on, it is far past the rule's
         # 60 s (the consumers age the backlog by the service's clock).
         system.move_clock(datetime.now(UTC) + timedelta(minutes=5))
-        eventually(lambda: "pending" in alert_states(prometheus, "OutboxBacklogOld",
-                                                 service="code-issuer")
-              or "firing" in alert_states(prometheus, "OutboxBacklogOld",
-                                          service="code-issuer"), timeout=30, interval=0.5)
-        eventually(lambda: "firing" in alert_states(prometheus, "OutboxBacklogOld",
-                                                service="code-issuer"), timeout=30, interval=0.5)
+        eventually(lambda: backlog_alert(prometheus) & {"pending", "firing"},
+                   timeout=30, interval=0.5)
+        eventually(lambda: "firing" in backlog_alert(prometheus), timeout=30, interval=0.5)
     finally:
         system.start_process("code-issuer-relay")
-    eventually(lambda: not alert_states(prometheus, "OutboxBacklogOld", service="code-issuer"),
-               timeout=60, interval=0.5)
+    eventually(lambda: not backlog_alert(prometheus), timeout=60, interval=0.5)
