@@ -40,6 +40,11 @@ class TcpProxy:
                 continue
             server.settimeout(None)  # the 5 s were for connecting: idle links must live on
             with self._lock:
+                # cut() may have come while this link was being made: it clears `up` before
+                # it takes the lock, so a link it did not break is refused here
+                if not self.up.is_set():
+                    TcpProxy._break(client, server)
+                    continue
                 self._pairs.append((client, server))
             for a, b in ((client, server), (server, client)):
                 threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
