@@ -12,6 +12,7 @@ from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validat
 
 from shared.clock import iso
 from shared.contracts.formats import DIGEST, JOB_SEEKER_NUMBER
+from shared.contracts.tasks import KEY_MAIL_KINDS, NOTICE_KINDS
 
 ENVELOPE_VERSION = 1
 _NUMBER = validate.Regexp(JOB_SEEKER_NUMBER)
@@ -134,6 +135,44 @@ class AuthKeyExpired(_Strict):
     expired_at = fields.AwareDateTime(required=True)
 
 
+class AccountPasswordChanged(_Strict):
+    account_id = fields.UUID(required=True)
+    how = fields.String(required=True, validate=validate.OneOf(["reset", "change"]))
+    changed_at = fields.AwareDateTime(required=True)
+
+
+class AccountEmailChanged(_Strict):
+    """No address in it: office systems that need the new one ask registration."""
+
+    account_id = fields.UUID(required=True)
+    changed_at = fields.AwareDateTime(required=True)
+
+
+class AccountClosed(_Strict):
+    account_id = fields.UUID(required=True)
+    job_seeker_number = fields.String(required=True, validate=_NUMBER)
+    closed_at = fields.AwareDateTime(required=True)
+    reason = fields.String(required=True, validate=validate.OneOf(["withdrawal"]))
+
+
+MAILED_KINDS = KEY_MAIL_KINDS + NOTICE_KINDS  # every mail but the auth key's
+
+
+class NoticeMailed(_Strict):
+    """A key mail or a notice (shared.contracts.tasks: SEND_KEY_MAIL, SEND_NOTICE) was
+    accepted by the mail server; for a key mail, its key's 50 minutes start here."""
+
+    notice_id = fields.UUID(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(MAILED_KINDS))
+    delivered_at = fields.AwareDateTime(required=True)
+
+
+class NoticeDeliveryFailed(_Strict):
+    notice_id = fields.UUID(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(MAILED_KINDS))
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
 CATALOG: dict[str, type[Schema]] = {
     "code.issued": CodeIssued,
     "code.revoked": CodeRevoked,
@@ -148,6 +187,11 @@ CATALOG: dict[str, type[Schema]] = {
     "auth_key.mailed": AuthKeyMailed,
     "auth_key.delivery_failed": AuthKeyDeliveryFailed,
     "auth_key.expired": AuthKeyExpired,
+    "account.password_changed": AccountPasswordChanged,
+    "account.email_changed": AccountEmailChanged,
+    "account.closed": AccountClosed,
+    "notice.mailed": NoticeMailed,
+    "notice.delivery_failed": NoticeDeliveryFailed,
 }
 
 
