@@ -24,17 +24,21 @@ class ApiError(Exception):
         code: str,
         fields: Mapping[str, list[str]] | None = None,
         headers: Mapping[str, str] | None = None,
+        details: Mapping[str, int | str] | None = None,
     ):
         super().__init__(code)
         self.status = status
         self.code = code
         self.fields = dict(fields or {})
         self.headers = dict(headers or {})
+        self.details = dict(details or {})
 
 
 def error_response(messages: Messages, error: ApiError) -> Response:
     lang = language()
     body: dict[str, Any] = {"code": error.code, "message": messages.error(error.code, lang)}
+    body.update({name: value for name, value in error.details.items()
+                 if name not in ("code", "message", "fields")})
     if error.fields:
         body["fields"] = messages.field_errors(error.fields, lang)
     response = jsonify({"error": body})
@@ -64,7 +68,8 @@ def install_handlers(app: Flask, messages: Messages, refusals: Mapping[str, int]
     def _refused(error: Refused):
         headers = {"Retry-After": str(error.retry_after)} if error.retry_after else None
         return error_response(messages, ApiError(refusals[error.code], error.code,
-                                                 error.fields or None, headers=headers))
+                                                 error.fields or None, headers=headers,
+                                                 details=error.details))
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):

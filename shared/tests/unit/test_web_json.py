@@ -10,6 +10,7 @@ from flask import Flask, request
 from marshmallow import Schema, fields
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
+from shared.errors import Refused
 from shared.web import install
 from shared.web.errors import ApiError
 from shared.web.inputs import load_json
@@ -127,3 +128,19 @@ def test_item7_a_streamed_body_within_the_limit_is_read_whole_however_it_arrives
     app = chunked_app()
     for size in (0, 1, 999, 1001, 16 * 1024):
         assert post_chunked(app, b"x" * size) == (200, {"length": size})
+
+
+def test_a_refusals_details_are_members_of_the_error_object_and_cannot_replace_its_code():
+    app = Flask(__name__)
+    install(app, service="test", messages=Messages(), readiness={},
+            refusals={"AUTH_KEY_MISMATCH": 400})
+
+    @app.post("/key")
+    def key():
+        raise Refused("AUTH_KEY_MISMATCH", details={"attempts_left": 3, "code": "OTHER"})
+
+    answer = app.test_client().post("/key")
+    assert answer.status_code == 400
+    error = answer.get_json()["error"]
+    assert error["code"] == "AUTH_KEY_MISMATCH"
+    assert error["attempts_left"] == 3
