@@ -87,7 +87,7 @@ def test_deadline_shown_is_never_later_than_the_real_one():
     handed_at = datetime(2026, 4, 1, 1, 0, 59, 999999, tzinfo=UTC)
     shown = deadline_shown(handed_at, 50)
     assert shown <= handed_at + timedelta(minutes=50)
-    assert office_time_text(shown, ZoneInfo("Asia/Tokyo")) == "2026年4月1日 10:50"
+    assert office_time_text(shown, ZoneInfo("Asia/Tokyo")) == "2026年4月1日 10時50分（日本時間）"
 
 
 def test_a_revoked_codes_expiry_records_why_the_same_whichever_event_comes_first():

@@ -1,4 +1,5 @@
-"""The notifier's SQL: deliveries and timers. Functions never commit; the caller owns the
+"""The notifier's SQL: the auth-key mails' deliveries, the timers and the figures /metrics
+reads (here), the other mails' deliveries (`notices`). Functions never commit; the caller owns the
 transaction."""
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from psycopg.rows import class_row
 
 from notifier.domain import Timer
 
-MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
 @dataclass
