@@ -83,3 +83,16 @@ def record_failed(conn: Connection, notice_id: uuid.UUID, kind: str, reason: str
         "attempts = attempts + CASE WHEN %s::text IS NULL THEN 0 ELSE 1 END "
         "WHERE notice_id = %s AND kind = %s",
         (reason, now, error, error, notice_id, kind))
+
+
+def status(conn: Connection, notice_id: uuid.UUID) -> list[dict]:
+    """Everything the notifier knows of the mails with this id (one per kind; no address,
+    no key), for the operator's `ops mail`."""
+    names = ("notice_id", "kind", "status", "attempts", "retries", "last_error",
+             "failure_reason", "issued_at", "first_attempt_at", "delivered_at", "failed_at",
+             "valid_until", "message_id")
+    rows = conn.execute(
+        "SELECT notice_id, kind, status, attempts, retries, last_error, failure_reason, "
+        "issued_at, created_at, delivered_at, failed_at, valid_until, message_id "
+        "FROM notices WHERE notice_id = %s ORDER BY kind", (notice_id,)).fetchall()
+    return [dict(zip(names, row, strict=True)) for row in rows]
