@@ -68,6 +68,8 @@ def _check(conn, cmd: RegisterPassword, token_digest, key_digest, now, config,
     if problems:  # bad input: refused, nothing written
         return Refused("VALIDATION_FAILED", fields=problems)
     refused = _key_refusal(conn, application, key_digest, now, config)
+    if refused is None and accounts.has_open_account(conn, application["job_seeker_number"]):
+        refused = Refused("ACCOUNT_EXISTS")  # R12, before the hash (checked again after it)
     if refused is not None:
         return _audited(conn, refused, now, caller, application)
     return None

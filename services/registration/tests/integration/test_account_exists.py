@@ -7,6 +7,9 @@ import uuid
 
 import psycopg
 import pytest
+from registration.app import create_app
+from registration.passwords import Passwords
+from registration.runtime import build
 from registration.store import accounts
 
 from testsupport import eventually
@@ -108,6 +111,49 @@ def test_r12_step3_refuses_an_application_whose_number_got_an_account_meanwhile(
     assert rows("codes", "code_id = %s AND used_at IS NULL", (b_id,)) == 1
     assert rows("audit_log", "code_id = %s AND action = 'password_registration' "
                 "AND outcome = 'ACCOUNT_EXISTS'", (b_id,)) == 1
+
+
+class HashingWhileAnotherOpens(Passwords):
+    """argon2id as configured; while it hashes, another step 3 opens the number's account."""
+
+    def __init__(self, config, open_other):
+        super().__init__(config.argon2_memory_kib, config.argon2_time_cost,
+                         config.argon2_parallelism)
+        self.open_other = open_other
+
+    def hash(self, password):
+        self.open_other()
+        return super().hash(password)
+
+
+def test_r12_an_account_opened_while_step3_hashed_is_caught_after_the_hash(
+        config, clock, bus, mailbox, rows, good_body):
+    (a_id, a), (b_id, b), number = two_live_codes(bus, clock)
+    other_app = create_app(config, build(config, clock=clock))
+    other = other_app.test_client()
+    token_a = other.post("/v1/applications", json=good_body(
+        a, number, email="a@example.jp")).get_json()["application_token"]
+    key_a = mailbox.last_key()
+    token_b = other.post("/v1/applications", json=good_body(
+        b, number, email="b@example.jp")).get_json()["application_token"]
+    key_b = mailbox.last_key()
+
+    def open_other():
+        assert other.post("/v1/password-registrations", json={
+            "application_token": token_a, "auth_key": key_a, "password": PASSWORD,
+            "password_confirmation": PASSWORD}).status_code == 201
+    app = create_app(config, build(config, clock=clock,
+                                   passwords=HashingWhileAnotherOpens(config, open_other)))
+    try:
+        refused = app.test_client().post("/v1/password-registrations", json={
+            "application_token": token_b, "auth_key": key_b, "password": PASSWORD,
+            "password_confirmation": PASSWORD})
+    finally:
+        for each in (app, other_app):
+            each.extensions["registration"].pool.close()
+    assert error(refused) == (409, "ACCOUNT_EXISTS")
+    assert rows("accounts", "job_seeker_number = %s", (number,)) == 1
+    assert rows("codes", "code_id = %s AND used_at IS NULL", (b_id,)) == 1
 
 
 def _waiting_for_a_lock(conn, dsn):
