@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 import requests
 
@@ -24,9 +25,20 @@ class ApiFailure(Exception):
     message: str = ""
     fields: dict[str, list[str]] = field(default_factory=dict)
     retry_after: int | None = None
+    # facts the API told beside the code (members of its error object other than code,
+    # message and fields), e.g. code-issuer's recorded_birth_date
+    details: dict[str, Any] = field(default_factory=dict)
 
     def __str__(self) -> str:
         return f"{self.status} {self.code}"
+
+    # --- seeker screens (issue 17) ---
+    @property
+    def attempts_left(self) -> int | None:
+        """Wrong keys still allowed after AUTH_KEY_MISMATCH or RESET_KEY_MISMATCH."""
+        left = self.details.get("attempts_left")
+        return left if isinstance(left, int) and not isinstance(left, bool) and left >= 0 \
+            else None
 
 
 @dataclass(frozen=True)
@@ -101,6 +113,7 @@ def failure_from(response: requests.Response) -> ApiFailure:
         message=str(error.get("message") or ""),
         fields=fields,
         retry_after=int(retry) if retry.isdigit() else None,
+        details={str(k): v for k, v in error.items() if k not in ("code", "message", "fields")},
     )
 
 
@@ -125,6 +138,43 @@ class Registration:
 
     def me(self, caller: Caller, session_token: str) -> dict[str, Any]:
         return self.api.call("GET", "/v1/me", caller, bearer=session_token)
+
+    # --- My Page (R16-R19), all with the My Page session ---
+    def change_password(self, caller: Caller, session_token: str, form: dict[str, str]) -> None:
+        """R16: {current_password, password, password_confirmation} → 204."""
+        self.api.call("PUT", "/v1/me/password", caller, bearer=session_token, json=form)
+
+    def request_email_change(self, caller: Caller, session_token: str,
+                             form: dict[str, str]) -> dict[str, Any]:
+        """R17: {current_password, email, email_confirmation} → 202 {change_token,
+        key_expires_at}; the key goes to the new address."""
+        return self.api.call("POST", "/v1/me/email-changes", caller, bearer=session_token,
+                             json=form)
+
+    def confirm_email_change(self, caller: Caller, session_token: str,
+                             form: dict[str, str]) -> dict[str, Any]:
+        """R17: {change_token, key} → 200 {email}."""
+        return self.api.call("POST", "/v1/me/email-change-confirmations", caller,
+                             bearer=session_token, json=form)
+
+    def withdraw(self, caller: Caller, session_token: str, current_password: str) -> None:
+        """R18: {current_password} → 204; the account is closed."""
+        self.api.call("POST", "/v1/me/withdrawal", caller, bearer=session_token,
+                      json={"current_password": current_password})
+
+    def my_sessions(self, caller: Caller, session_token: str) -> list[dict[str, Any]]:
+        """R19: the account's open sessions."""
+        return self.api.call("GET", "/v1/me/sessions", caller, bearer=session_token)
+
+    def end_session(self, caller: Caller, session_token: str, session_id: str) -> None:
+        """R19: end one session (the id is quoted: it goes into the path)."""
+        self.api.call("DELETE", f"/v1/me/sessions/{quote(session_id, safe='')}", caller,
+                      bearer=session_token)
+
+    def end_other_sessions(self, caller: Caller, session_token: str) -> None:
+        """R19: end every session but the current one."""
+        self.api.call("DELETE", "/v1/me/sessions", caller, bearer=session_token)
+    # --- end of My Page ---
 
     def log_out(self, caller: Caller, session_token: str) -> None:
         self.api.call("DELETE", "/v1/sessions/current", caller, bearer=session_token)

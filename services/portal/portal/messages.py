@@ -234,6 +234,122 @@ TEXTS: dict[str, tuple[str, str]] = {
                   "This form has expired or was not sent from this site. Go back and try again."),
     "not_found_title": ("ページが見つかりません", "Page not found"),
     "error_title": ("エラーが発生しました", "Something went wrong"),
+    # --- My Page: password, email, sessions, withdrawal (R16-R19; views/mypage.py) ---
+    "my_menu": ("マイページのメニュー", "My Page menu"),
+    "my_back": ("マイページへ戻る", "Back to My Page"),
+    "my_current_password": ("現在のパスワード", "Current password"),
+    "my_current_password_hint": ("いまログインに使っているパスワード",
+                                 "The password you use to log in now"),
+    "my_retry_minutes": ("約{minutes}分後から、もう一度お試しいただけます。",
+                         "You can try again in about {minutes} minute(s)."),
+    "my_attempts_left": ("あと {n} 回まで入力できます。", "{n} tries left."),
+    # R16
+    "my_password_title": ("パスワードの変更", "Change your password"),
+    "my_password_intro": ("現在のパスワードと、新しいパスワードを入力してください。変更すると、"
+                          "この端末以外のログインはすべて終了します。",
+                          "Enter your current password and a new one. After the change, every "
+                          "login except this one ends."),
+    "my_new_password": ("新しいパスワード", "New password"),
+    "my_new_password_hint": ("半角数字、英字、記号を組み合わせて8桁以上32桁以内"
+                             "（現在のパスワードとは別のもの）",
+                             "8 to 32 characters mixing digits, letters and symbols (not your "
+                             "current password)"),
+    "my_new_password_confirmation": ("新しいパスワード（確認用）", "New password (confirmation)"),
+    "my_new_password_confirmation_hint": ("確認のため、もう一度入力してください。",
+                                          "Type it again to confirm."),
+    "my_password_button": ("パスワードを変更する", "Change the password"),
+    "my_password_done_title": ("パスワードを変更しました", "Your password has been changed"),
+    "my_password_done_body": ("新しいパスワードを登録しました。この端末以外のログインはすべて終了しました。"
+                              "登録のメールアドレスに変更のお知らせをお送りします。",
+                              "Your new password is set. Every login except this one has "
+                              "ended. A notice is mailed to your registered address."),
+    # R17
+    "my_email_title": ("メールアドレスの変更", "Change your email address"),
+    "my_email_intro": ("現在のパスワードと、新しいメールアドレスを入力してください。新しいメールアドレス宛に"
+                       "「確認キー」を記載したメールをお送りします。",
+                       "Enter your current password and the new email address. We mail a "
+                       "\"confirmation key\" to the new address."),
+    "my_new_email": ("新しいメールアドレス", "New email address"),
+    "my_new_email_hint": ("半角英数字100文字以内", "Half-width characters, at most 100"),
+    "my_new_email_confirmation": ("新しいメールアドレス（確認用）", "New email address (confirmation)"),
+    "my_new_email_confirmation_hint": ("確認のため、もう一度入力してください。",
+                                       "Type it again to confirm."),
+    "my_email_button": ("確認キーを送信する", "Send the confirmation key"),
+    "my_key_title": ("確認キーの入力", "Enter the confirmation key"),
+    "my_key_sent": ("{email} 宛に確認キーを記載したメールを送信しました。",
+                    "A mail with the confirmation key was sent to {email}."),
+    "my_key_deadline": ("確認キーの有効期限", "The key is valid until"),
+    "my_key_deadline_note": ("メールが配信されてから50分を過ぎると、確認キーは無効になります。"
+                             "5回誤って入力した場合も無効になります。",
+                             "The key becomes invalid 50 minutes after the mail is delivered, "
+                             "or after 5 wrong tries."),
+    "my_key": ("確認キー", "Confirmation key"),
+    "my_key_hint": ("メールに記載されている8文字", "The 8 characters written in the mail"),
+    "my_key_button": ("メールアドレスを変更する", "Change the email address"),
+    "my_key_again": ("メールアドレスの入力からやり直す", "Start the email change again"),
+    "my_change_over": ("メールアドレス変更の手続きが見つからないか、無効になりました。"
+                       "もう一度、新しいメールアドレスを入力してください。",
+                       "No email change is in progress, or it is void. Please enter the new "
+                       "address again."),
+    "my_change_expired": ("確認キーの有効期限が過ぎました。"
+                          "もう一度、新しいメールアドレスを入力してください。",
+                          "The confirmation key has expired. Please enter the new address "
+                          "again."),
+    "my_change_void": ("確認キーを5回誤って入力したため、この手続きは無効になりました。"
+                       "もう一度、新しいメールアドレスを入力してください。",
+                       "The key was entered wrongly 5 times, so this change is void. Please "
+                       "enter the new address again."),
+    "my_email_done_title": ("メールアドレスを変更しました", "Your email address has been changed"),
+    "my_email_done_body": ("ログインに使うメールアドレスは {email} になりました。この端末以外のログインは"
+                           "すべて終了しました。以前のメールアドレスに変更のお知らせをお送りします。",
+                           "You now log in with {email}. Every login except this one has ended. "
+                           "A notice is mailed to your previous address."),
+    # R19
+    "my_sessions_title": ("ログイン中の端末", "Where you are logged in"),
+    "my_sessions_intro": ("このアカウントでログインしている端末の一覧です。心当たりのないログインは終了し、"
+                          "パスワードを変更してください。",
+                          "The devices logged in to this account. End any login you do not "
+                          "recognise, and change your password."),
+    "my_session_browser": ("ブラウザ", "Browser"),
+    "my_session_started": ("ログイン日時", "Logged in at"),
+    "my_session_last_used": ("最終利用日時", "Last used at"),
+    "my_session_address": ("接続元（IPアドレス）", "Connected from (IP address)"),
+    "my_session_current": ("この端末", "This device"),
+    "my_session_unknown": ("不明", "Unknown"),
+    "my_session_end": ("このログインを終了する", "End this login"),
+    "my_session_end_which": ("（{browser}、{started}にログイン）", "({browser}, logged in {started})"),
+    "my_session_ended": ("ログインを1件終了しました。", "One login has ended."),
+    "my_session_gone": ("このログインはすでに終了しています。", "That login had already ended."),
+    "my_sessions_end_others": ("この端末以外のすべての端末からログアウトする",
+                               "Log out of all other devices"),
+    "my_sessions_others_ended": ("この端末以外のログインをすべて終了しました。",
+                                 "Every login except this one has ended."),
+    "my_sessions_only_this": ("ログインしているのはこの端末だけです。",
+                              "Only this device is logged in."),
+    # R18
+    "my_withdrawal_title": ("退会（アカウントの削除）", "Close your account"),
+    "my_withdrawal_intro": ("退会すると、次のようになります。よくお読みのうえ、現在のパスワードを入力して"
+                            "ください。", "Closing your account means the following. Read it, "
+                            "then enter your current password."),
+    "my_withdrawal_point1": ("求職者マイページのアカウントは閉じられ、すべての端末からログアウトします。",
+                             "Your My Page account is closed and you are logged out everywhere."),
+    "my_withdrawal_point2": ("登録したメールアドレスとパスワードは消去されます。"
+                             "元に戻すことはできません。",
+                             "Your email address and password are erased. This cannot be "
+                             "undone."),
+    "my_withdrawal_point3": ("もう一度マイページを開設するには、ハローワークの窓口で新しい"
+                             "アカウント作成コードの発行を受ける必要があります。",
+                             "To open a My Page again you need a new account creation code "
+                             "from the office counter."),
+    "my_withdrawal_button": ("退会する", "Close my account"),
+    "my_withdrawal_done_title": ("退会しました", "Your account is closed"),
+    "my_withdrawal_done_body": ("求職者マイページのアカウントを削除しました。ご利用ありがとうございました。"
+                                "もう一度マイページを開設するには、ハローワークの窓口で新しい"
+                                "アカウント作成コードの発行を受けてください。",
+                                "Your My Page account has been closed. Thank you for using it. "
+                                "To open a My Page again, ask the office counter for a new "
+                                "account creation code."),
+    # --- end of My Page ---
 }
 
 # Messages the portal itself gives, in the contract's shape (shared.web.messages.Messages).

@@ -8,7 +8,7 @@ from werkzeug.exceptions import HTTPException
 
 from portal import security
 from portal.messages import text
-from portal.views import counter, ops, seeker
+from portal.views import counter, mypage, ops, seeker
 
 
 def t(key: str, **values: object) -> str:
@@ -36,5 +36,6 @@ def register(app: Flask, *, development: bool) -> None:
         return render_template("message.html", title=title, body=body), status
 
     app.register_blueprint(seeker.bp)
+    app.register_blueprint(mypage.bp)
     app.register_blueprint(counter.bp)
     app.register_blueprint(ops.bp)
