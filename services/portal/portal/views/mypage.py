@@ -235,12 +235,13 @@ def confirm_email_change():
         answer = _call(current().registration.confirm_email_change,
                        {"change_token": change["token"], "key": _read(KEY)["key"]})
     except ApiFailure as failure:
+        typed = str(change.get("email", ""))  # typed back for the next try
         if failure.code == "CHANGE_NOT_FOUND" or "change_token" in failure.fields:
-            return _change_over("my_change_over", 404)
+            return _change_over("my_change_over", 404, typed)
         if failure.code == "CHANGE_KEY_EXPIRED":
-            return _change_over("my_change_expired", 410)
+            return _change_over("my_change_expired", 410, typed)
         if failure.code == "CHANGE_KEY_MISMATCH" and failure.attempts_left == 0:
-            return _change_over("my_change_void", 400)
+            return _change_over("my_change_void", 400, typed)
         if failure.code == "EMAIL_ALREADY_REGISTERED":  # R6 at confirmation: taken meanwhile
             session.pop("my_change", None)
             form = Form(EMAIL, {"email": change.get("email", ""),
