@@ -310,11 +310,10 @@ TEXTS: dict[str, tuple[str, str]] = {
                           "パスワードを変更してください。",
                           "The devices logged in to this account. End any login you do not "
                           "recognise, and change your password."),
-    "my_session_browser": ("ブラウザ", "Browser"),
     "my_session_started": ("ログイン日時", "Logged in at"),
     "my_session_last_used": ("最終利用日時", "Last used at"),
     "my_session_address": ("接続元（IPアドレス）", "Connected from (IP address)"),
-    "my_session_current": ("この端末", "This device"),
+    "my_session_current": ("（この端末）", "(this device)"),
     "my_session_unknown": ("不明", "Unknown"),
     "my_session_end": ("このログインを終了する", "End this login"),
     "my_session_end_which": ("（{browser}、{started}にログイン）", "({browser}, logged in {started})"),
