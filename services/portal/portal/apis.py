@@ -47,6 +47,8 @@ class Caller:
 
     address: str
     language: str
+    # the person's browser, as registration names a session's browser from it (R19, R20)
+    user_agent: str = ""
 
 
 class Api:
@@ -71,6 +73,7 @@ class Api:
             "Accept": "application/json",
             "Accept-Language": caller.language,
             "X-Forwarded-For": caller.address,
+            "User-Agent": caller.user_agent or "jobportal-portal",
             # one id follows the person's request through both APIs to the mail
             "X-Correlation-ID": correlation_id() or "",
         }

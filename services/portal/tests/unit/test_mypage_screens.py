@@ -336,3 +336,15 @@ def test_the_screens_speak_english_when_asked(me, fake):
     assert "Where you are logged in" in text(me.get("/mypage/sessions"))
     assert "Close your account" in text(me.get("/mypage/withdrawal"))
 
+
+
+# --- R19: the browser each session is named by -------------------------------------------------
+def test_r19_the_browsers_user_agent_reaches_the_api_so_sessions_name_the_browser(client, fake):
+    agent = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36"
+    page = client.get("/login", headers={"User-Agent": agent})
+    token = re.search(r'name="csrf_token" value="([^"]+)"', text(page)).group(1)
+    client.post("/login", headers={"User-Agent": agent + "\x7f\u00e9"},
+                data={"email": EMAIL, "password": PASSWORD, "csrf_token": token})
+    assert fake.last("/v1/sessions")["headers"]["User-Agent"] == agent
+    html = text(client.get("/mypage/sessions", headers={"User-Agent": agent}))
+    assert "<h2>Chrome" in html and fake.last("/v1/me/sessions")["headers"]["User-Agent"] == agent
