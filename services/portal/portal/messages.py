@@ -266,36 +266,39 @@ TEXTS: dict[str, tuple[str, str]] = {
     # R17
     "my_email_title": ("メールアドレスの変更", "Change your email address"),
     "my_email_intro": ("現在のパスワードと、新しいメールアドレスを入力してください。新しいメールアドレス宛に"
-                       "「確認キー」を記載したメールをお送りします。",
+                       "「認証キー」を記載したメールをお送りします。",
                        "Enter your current password and the new email address. We mail a "
-                       "\"confirmation key\" to the new address."),
+                       "key to the new address."),
     "my_new_email": ("新しいメールアドレス", "New email address"),
     "my_new_email_hint": ("半角英数字100文字以内", "Half-width characters, at most 100"),
     "my_new_email_confirmation": ("新しいメールアドレス（確認用）", "New email address (confirmation)"),
     "my_new_email_confirmation_hint": ("確認のため、もう一度入力してください。",
                                        "Type it again to confirm."),
-    "my_email_button": ("確認キーを送信する", "Send the confirmation key"),
-    "my_key_title": ("確認キーの入力", "Enter the confirmation key"),
-    "my_key_sent": ("{email} 宛に確認キーを記載したメールを送信しました。",
-                    "A mail with the confirmation key was sent to {email}."),
-    "my_key_deadline": ("確認キーの有効期限", "The key is valid until"),
-    "my_key_deadline_note": ("メールが配信されてから50分を過ぎると、確認キーは無効になります。"
+    "my_email_button": ("認証キーを送信する", "Send the key"),
+    "my_key_title": ("メールアドレスの変更（認証キーの入力）",
+                     "Change your email address: enter the key"),
+    "my_key_sent": ("{email} 宛に「メールアドレス変更の認証キーのお知らせ」メールを送信しました。"
+                    "メールに記載された認証キーを入力し、「完了」を押してください。",
+                    "The mail \"Your key to change your email address\" was sent to {email}. "
+                    "Enter the key written in it and press Done."),
+    "my_key_deadline": ("認証キーの有効期限", "The key is valid until"),
+    "my_key_deadline_note": ("メールが配信されてから50分を過ぎると、認証キーは無効になります。"
                              "5回誤って入力した場合も無効になります。",
                              "The key becomes invalid 50 minutes after the mail is delivered, "
                              "or after 5 wrong tries."),
-    "my_key": ("確認キー", "Confirmation key"),
+    "my_key": ("認証キー", "Key"),
     "my_key_hint": ("メールに記載されている8文字", "The 8 characters written in the mail"),
-    "my_key_button": ("メールアドレスを変更する", "Change the email address"),
+    "my_key_button": ("完了", "Done"),
     "my_key_again": ("メールアドレスの入力からやり直す", "Start the email change again"),
     "my_change_over": ("メールアドレス変更の手続きが見つからないか、無効になりました。"
                        "もう一度、新しいメールアドレスを入力してください。",
                        "No email change is in progress, or it is void. Please enter the new "
                        "address again."),
-    "my_change_expired": ("確認キーの有効期限が過ぎました。"
+    "my_change_expired": ("認証キーの有効期限が過ぎました。"
                           "もう一度、新しいメールアドレスを入力してください。",
-                          "The confirmation key has expired. Please enter the new address "
+                          "The key has expired. Please enter the new address "
                           "again."),
-    "my_change_void": ("確認キーを5回誤って入力したため、この手続きは無効になりました。"
+    "my_change_void": ("認証キーを5回誤って入力したため、この手続きは無効になりました。"
                        "もう一度、新しいメールアドレスを入力してください。",
                        "The key was entered wrongly 5 times, so this change is void. Please "
                        "enter the new address again."),

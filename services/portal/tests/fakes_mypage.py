@@ -19,8 +19,8 @@ MY_MESSAGES = {
     "CURRENT_PASSWORD_WRONG": ("現在のパスワードが正しくありません。",
                                "The current password is wrong."),
     "CHANGE_NOT_FOUND": ("メールアドレス変更の手続きが見つかりません。", "No such email change."),
-    "CHANGE_KEY_MISMATCH": ("確認キーが正しくありません。", "The key is wrong."),
-    "CHANGE_KEY_EXPIRED": ("確認キーの有効期限が過ぎています。", "The key has expired."),
+    "CHANGE_KEY_MISMATCH": ("認証キーが正しくありません。", "The key is wrong."),
+    "CHANGE_KEY_EXPIRED": ("認証キーの有効期限が過ぎています。", "The key has expired."),
     "NOT_FOUND": ("見つかりません。", "Not found."),
 }
 _PASSWORD = re.compile(r"(?=.*\d)(?=.*[A-Za-z])(?=.*[^\dA-Za-z])[!-~]{8,32}")
@@ -153,7 +153,7 @@ class MyPageFakeApis(FakeApis):
                                "key": key, "expires_at": expires, "wrong": 0}
         self.mails.append({"id": str(uuid.uuid4()), "to": [body["email"]],
                            "subject": "メールアドレス変更の確認", "received_at": _iso(_now()),
-                           "text": f"確認キー: {key}\n"})
+                           "text": f"認証キー: {key}\n"})
         return self._json({"change_token": token, "key_expires_at": _iso(expires)}, 202)
 
     def confirm_email_change(self, token: str, account: dict, body: dict, lang: str) -> Response:

@@ -88,12 +88,12 @@ def ask_email_change(page: Page, current: str, email: str) -> None:
     page.fill("#current_password", current)
     page.fill("#email", email)
     page.fill("#email_confirmation", email)
-    page.get_by_role("button", name="確認キーを送信する").click()
+    page.get_by_role("button", name="認証キーを送信する").click()
 
 
 def enter_key(page: Page, key: str) -> None:
     page.fill("#key", key)
-    page.get_by_role("button", name="メールアドレスを変更する").click()
+    page.get_by_role("button", name="完了", exact=True).click()
 
 
 def withdraw(page: Page, current: str) -> None:
@@ -179,7 +179,7 @@ def test_r17_email_change_with_the_mailed_key_on_the_whole_system(system, page):
     page.goto("/mypage/email")
     shoot(page, "44-mypage-email")
     ask_email_change(page, password, new)
-    expect(heading(page)).to_have_text("確認キーの入力")
+    expect(heading(page)).to_have_text("メールアドレスの変更（認証キーの入力）")
     assert "token" not in page.url
     expect(page.locator("main")).to_contain_text(new)
     shoot(page, "45-mypage-email-key")
@@ -383,14 +383,14 @@ def test_fake_r17_email_change_wrong_key_tries_left_then_the_right_one(fake_port
     expect(fake_page.locator("#current_password")).to_have_value("")
     axe_clean(fake_page)
     ask_email_change(fake_page, PASSWORD, new)
-    expect(heading(fake_page)).to_have_text("確認キーの入力")
+    expect(heading(fake_page)).to_have_text("メールアドレスの変更（認証キーの入力）")
     assert "token" not in fake_page.url
     axe_clean(fake_page)
     enter_key(fake_page, "ZZZZZZZZ")
     expect(fake_page.locator("#key-error")).to_contain_text("あと 4 回")
     expect(fake_page.locator("#key")).to_have_value("")
     axe_clean(fake_page)
-    key = re.search(r"確認キー: (\w+)", fake.mails[-1]["text"]).group(1)
+    key = re.search(r"認証キー: (\w+)", fake.mails[-1]["text"]).group(1)
     enter_key(fake_page, key)
     expect(heading(fake_page)).to_have_text("メールアドレスを変更しました")
     axe_clean(fake_page)
@@ -407,10 +407,10 @@ def test_fake_r17_expired_key_leads_back_to_the_address_in_english(fake_portal, 
     fake_page.fill("#email", new)
     fake_page.fill("#email_confirmation", new)
     fake_page.locator("main form button[type=submit]").click()
-    expect(heading(fake_page)).to_have_text("Enter the confirmation key")
+    expect(heading(fake_page)).to_have_text("Change your email address: enter the key")
     fake.expire_changes()
     fake_page.fill("#key", "ABCDEFGH")
     fake_page.locator("main form button[type=submit]").click()
     expect(heading(fake_page)).to_have_text("Change your email address")
-    expect(fake_page.locator(".error-summary")).to_contain_text("The confirmation key has expired")
+    expect(fake_page.locator(".error-summary")).to_contain_text("The key has expired")
     axe_clean(fake_page)

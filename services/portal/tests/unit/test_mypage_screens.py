@@ -159,7 +159,7 @@ def change_email(client, new="taro@example.jp", confirmation=None, password=PASS
 
 
 def key_of(fake) -> str:
-    return re.search(r"確認キー: (\w+)", fake.mails[-1]["text"]).group(1)
+    return re.search(r"認証キー: (\w+)", fake.mails[-1]["text"]).group(1)
 
 
 def test_r17_email_change_and_key_change_the_address_with_the_token_kept_out_of_pages(me, fake):
@@ -172,8 +172,8 @@ def test_r17_email_change_and_key_change_the_address_with_the_token_kept_out_of_
     token = next(iter(fake.changes))
     page = follow(me, response)
     html = text(page)
-    assert "taro@example.jp 宛に確認キーを記載したメールを送信しました。" in html
-    assert "確認キーの有効期限" in html and "日本時間" in html
+    assert "taro@example.jp 宛に「メールアドレス変更の認証キーのお知らせ」メールを送信しました。" in html
+    assert "認証キーの有効期限" in html and "日本時間" in html
     assert token not in html and token not in response.headers["Location"]
     done = post(me, "/mypage/email/key", {"key": key_of(fake).lower()})
     assert fake.last("/v1/me/email-change-confirmations")["json"]["change_token"] == token
@@ -211,7 +211,7 @@ def test_r17_a_wrong_key_says_how_many_tries_are_left_and_is_not_typed_back(me, 
     page = follow(me, response)
     html = text(page)
     assert page.status_code == 400
-    assert field_error(html, "key").endswith("確認キーが正しくありません。 あと 4 回まで入力できます。")
+    assert field_error(html, "key").endswith("認証キーが正しくありません。 あと 4 回まで入力できます。")
     assert "ZZZZZZZZ" not in html
 
 
@@ -222,7 +222,7 @@ def test_r17_the_fifth_wrong_key_voids_the_change_and_leads_back_to_the_address(
     response = post(me, "/mypage/email/key", {"key": "ZZZZZZZZ"})
     assert response.headers["Location"].endswith("/mypage/email")
     html = text(follow(me, response))
-    assert "確認キーを5回誤って入力したため、この手続きは無効になりました。" in html
+    assert "認証キーを5回誤って入力したため、この手続きは無効になりました。" in html
     assert 'value="taro@example.jp"' in html  # the address is typed back for a new try
     assert me.get("/mypage/email/key").headers["Location"].endswith("/mypage/email")
 
@@ -232,7 +232,7 @@ def test_r17_an_expired_key_leads_back_to_the_address(me, fake):
     fake.expire_changes()
     page = follow(me, post(me, "/mypage/email/key", {"key": key_of(fake)}))
     assert page.status_code == 410
-    assert "確認キーの有効期限が過ぎました。" in text(page)
+    assert "認証キーの有効期限が過ぎました。" in text(page)
 
 
 def test_r17_a_change_the_api_no_longer_knows_leads_back_to_the_address(me, fake):
