@@ -318,6 +318,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "my_session_address": ("接続元（IPアドレス）", "Connected from (IP address)"),
     "my_session_current": ("（この端末）", "(this device)"),
     "my_session_unknown": ("不明", "Unknown"),
+    "my_other_browser": ("その他のブラウザ", "Other browser"),
     "my_session_end": ("このログインを終了する", "End this login"),
     "my_session_end_which": ("（{browser}、{started}にログイン）", "({browser}, logged in {started})"),
     "my_session_ended": ("ログインを1件終了しました。", "One login has ended."),

@@ -281,7 +281,7 @@ def sessions():
     rows = [{
         "session_id": str(one.get("session_id", "")),
         "current": one.get("current") is True,
-        "browser": str(one.get("browser") or "") or text("my_session_unknown", g.lang),
+        "browser": _browser(str(one.get("browser") or "")),
         "client_address": str(one.get("client_address") or "")
         or text("my_session_unknown", g.lang),
         "started_at": _when(one.get("started_at")),
@@ -291,6 +291,18 @@ def sessions():
     rows.sort(key=lambda row: row["_last"], reverse=True)
     rows.sort(key=lambda row: not row["current"])
     return render_template("mypage/sessions.html", rows=rows, form=Form(()), notice=notice)
+
+
+def _browser(family: str) -> str:
+    """registration's "Firefox on Windows" / "Other browser" in the person's language."""
+    if not family:
+        return text("my_session_unknown", g.lang)
+    browser, _, system = family.partition(" on ")
+    if browser == "Other browser":
+        browser = text("my_other_browser", g.lang)
+    if not system:
+        return browser
+    return f"{browser}（{system}）" if g.lang == "ja" else f"{browser} on {system}"
 
 
 def _notice(key_or_failure, error: bool = False):

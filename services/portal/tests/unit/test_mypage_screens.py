@@ -282,6 +282,17 @@ def test_r19_log_out_of_other_devices_keeps_this_one(me, fake):
     assert not set(others) & set(fake.sessions) and len(fake.sessions) == 1
 
 
+def test_r19_the_browser_family_is_told_in_the_persons_language(me, fake):
+    next(iter(fake.session_facts.values()))["browser"] = "Firefox on Windows"  # this one
+    other = log_in_elsewhere(fake)
+    fake.session_facts[other]["browser"] = "Other browser on Android"
+    html = text(me.get("/mypage/sessions"))
+    assert "<h2>Firefox（Windows）" in html and "<h2>その他のブラウザ（Android）" in html
+    me.get("/mypage?lang=en")
+    html = text(me.get("/mypage/sessions"))
+    assert "<h2>Firefox on Windows" in html and "<h2>Other browser on Android" in html
+
+
 def test_r19_ending_a_login_that_already_ended_says_so(me, fake):
     response = post(me, "/mypage", {"session_id": "gone"},
                     action="/mypage/sessions/end")
