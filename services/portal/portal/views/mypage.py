@@ -8,6 +8,7 @@ reload never offer to resend a form. The email change's token lives only in the 
 
 from __future__ import annotations
 
+import hashlib
 import math
 
 from flask import Blueprint, g, redirect, render_template, request, session, url_for
@@ -42,6 +43,21 @@ class SessionOver(Exception):
 def _token() -> str | None:
     my = session.get("my")
     return my.get("token") if isinstance(my, dict) else None
+
+
+def _owner() -> str:
+    """Which login a kept form or change belongs to (a digest of the session token), so that
+    nothing typed by one person shows after another logs in on the same browser."""
+    return hashlib.sha256((_token() or "").encode()).hexdigest()[:32]
+
+
+def _change() -> dict | None:
+    """The email change in progress for this login, if any."""
+    change = session.get("my_change")
+    if isinstance(change, dict) and change.get("owner") == _owner():
+        return change
+    session.pop("my_change", None)
+    return None
 
 
 def _to_login():
@@ -116,7 +132,7 @@ def _place(form: Form, failure: ApiFailure) -> None:
 def _stash(screen: str, form: Form, status: int, target: str):
     """Keep `form` for `screen`'s next GET and answer 303 to `target`."""
     session["my_form"] = {
-        "screen": screen, "status": status, "values": form.values,
+        "screen": screen, "owner": _owner(), "status": status, "values": form.values,
         "errors": {k: [m[:_KEPT_TEXT] for m in v[:_KEPT_ITEMS]] for k, v in form.errors.items()},
         "page_errors": [m[:_KEPT_TEXT] for m in form.page_errors[:_KEPT_ITEMS]],
     }
@@ -127,7 +143,8 @@ def _unstash(screen: str, names: tuple[str, ...]) -> tuple[Form, int]:
     """The form kept for `screen` (once: a reload shows it fresh) and its status."""
     kept = session.pop("my_form", None)
     form = Form(names)
-    if not isinstance(kept, dict) or kept.get("screen") != screen:
+    if not isinstance(kept, dict) or kept.get("screen") != screen \
+            or kept.get("owner") != _owner():
         return form, 200
     form.values = {k: str(v) for k, v in dict(kept.get("values") or {}).items() if k in names}
     form.errors = {str(k): [str(m) for m in v] for k, v in dict(kept.get("errors") or {}).items()}
@@ -201,6 +218,7 @@ def request_email_change():
         return _stash("email", form, _status(failure), url_for("mypage.email"))
     session.pop("my_form", None)
     session["my_change"] = {"token": answer["change_token"], "email": body["email"],
+                            "owner": _owner(),
                             "expires_at": str(answer.get("key_expires_at") or "")}
     return redirect(url_for("mypage.email_key"), code=303)
 
@@ -216,8 +234,8 @@ def _change_over(message_key: str, status: int, email: str = ""):
 @bp.get("/email/key")
 def email_key():
     """確認キーの入力: the key mailed to the new address (the token stays in the session)."""
-    change = session.get("my_change")
-    if not isinstance(change, dict):
+    change = _change()
+    if change is None:
         return redirect(url_for("mypage.email"), code=303)
     form, status = _unstash("email_key", KEY)
     return render_template("mypage/email_key.html", form=form, email=change.get("email", ""),
@@ -227,8 +245,8 @@ def email_key():
 
 @bp.post("/email/key")
 def confirm_email_change():
-    change = session.get("my_change")
-    if not isinstance(change, dict):
+    change = _change()
+    if change is None:
         return _change_over("my_change_over", 404)
     form = Form(KEY)  # the key is never typed back
     try:

@@ -359,3 +359,12 @@ def test_r19_the_browsers_user_agent_reaches_the_api_so_sessions_name_the_browse
     assert fake.last("/v1/sessions")["headers"]["User-Agent"] == agent
     html = text(client.get("/mypage/sessions", headers={"User-Agent": agent}))
     assert "<h2>Chrome" in html and fake.last("/v1/me/sessions")["headers"]["User-Agent"] == agent
+
+
+def test_r17_a_change_left_by_one_login_is_not_shown_after_another_login(me, fake):
+    follow(me, change_email(me))
+    follow(me, change_email(me, "jiro@example.jp", "jir0@example.jp"))  # a refused form kept
+    post(me, "/mypage", {}, action="/logout")
+    post(me, "/login", {"email": EMAIL, "password": PASSWORD})
+    assert me.get("/mypage/email/key").headers["Location"].endswith("/mypage/email")
+    assert "jiro@example.jp" not in text(me.get("/mypage/email"))
