@@ -59,6 +59,29 @@ class UseSession:
     session_token: str
 
 
+# --- R15 forgotten password (api.py) ------------------------------------------------------
+@dataclass(frozen=True)
+class RequestPasswordReset:
+    """R15: the identity entered, normalised; `language` is the mail's (Accept-Language)."""
+
+    email: str
+    job_seeker_number: str
+    birth_date: date
+    language: str
+
+
+@dataclass(frozen=True)
+class CompletePasswordReset:
+    """R15: the reset token, the mailed reset key and the new password; `language` is the
+    notice's (Accept-Language)."""
+
+    reset_token: str
+    reset_key: str
+    password: str
+    password_confirmation: str
+    language: str
+
+
 # --- what code-issuer tells (code.*) -------------------------------------------------------
 @dataclass(frozen=True)
 class RecordIssue:
@@ -100,6 +123,21 @@ class RecordDeliveryFailure:
 class RecordKeyExpiry:
     application_id: uuid.UUID
     expired_at: datetime
+
+
+# --- what the notifier tells of key mails and notices (notice.*), R15 -------------------
+@dataclass(frozen=True)
+class RecordNoticeDelivery:
+    notice_id: uuid.UUID
+    kind: str
+    delivered_at: datetime
+
+
+@dataclass(frozen=True)
+class RecordNoticeDeliveryFailure:
+    notice_id: uuid.UUID
+    kind: str
+    reason: str
 
 
 # --- the operator's levers (cli.py) --------------------------------------------------------
