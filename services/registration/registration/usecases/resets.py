@@ -108,7 +108,7 @@ def complete_reset(
 
 def _check(conn, cmd: CompletePasswordReset, token_digest, key_digest, now, config, caller):
     reset = resets.reset_by_token(conn, token_digest)
-    refusal = _reset_refusal(reset, now, config)
+    refusal = reset_refusal(reset, now, config)
     if refusal is None:
         problems = inputs.password_problems(
             cmd.password, cmd.password_confirmation, email=reset["email"],
@@ -122,7 +122,7 @@ def _check(conn, cmd: CompletePasswordReset, token_digest, key_digest, now, conf
     return None, reset
 
 
-def _reset_refusal(reset: dict | None, now: datetime, config: Config) -> Refused | None:
+def reset_refusal(reset: dict | None, now: datetime, config: Config) -> Refused | None:
     """Unknown (or the token of a request that matched nothing), voided, used or
     undeliverable: not found; past its 50 minutes: expired."""
     if reset is None or reset["status"] != "open":
@@ -158,7 +158,7 @@ def _complete(conn, cmd: CompletePasswordReset, token_digest, key_digest, passwo
     if peek is not None:
         resets.lock_account(conn, peek["account_id"])
     reset = resets.reset_by_token(conn, token_digest, lock=True)
-    refusal = _reset_refusal(reset, now, config)
+    refusal = reset_refusal(reset, now, config)
     if refusal is None and not (reset["key_digest"] and same_digest(reset["key_digest"],
                                                                     key_digest)):
         refusal = Refused(NOT_FOUND)  # voided while we hashed
