@@ -58,6 +58,8 @@ class Config:
     # R15: the reset key follows R10's auth_key_minutes and auth_key_max_failures
     reset_mails_per_account_per_hour: int = setting(
         3, doc="R15: password-reset mails per account per hour")
+    reset_answer_floor_ms: int = setting(
+        100, doc="R15: a reset request is answered no sooner, matched or not")
     # R11: argon2id, OWASP parameters by default
     argon2_memory_kib: int = setting(19456, doc="R11: argon2id memory")
     argon2_time_cost: int = setting(2, doc="R11: argon2id passes")

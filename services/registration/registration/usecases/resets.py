@@ -9,6 +9,7 @@ it); the request's answer is the same in body and in work whether or not anythin
 
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import datetime
 
@@ -45,7 +46,10 @@ def request_reset(conn: Connection, cmd: RequestPasswordReset, now: datetime, *,
     """A reset token and its key's deadline, always: with a mailed key when the email,
     number and birth date match one account and it had fewer than
     `reset_mails_per_account_per_hour` reset mails in the last hour; else a token that
-    leads nowhere. One transaction, the same statements either way."""
+    leads nowhere. One transaction, the same statements either way; and since writing a
+    row still costs more than not writing it, the answer leaves no sooner than
+    `reset_answer_floor_ms` after the request began, whichever way it went."""
+    started = time.monotonic()
     token = random_token(32)  # 256 bits; only its digest is kept, and only with a mail
     key = random_crockford(formats.KEY_LENGTH)
     reset_id = uuid.uuid4()
@@ -75,6 +79,7 @@ def request_reset(conn: Connection, cmd: RequestPasswordReset, now: datetime, *,
             resets.decoy_task(conn)
         outcome = "MAILED" if mail else "MAIL_LIMIT_REACHED" if account else "NO_MATCH"
         _audit(conn, outcome, now, caller, account_id)
+    time.sleep(max(0.0, started + config.reset_answer_floor_ms / 1000 - time.monotonic()))
     return {"reset_token": token, "reset_key_expires_at": iso(valid_until)}
 
 
