@@ -136,6 +136,7 @@ FIELDS: dict[str, dict[str, str]] = {
 
 
 # --- R15 forgotten password -------------------------------------------------------------
+# The reset key is 認証キー in Japanese, as the notifier's reset mail names it.
 BAD_RESET_TOKEN = "Not a valid reset token."  # noqa: S105 - a message, not a secret
 BAD_RESET_KEY = "Enter the 8-character reset key from the mail."
 PASSWORD_IS_CURRENT = "Choose a password other than the current one."  # noqa: S105
@@ -146,11 +147,12 @@ ERRORS.update({
         "en": "The password reset was not found or is no longer valid. Please start again.",
     },
     "RESET_KEY_MISMATCH": {
-        "ja": "再設定キーが正しくありません。",
+        "ja": "認証キーが正しくありません。",
         "en": "The reset key is incorrect.",
     },
     "RESET_KEY_EXPIRED": {
-        "ja": "再設定キーの有効期限（メール配信から50分）が過ぎています。はじめからやり直してください。",
+        "ja": "認証キーの有効期限（メール配信から50分）が過ぎています。"
+              "パスワード再設定をはじめからやり直してください。",
         "en": "The reset key has expired (50 minutes after the mail). Please start again.",
     },
     "PASSWORD_UNCHANGED": {
@@ -160,7 +162,7 @@ ERRORS.update({
 })
 FIELDS.update({
     BAD_RESET_TOKEN: {"ja": "再設定トークンの形式が正しくありません。"},
-    BAD_RESET_KEY: {"ja": "メールに記載された再設定キー（8文字）を正しく入力してください。"},
+    BAD_RESET_KEY: {"ja": "メールに記載された認証キー（8文字）を正しく入力してください。"},
     PASSWORD_IS_CURRENT: {"ja": "現在のパスワードとは異なるパスワードを入力してください。"},
 })
 
