@@ -176,8 +176,7 @@ def create_password_reset():
     now = rt.clock.now()
     cmd = load_json(schemas.PasswordResetRequest(today=office_date(now, rt.config.office_tz),
                                                  language=language()))
-    with rt.pool.connection() as conn:
-        return resets.request_reset(conn, cmd, now, config=rt.config, caller=caller()), 202
+    return resets.request_reset(rt.pool, cmd, now, config=rt.config, caller=caller()), 202
 
 
 @bp.post("/v1/password-reset-completions")
@@ -187,7 +186,8 @@ def create_password_reset_completion():
     rt = runtime.current()
     cmd = load_json(schemas.PasswordResetCompletionRequest(language=language()))
     return resets.complete_reset(rt.pool, cmd, rt.clock.now(), config=rt.config,
-                                 passwords=rt.passwords, clock=rt.clock, caller=caller())
+                                 passwords=rt.passwords, limits=rt.limits, clock=rt.clock,
+                                 caller=caller())
 
 
 OPERATIONS = [

@@ -26,8 +26,10 @@ from registration.commands import (
 )
 from registration.config import Config
 from registration.events import account_password_changed
+from registration.limits import Limits
 from registration.passwords import COMMON_PASSWORDS, Passwords
 from registration.store import audit, resets
+from registration.usecases import sessions
 from shared.clock import Clock, iso
 from shared.contracts import formats, tasks
 from shared.errors import Refused
@@ -41,20 +43,21 @@ NOT_FOUND = "RESET_NOT_FOUND"
 _NOBODY = "nobody@example.invalid"
 
 
-def request_reset(conn: Connection, cmd: RequestPasswordReset, now: datetime, *,
+def request_reset(pool: ConnectionPool, cmd: RequestPasswordReset, now: datetime, *,
                   config: Config, caller: Caller) -> dict[str, str]:
     """A reset token and its key's deadline, always: with a mailed key when the email,
     number and birth date match one account and it had fewer than
     `reset_mails_per_account_per_hour` reset mails in the last hour; else a token that
     leads nowhere. One transaction, the same statements either way; and since writing a
     row still costs more than not writing it, the answer leaves no sooner than
-    `reset_answer_floor_ms` after the request began, whichever way it went."""
+    `reset_answer_floor_ms` after the request began, whichever way it went (waiting with
+    no database connection held)."""
     started = time.monotonic()
     token = random_token(32)  # 256 bits; only its digest is kept, and only with a mail
     key = random_crockford(formats.KEY_LENGTH)
     reset_id = uuid.uuid4()
     valid_until = domain.auth_key_valid_until(now, None, config.auth_key_minutes)
-    with conn.transaction():
+    with pool.connection() as conn, conn.transaction():
         account = resets.account_for_reset(conn, cmd.email, cmd.job_seeker_number,
                                            cmd.birth_date)
         account_id = account["account_id"] if account else None
@@ -85,7 +88,7 @@ def request_reset(conn: Connection, cmd: RequestPasswordReset, now: datetime, *,
 
 def complete_reset(
     pool: ConnectionPool, cmd: CompletePasswordReset, now: datetime, *, config: Config,
-    passwords: Passwords, clock: Clock, caller: Caller,
+    passwords: Passwords, limits: Limits, clock: Clock, caller: Caller,
 ) -> dict[str, str]:
     """The new password set: the account's email. Like step 3, two short transactions
     around argon2 (the current password's check and the new hash), the second re-checking
@@ -108,6 +111,10 @@ def complete_reset(
                                   clock.now(), config, caller)
     if refusal is not None:
         raise refusal
+    # A person locked out by R13's throttle who reset the password logs in at once, as
+    # after a successful login (the account's count is cleared).
+    limits.clear("login-account", sessions.login_throttle_key(
+        config, inputs.canonical_email(done["email"])))
     return done
 
 

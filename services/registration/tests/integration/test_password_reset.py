@@ -278,3 +278,20 @@ def test_r15_the_openapi_document_lists_both_endpoints(client):
     paths = client.get("/openapi.json").get_json()["paths"]
     assert "202" in paths["/v1/password-resets"]["post"]["responses"]
     assert "200" in paths["/v1/password-reset-completions"]["post"]["responses"]
+
+
+def test_r15_a_reset_lifts_the_login_throttle_of_the_account(make_client, account, mailbox):
+    client = make_client(login_failures_per_account=2)
+    for _ in range(2):
+        assert error(login(client, account["email"], "Wrong#pass1")) == (401, "LOGIN_FAILED")
+    assert error(login(client, account["email"], account["password"])) == (429, "RATE_LIMITED")
+    mailbox.tasks()
+    token = client.post("/v1/password-resets", json={
+        "email": account["email"], "job_seeker_number": account["number"],
+        "birth_date": BIRTH}).get_json()["reset_token"]
+    [mail] = key_mails(mailbox)
+    done = client.post("/v1/password-reset-completions", json={
+        "reset_token": token, "reset_key": mail["key"], "password": NEW_PASSWORD,
+        "password_confirmation": NEW_PASSWORD})
+    assert done.status_code == 200
+    assert login(client, account["email"], NEW_PASSWORD).status_code == 201
