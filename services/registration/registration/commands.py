@@ -19,6 +19,7 @@ class Caller:
 
     client_address: str
     correlation_id: str | None
+    language: str = "ja"  # of the mails a request causes: "en" when it asked for English
 
 
 # --- the public API's requests (api.py) --------------------------------------------------
@@ -62,24 +63,21 @@ class UseSession:
 # --- R15 forgotten password (api.py) ------------------------------------------------------
 @dataclass(frozen=True)
 class RequestPasswordReset:
-    """R15: the identity entered, normalised; `language` is the mail's (Accept-Language)."""
+    """R15: the identity entered, normalised."""
 
     email: str
     job_seeker_number: str
     birth_date: date
-    language: str
 
 
 @dataclass(frozen=True)
 class CompletePasswordReset:
-    """R15: the reset token, the mailed reset key and the new password; `language` is the
-    notice's (Accept-Language)."""
+    """R15: the reset token, the mailed reset key and the new password."""
 
     reset_token: str
     reset_key: str
     password: str
     password_confirmation: str
-    language: str
 
 
 # --- what code-issuer tells (code.*) -------------------------------------------------------

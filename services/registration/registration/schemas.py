@@ -143,9 +143,9 @@ class PasswordResetRequest(_Strict):
                              rule=inputs.normalise_job_seeker_number)
     birth_date = Text(required=True, max_length=40)
 
-    def __init__(self, *, today: date | None, language: str = "ja", **kwargs):
+    def __init__(self, *, today: date | None, **kwargs):
         super().__init__(**kwargs)
-        self.today, self.language = today, language
+        self.today = today
 
     @validates_schema
     def _date(self, data, **_kwargs):
@@ -157,7 +157,7 @@ class PasswordResetRequest(_Strict):
 
     @post_load
     def _command(self, data, **_kwargs) -> RequestPasswordReset:
-        return RequestPasswordReset(**data, language=self.language)
+        return RequestPasswordReset(**data)
 
 
 class PasswordResetCompletionRequest(_Strict):
@@ -169,13 +169,9 @@ class PasswordResetCompletionRequest(_Strict):
     password = Text(required=True, max_length=200)
     password_confirmation = Text(required=True, max_length=200)
 
-    def __init__(self, *, language: str = "ja", **kwargs):
-        super().__init__(**kwargs)
-        self.language = language
-
     @post_load
     def _command(self, data, **_kwargs) -> CompletePasswordReset:
-        return CompletePasswordReset(**data, language=self.language)
+        return CompletePasswordReset(**data)
 
 
 class PasswordResetAccepted(Schema):

@@ -21,14 +21,15 @@ from shared.outbox import CHANNEL
 # --- the request ------------------------------------------------------------------------
 def account_for_reset(conn: Connection, email: str, job_seeker_number: str,
                       birth_date: date) -> dict | None:
-    """The account of this email, number and birth date (the birth date is its code's),
-    locked so that R15's mail count and the voiding of the earlier reset are exact."""
+    """The open account of this email, number and birth date (the birth date is its
+    code's), locked so that R15's mail count and the voiding of the earlier reset are
+    exact."""
     with conn.cursor(row_factory=dict_row) as cur:
         return cur.execute(
             "SELECT a.account_id, a.email FROM accounts a JOIN codes c USING (code_id) "
             "WHERE a.email_canonical = %s AND a.job_seeker_number = %s AND c.birth_date = %s "
-            "FOR UPDATE OF a", (canonical_email(email), job_seeker_number, birth_date),
-        ).fetchone()
+            "AND a.closed_at IS NULL FOR UPDATE OF a",
+            (canonical_email(email), job_seeker_number, birth_date)).fetchone()
 
 
 def mails_since(conn: Connection, account_id: uuid.UUID | None, since: datetime) -> int:

@@ -71,7 +71,7 @@ def request_reset(pool: ConnectionPool, cmd: RequestPasswordReset, now: datetime
             "issued_at": now}, keep=mail)
         kwargs = {"mail_id": str(reset_id), "kind": KIND,
                   "email": account["email"] if mail else _NOBODY, "key": key,
-                  "language": cmd.language, "issued_at": iso(now),
+                  "language": caller.language, "issued_at": iso(now),
                   "valid_until": iso(valid_until)}
         if mail:
             add_task(conn, task=tasks.SEND_KEY_MAIL, kwargs=kwargs,
@@ -107,7 +107,7 @@ def complete_reset(
                       fields={"password": [messages.PASSWORD_IS_CURRENT]})
     password_hash = passwords.hash(cmd.password)
     with pool.connection() as conn, conn.transaction():
-        refusal, done = _complete(conn, cmd, token_digest, key_digest, password_hash,
+        refusal, done = _complete(conn, token_digest, key_digest, password_hash,
                                   clock.now(), config, caller)
     if refusal is not None:
         raise refusal
@@ -162,8 +162,7 @@ def _key_refusal(conn, reset: dict, key_digest: str, now, config) -> Refused | N
         "attempts_left": attempts_left(count, config.auth_key_max_failures)})
 
 
-def _complete(conn, cmd: CompletePasswordReset, token_digest, key_digest, password_hash,
-              now, config, caller):
+def _complete(conn, token_digest, key_digest, password_hash, now, config, caller):
     """Everything of a completed reset in one transaction, under the account's lock, then
     the reset's (the order a reset request takes them), re-checked after the hashes."""
     peek = resets.reset_by_token(conn, token_digest)
@@ -185,7 +184,7 @@ def _complete(conn, cmd: CompletePasswordReset, token_digest, key_digest, passwo
     add_task(conn, task=tasks.SEND_NOTICE, namespace=config.bus_namespace, now=now,
              correlation_id=caller.correlation_id, kwargs={
                  "notice_id": str(uuid.uuid4()), "kind": "password_changed",
-                 "email": reset["email"], "language": cmd.language,
+                 "email": reset["email"], "language": caller.language,
                  "occurred_at": iso(now)})
     add_event(conn, account_password_changed(account_id, "reset", now, caller.correlation_id))
     _audit(conn, "COMPLETED", now, caller, account_id)

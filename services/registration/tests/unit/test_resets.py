@@ -60,10 +60,10 @@ def test_r15_wrong_keys_count_down_to_zero_attempts_left():
 
 
 def test_r15_the_request_schema_normalises_number_and_refuses_a_future_birth_date():
-    schema = PasswordResetRequest(today=date(2026, 4, 1), language="en")
+    schema = PasswordResetRequest(today=date(2026, 4, 1))
     cmd = schema.load({"email": "taro@example.jp", "job_seeker_number": "１２３４５１２３",
                        "birth_date": "1990-01-02"})
-    assert cmd == RequestPasswordReset("taro@example.jp", "12345-123", date(1990, 1, 2), "en")
+    assert cmd == RequestPasswordReset("taro@example.jp", "12345-123", date(1990, 1, 2))
     with pytest.raises(ValidationError) as bad:
         schema.load({"email": "taro@example.jp", "job_seeker_number": "12345-1",
                      "birth_date": "2026-04-02"})
@@ -78,7 +78,7 @@ def test_r15_the_completion_schema_reads_the_key_like_r10():
     schema = PasswordResetCompletionRequest()
     cmd = schema.load({"reset_token": "a" * 43, "reset_key": "abcd-efgl ",
                        "password": "p", "password_confirmation": "p"})
-    assert cmd == CompletePasswordReset("a" * 43, "ABCDEFG1", "p", "p", "ja")
+    assert cmd == CompletePasswordReset("a" * 43, "ABCDEFG1", "p", "p")
     with pytest.raises(ValidationError) as bad:
         schema.load({"reset_token": "a" * 43, "reset_key": "ABCDEFGU",
                      "password": "p", "password_confirmation": "p"})
