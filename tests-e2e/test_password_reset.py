@@ -20,14 +20,14 @@ def mails(flow) -> list[dict]:
     return [m for m in messages if flow.email in str(m["to"])]
 
 
-def new_mail(flow, seen: int, timeout: float = 20) -> dict:
+def new_mail(flow, seen: int, timeout: float = 40) -> dict:
     """The newest mail once more than `seen` mails reached this person."""
     deadline = time.monotonic() + timeout
     while True:
         mine = mails(flow)
         if len(mine) > seen:
             return mine[0]
-        assert time.monotonic() < deadline, "no new mail arrived"
+        assert time.monotonic() < deadline, f"no new mail arrived after {seen}: {mine}"
         time.sleep(0.1)
 
 
