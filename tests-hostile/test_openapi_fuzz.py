@@ -159,7 +159,9 @@ def test_every_answer_to_a_malformed_body_is_documented(apps, service, path):
 SURROGATES = st.characters(categories=["Cs"])
 TEXT = st.text(st.characters(codec="utf-8"), max_size=30)
 BODIES = [("code-issuer", "/v1/codes"), ("registration", "/v1/applications"),
-          ("registration", "/v1/password-registrations"), ("registration", "/v1/sessions")]
+          ("registration", "/v1/password-registrations"), ("registration", "/v1/sessions"),
+          ("registration", "/v1/password-resets"),
+          ("registration", "/v1/password-reset-completions")]
 
 
 def documented_fields(app, path) -> list[str]:
