@@ -6,8 +6,11 @@ import time
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import psycopg
 import pytest
 import requests
+
+from testsupport import eventually
 
 JST = ZoneInfo("Asia/Tokyo")
 NEW_PASSWORD = "Fresh-st4rt-2026"  # noqa: S105 - a test password
@@ -77,6 +80,12 @@ def test_r15_a_forgotten_password_is_reset_with_the_mailed_key(flow):
     time.sleep(1)
     assert len(mails(flow)) == seen + 1  # the unmatched request mailed nothing
     token = answer.json()["reset_token"]
+
+    def delivery_recorded():  # notice.mailed reached registration: the 50 minutes run
+        with psycopg.connect(flow.system.databases["registration"]) as conn:
+            return conn.execute("SELECT count(*) FROM password_resets WHERE delivered_at "
+                                "IS NOT NULL").fetchone()[0] >= 1
+    eventually(delivery_recorded, timeout=20, interval=0.2)
 
     nowhere = complete(flow, unmatched.json()["reset_token"], key)
     assert nowhere.status_code == 404 and nowhere.json()["error"]["code"] == "RESET_NOT_FOUND"
