@@ -107,12 +107,15 @@ class JobSeeker:
     state_as_of: datetime
 
 
-def birth_date_for_issue(known: JobSeeker | None, given: date | None) -> date:
+def birth_date_for_issue(known: JobSeeker | None, given: date | None,
+                         confirmed: bool = False) -> date:
     """The birth date a new code is issued for, or why no code can be issued.
 
     A person announced by an office event keeps the announced birth date: a different one
-    is refused. A person known only from earlier issues (an office without the event
-    integration) takes the newly typed date: the new code supersedes the old ones (R3).
+    is refused (a correction is the office's `job_seeker.corrected`). A person known only
+    from earlier issues (an office without the event integration) takes a different typed
+    date only when staff confirm it (issue 17: a silent change made the person's true
+    birth date fail later as a mismatch); the new code then supersedes the old ones (R3).
     """
     if known is not None and known.closed:
         raise Refused("JOB_SEEKER_CLOSED")
@@ -120,8 +123,14 @@ def birth_date_for_issue(known: JobSeeker | None, given: date | None) -> date:
         if known is None or known.birth_date is None:
             raise Refused("VALIDATION_FAILED", fields={"birth_date": [MISSING]})
         return known.birth_date
-    if known is not None and known.announced and given != known.birth_date:
-        raise Refused("BIRTH_DATE_MISMATCH")
+    if known is None or known.birth_date is None or given == known.birth_date:
+        return given
+    details = {"recorded_birth_date": known.birth_date.isoformat(),
+               "birth_date": given.isoformat()}
+    if known.announced:
+        raise Refused("BIRTH_DATE_MISMATCH", details=details)
+    if not confirmed:
+        raise Refused("BIRTH_DATE_DIFFERS", details=details)
     return given
 
 
@@ -184,3 +193,51 @@ def revoked_by_closing(code_issued_at: datetime, closed_at: datetime, still_clos
     """A closed person keeps no active code; a late `closed` (reopened since) revokes only
     the codes issued before it."""
     return still_closed or code_issued_at < closed_at
+
+
+# --- DESIGN §4: the Idempotency-Key of an issue ----------------------------------------
+IDEMPOTENCY_KEY_MAX = 100
+IDEMPOTENCY_WINDOW = timedelta(hours=24)
+
+
+def valid_idempotency_key(text: str) -> bool:
+    """1-100 printable ASCII characters (spaces inside allowed), nothing else."""
+    return (0 < len(text) <= IDEMPOTENCY_KEY_MAX and text.strip() != ""
+            and all(" " <= ch <= "~" for ch in text))
+
+
+def issue_request_value(job_seeker_number: str, birth_date: date | None) -> str:
+    """What makes two submissions with one key the same request (digested before storing):
+    the person and the birth date typed. Staff's confirmation is not part of it, so the
+    confirmed resubmission of a refused form is the same request."""
+    return f"{job_seeker_number}\x00{birth_date.isoformat() if birth_date else ''}"
+
+
+def honoured(created_at: datetime, now: datetime) -> bool:
+    """An idempotency key is honoured for 24 hours after its first issue."""
+    return now - created_at < IDEMPOTENCY_WINDOW
+
+
+# --- R12 at the counter: the person's account --------------------------------------------
+@dataclass(frozen=True)
+class Account:
+    """One account registration told about (account.registered / account.closed)."""
+
+    registered_at: datetime | None
+    closed_at: datetime | None
+
+
+def account_status(accounts: list[Account]) -> tuple[str, datetime | None]:
+    """`open` (since it was registered), `closed` (when the newest one closed) or `none`.
+
+    A `closed` that arrived before its `registered` counts as closed: whatever the arrival
+    order, the same events give the same status.
+    """
+    opened = [a.registered_at for a in accounts
+              if a.registered_at is not None and a.closed_at is None]
+    if opened:
+        return "open", max(opened)
+    closed = [a.closed_at for a in accounts if a.closed_at is not None]
+    if closed:
+        return "closed", max(closed)
+    return "none", None

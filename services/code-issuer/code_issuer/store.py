@@ -10,7 +10,7 @@ from pathlib import Path
 from psycopg import Connection
 from psycopg.rows import class_row
 
-from code_issuer.domain import JobSeeker
+from code_issuer.domain import Account, JobSeeker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -155,3 +155,80 @@ def codes_of(conn: Connection, job_seeker_number: str) -> list[CodeRow]:
         "ORDER BY issued_at DESC, code_id",
         (job_seeker_number,),
     ).fetchall()
+
+
+# --- DESIGN §4: idempotent issuing ---------------------------------------------------------
+@dataclass(frozen=True)
+class IssueRequestRow:
+    request_digest: str
+    code_id: uuid.UUID
+    superseded: list[uuid.UUID]
+    created_at: datetime
+
+
+def lock_issue_request(conn: Connection, office_key_digest: str, key_digest: str) -> None:
+    """Serialise the submissions of one idempotency key until the transaction ends: the
+    second of two simultaneous ones waits, then finds the first's row."""
+    conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 7002))",
+                 (f"{office_key_digest}:{key_digest}",))
+
+
+def get_issue_request(conn: Connection, office_key_digest: str,
+                      key_digest: str) -> IssueRequestRow | None:
+    cur = conn.cursor(row_factory=class_row(IssueRequestRow))
+    return cur.execute(
+        "SELECT request_digest, code_id, superseded, created_at FROM issue_requests "
+        "WHERE office_key_digest = %s AND key_digest = %s",
+        (office_key_digest, key_digest),
+    ).fetchone()
+
+
+def save_issue_request(conn: Connection, *, office_key_digest: str, key_digest: str,
+                       request_digest: str, code_id: uuid.UUID, superseded: list[uuid.UUID],
+                       created_at: datetime) -> None:
+    """Record the key's first issue (replacing a row past its 24 hours)."""
+    conn.execute(
+        "INSERT INTO issue_requests (office_key_digest, key_digest, request_digest, code_id, "
+        "superseded, created_at) VALUES (%s, %s, %s, %s, %s, %s) "
+        "ON CONFLICT (office_key_digest, key_digest) DO UPDATE SET "
+        "request_digest = EXCLUDED.request_digest, code_id = EXCLUDED.code_id, "
+        "superseded = EXCLUDED.superseded, created_at = EXCLUDED.created_at",
+        (office_key_digest, key_digest, request_digest, code_id, superseded, created_at),
+    )
+
+
+def purge_issue_requests(conn: Connection, before: datetime, limit: int = 500) -> int:
+    """Forget idempotency keys first used before `before` (a bounded batch)."""
+    cur = conn.execute(
+        "DELETE FROM issue_requests WHERE ctid IN (SELECT ctid FROM issue_requests "
+        "WHERE created_at < %s LIMIT %s)",
+        (before, limit),
+    )
+    return cur.rowcount
+
+
+# --- R12: accounts told by registration ------------------------------------------------------
+def record_account_registered(conn: Connection, account_id: uuid.UUID, job_seeker_number: str,
+                              registered_at: datetime) -> None:
+    conn.execute(
+        "INSERT INTO accounts (account_id, job_seeker_number, registered_at) VALUES (%s, %s, %s) "
+        "ON CONFLICT (account_id) DO UPDATE SET registered_at = EXCLUDED.registered_at",
+        (account_id, job_seeker_number, registered_at),
+    )
+
+
+def record_account_closed(conn: Connection, account_id: uuid.UUID, job_seeker_number: str,
+                          closed_at: datetime) -> None:
+    """The first closing recorded stays (an account closes once)."""
+    conn.execute(
+        "INSERT INTO accounts (account_id, job_seeker_number, closed_at) VALUES (%s, %s, %s) "
+        "ON CONFLICT (account_id) DO UPDATE SET "
+        "closed_at = LEAST(accounts.closed_at, EXCLUDED.closed_at)",
+        (account_id, job_seeker_number, closed_at),
+    )
+
+
+def accounts_of(conn: Connection, job_seeker_number: str) -> list[Account]:
+    cur = conn.cursor(row_factory=class_row(Account))
+    return cur.execute("SELECT registered_at, closed_at FROM accounts "
+                       "WHERE job_seeker_number = %s", (job_seeker_number,)).fetchall()

@@ -19,27 +19,61 @@ from code_issuer import commands, domain, events, store
 from code_issuer.config import Config
 from shared.errors import Refused
 from shared.outbox import add_event
+from shared.tokens import keyed_digest, same_digest
 
 
 @dataclass(frozen=True)
 class Issued:
     code_id: uuid.UUID
-    code: str
+    code: str | None  # None when an idempotency key's earlier answer is given again
     job_seeker_number: str
     birth_date: date
     issued_at: datetime
     expires_at: datetime
     superseded: list[uuid.UUID]
+    already_issued: bool = False
+    status: str = domain.ACTIVE
 
 
 # --- the office's requests ---------------------------------------------------------------
 def issue_code(conn: Connection, cmd: commands.IssueCode, now: datetime, *, config: Config,
-               correlation_id: str | None = None) -> Issued:
-    """R1-R3: a new code for a person, superseding every earlier one, in one transaction."""
+               office_key_digest: str = "", correlation_id: str | None = None) -> Issued:
+    """R1-R3: a new code for a person, superseding every earlier one, in one transaction.
+
+    With an idempotency key (DESIGN §4), the key's first issue within 24 hours is answered
+    again, without its plain code, instead of issuing anew; the same key with another
+    person or birth date is refused. Simultaneous submissions of one key queue on a lock,
+    so exactly one of them issues.
+    """
+    if cmd.idempotency_key is None:
+        return _issue(conn, cmd, now, config=config, correlation_id=correlation_id)
+    secret = config.digest_secret
+    key_digest = keyed_digest(secret, cmd.idempotency_key, "idempotency-key")
+    request_digest = keyed_digest(
+        secret, domain.issue_request_value(cmd.job_seeker_number, cmd.birth_date), "issue-request")
+    store.lock_issue_request(conn, office_key_digest, key_digest)
+    earlier = store.get_issue_request(conn, office_key_digest, key_digest)
+    if earlier is not None and domain.honoured(earlier.created_at, now):
+        if not same_digest(earlier.request_digest, request_digest):
+            raise Refused("IDEMPOTENCY_KEY_REUSED")
+        code = store.get_code(conn, earlier.code_id)
+        return Issued(code.code_id, None, code.job_seeker_number, code.birth_date,
+                      code.issued_at, code.expires_at, list(earlier.superseded),
+                      already_issued=True, status=code_view(code, now)["status"])
+    issued = _issue(conn, cmd, now, config=config, correlation_id=correlation_id)
+    store.purge_issue_requests(conn, now - domain.IDEMPOTENCY_WINDOW)
+    store.save_issue_request(conn, office_key_digest=office_key_digest, key_digest=key_digest,
+                             request_digest=request_digest, code_id=issued.code_id,
+                             superseded=issued.superseded, created_at=now)
+    return issued
+
+
+def _issue(conn: Connection, cmd: commands.IssueCode, now: datetime, *, config: Config,
+           correlation_id: str | None) -> Issued:
     number = cmd.job_seeker_number
     store.lock_job_seeker(conn, number)
     known = store.get_job_seeker(conn, number)
-    born = domain.birth_date_for_issue(known, cmd.birth_date)
+    born = domain.birth_date_for_issue(known, cmd.birth_date, cmd.birth_date_confirmed)
     person = domain.known_after_issue(known, number, born, now)
     if person != known:
         store.save_job_seeker(conn, person, now)
@@ -57,6 +91,19 @@ def issue_code(conn: Connection, cmd: commands.IssueCode, now: datetime, *, conf
         issued_at=now, expires_at=expires, supersedes=superseded, now=now,
         correlation_id=correlation_id))
     return Issued(code_id, plain, number, born, now, expires, superseded)
+
+
+def show_job_seeker(conn: Connection, cmd: commands.ShowJobSeeker, now: datetime) -> dict[str, Any]:
+    """R12 at the counter: what the offices told of the person, and their account."""
+    number = cmd.job_seeker_number
+    person = store.get_job_seeker(conn, number)
+    status, since = domain.account_status(store.accounts_of(conn, number))
+    return {
+        "job_seeker_number": number, "known": person is not None,
+        "birth_date": person.birth_date if person else None,
+        "closed": bool(person and person.closed),
+        "account_status": status, "account_since": since,
+    }
 
 
 def revoke_code(conn: Connection, cmd: commands.RevokeCode, now: datetime, *,
@@ -146,6 +193,18 @@ def record_expiry(conn: Connection, cmd: commands.RecordExpiry, now: datetime) -
         return False
     store.end_code(conn, cmd.code_id, "expired", None, cmd.expired_at)
     return True
+
+
+# --- events from registration about accounts (R12, R18) ------------------------------------
+def record_account_registered(conn: Connection, cmd: commands.RecordAccountRegistered,
+                              now: datetime) -> None:
+    store.record_account_registered(conn, cmd.account_id, cmd.job_seeker_number,
+                                    cmd.registered_at)
+
+
+def record_account_closed(conn: Connection, cmd: commands.RecordAccountClosed,
+                          now: datetime) -> None:
+    store.record_account_closed(conn, cmd.account_id, cmd.job_seeker_number, cmd.closed_at)
 
 
 # --- events from office systems (issue 9) --------------------------------------------------
