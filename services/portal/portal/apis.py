@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 import requests
 
@@ -24,6 +25,9 @@ class ApiFailure(Exception):
     message: str = ""
     fields: dict[str, list[str]] = field(default_factory=dict)
     retry_after: int | None = None
+    # facts the API told beside the code (members of its error object other than code,
+    # message and fields), e.g. code-issuer's recorded_birth_date
+    details: dict[str, Any] = field(default_factory=dict)
 
     def __str__(self) -> str:
         return f"{self.status} {self.code}"
@@ -54,6 +58,7 @@ class Api:
         json: dict[str, Any] | None = None,
         params: dict[str, str] | None = None,
         bearer: str | None = None,
+        extra_headers: dict[str, str] | None = None,
     ) -> Any:
         headers = {
             "Accept": "application/json",
@@ -64,6 +69,7 @@ class Api:
         }
         if bearer:
             headers["Authorization"] = f"Bearer {bearer}"
+        headers.update(extra_headers or {})
         try:
             response = self.http.request(
                 method, f"{self.base_url}{path}", json=json, params=params,
@@ -101,6 +107,7 @@ def failure_from(response: requests.Response) -> ApiFailure:
         message=str(error.get("message") or ""),
         fields=fields,
         retry_after=int(retry) if retry.isdigit() else None,
+        details={str(k): v for k, v in error.items() if k not in ("code", "message", "fields")},
     )
 
 
@@ -140,9 +147,22 @@ class CodeIssuer:
         """Whether the office key is accepted (401 becomes ApiFailure), touching no data."""
         return self.api.call("GET", "/v1/whoami", caller, bearer=office_key)
 
-    def issue(self, caller: Caller, office_key: str, number: str, birth_date: str) -> dict[str, Any]:
-        return self.api.call("POST", "/v1/codes", caller, bearer=office_key,
-                             json={"job_seeker_number": number, "birth_date": birth_date})
+    def issue(self, caller: Caller, office_key: str, number: str, birth_date: str, *,
+              idempotency_key: str | None = None,
+              birth_date_confirmed: bool = False) -> dict[str, Any]:
+        """A new code (201, with the plain code), or the key's earlier issue again (200,
+        `already_issued`, without it): the answer tells which."""
+        body: dict[str, Any] = {"job_seeker_number": number, "birth_date": birth_date}
+        if birth_date_confirmed:
+            body["birth_date_confirmed"] = True
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
+        return self.api.call("POST", "/v1/codes", caller, bearer=office_key, json=body,
+                             extra_headers=headers)
+
+    def job_seeker(self, caller: Caller, office_key: str, number: str) -> dict[str, Any]:
+        """R12: the person as code-issuer knows them, with their account's status."""
+        return self.api.call("GET", f"/v1/job-seekers/{quote(number, safe='')}", caller,
+                             bearer=office_key)
 
     def codes(self, caller: Caller, office_key: str, number: str) -> list[dict[str, Any]]:
         return self.api.call("GET", "/v1/codes", caller, bearer=office_key,

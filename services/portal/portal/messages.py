@@ -229,6 +229,53 @@ TEXTS: dict[str, tuple[str, str]] = {
                      "lost one stops working)."),
     "print": ("印刷する", "Print"),
     "back_to_codes": ("コード一覧へ戻る", "Back to the list of codes"),
+    # counter: issue 17 (idempotent issue, account status, live failures, birth date)
+    "account_title": ("求職者マイページのアカウント", "My Page account"),
+    "account_open": ("アカウント登録済み（{since}から）", "Has an account (since {since})"),
+    "account_closed": ("アカウントは退会により閉鎖されています（{since}）",
+                       "The account was closed ({since})"),
+    "account_none": ("アカウントはありません", "No account"),
+    "account_unknown": ("アカウントの状態を確認できませんでした", "The account status could not be checked"),
+    "account_open_note": ("新しいコードを発行しても、2つ目のアカウントは作成できません。パスワードを忘れた"
+                          "場合は、ログイン画面の「パスワードを忘れた方」をご案内ください。",
+                          "A new code cannot open a second account. If the person forgot the "
+                          "password, direct them to \"Forgot your password?\" on the login screen."),
+    "last_failure": ("最後の誤入力", "Last failed attempt"),
+    "last_failure_value": ("{at}（{source} から）", "{at} (from {source})"),
+    "failures_note": ("誤入力回数は、求職者が求職番号・生年月日・コードを誤るたびに数秒以内に更新されます。"
+                      "10回目でコードは無効になります。",
+                      "Failed attempts are updated within seconds of each wrong entry of the "
+                      "number, birth date or code; the 10th invalidates the code."),
+    "confirm_title": ("発行前の確認", "Confirm before issuing"),
+    "confirm_account": ("この方はアカウント登録済みです（{since}から）。",
+                        "This person already has an account (since {since})."),
+    "confirm_birth_date": ("入力された生年月日が、前回の発行時に記録した生年月日と異なります。",
+                           "The birth date entered differs from the one recorded at the last issue."),
+    "recorded_birth_date": ("記録されている生年月日", "Birth date on record"),
+    "typed_birth_date": ("今回入力された生年月日", "Birth date entered now"),
+    "confirm_birth_date_body": ("本人確認書類で生年月日を確認してください。このまま発行すると、今回入力された"
+                                "生年月日でコードを発行し、それまでのコードは無効になります。",
+                                "Check the birth date on an identity document. Issuing now "
+                                "issues the code for the birth date entered, and every earlier "
+                                "code stops working."),
+    "confirm_issue": ("確認のうえ発行する", "Confirm and issue"),
+    "confirm_cancel": ("発行せずに戻る", "Go back without issuing"),
+    "issue_form_old": ("この入力画面は使用済みか、有効期限が切れています。表示し直した画面で入力してください。",
+                       "This form was already used or has expired. Please enter the details "
+                       "in the form shown again."),
+    "already_issued_title": ("このコードは発行済みです", "This code has already been issued"),
+    "already_issued_body": ("この発行はすでに完了しています。新しいコードは発行していません。"
+                            "コードは安全のため発行時に一度だけ表示され、再表示できません。",
+                            "This issue was already completed; no new code was issued. For "
+                            "safety the code is shown only once, when it is issued."),
+    "already_issued_lost": ("コードを控えていない場合は、コード一覧から再発行してください"
+                            "（このコードは無効になります）。",
+                            "If the code was not noted, issue a new one from the list of codes "
+                            "(this one then stops working)."),
+    "reprint_title": ("発行の控え（コードは表示されません）", "Issue record (the code is not shown)"),
+    "code_id": ("コードID", "Code ID"),
+    "slip_birth_date": ("生年月日（発行時）", "Birth date (as issued)"),
+    "status_now": ("現在の状態", "Status now"),
     "csrf_title": ("もう一度お試しください", "Please try again"),
     "csrf_body": ("画面の有効期限が切れたか、不正な送信です。前の画面に戻り、もう一度操作してください。",
                   "This form has expired or was not sent from this site. Go back and try again."),

@@ -31,6 +31,11 @@ MESSAGES = {
     "RATE_LIMITED": ("しばらくしてから再度お試しください。", "Please try again later."),
     "LOGIN_FAILED": ("メールアドレスまたはパスワードが正しくありません。", "Wrong email or password."),
     "UNAUTHORIZED": ("認証が必要です。", "Authentication is required."),
+    "BIRTH_DATE_DIFFERS": ("生年月日が前回の発行時と異なります。", "The birth date differs."),
+    "BIRTH_DATE_MISMATCH": ("生年月日が登録済みの求職者情報と一致しません。",
+                            "The birth date differs from the registered one."),
+    "IDEMPOTENCY_KEY_REUSED": ("この Idempotency-Key は別の発行に使われています。",
+                               "This Idempotency-Key was used for another issue."),
 }
 FIELD_TEXTS = {
     "required": ("必須項目です。", "This field is required."),
@@ -74,6 +79,9 @@ class FakeApis:
         self.accounts: dict[str, dict] = {}
         self.sessions: dict[str, str] = {}
         self.mails: list[dict] = []
+        # code-issuer's side of issue 17: idempotency keys, and people's accounts (R12)
+        self.issue_keys: dict[str, tuple[str, dict]] = {}
+        self.people: dict[str, dict] = {}
         self.server = make_server("127.0.0.1", 0, self.wsgi, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
@@ -133,9 +141,9 @@ class FakeApis:
     def _json(self, data, status: int = 200) -> Response:
         return Response(json.dumps(data, ensure_ascii=False), status, mimetype="application/json")
 
-    def _error(self, status, code, fields, lang, headers=None) -> Response:
+    def _error(self, status, code, fields, lang, headers=None, details=None) -> Response:
         i = 1 if lang == "en" else 0
-        error = {"code": code, "message": MESSAGES[code][i]}
+        error = {"code": code, "message": MESSAGES[code][i], **(details or {})}
         if fields:
             error["fields"] = {k: [FIELD_TEXTS[v][i]] for k, v in fields.items()}
         response = self._json({"error": error}, status)
@@ -149,14 +157,16 @@ class FakeApis:
             return self._json({"status": "ok"})
         if path == "/api/messages":
             return self._json(list(reversed(self.mails)))
-        if path.startswith("/v1/codes") or path == "/v1/whoami":
+        if path.startswith(("/v1/codes", "/v1/job-seekers/")) or path == "/v1/whoami":
             if request.headers.get("Authorization") != f"Bearer {OFFICE_KEY}":
                 return self._error(401, "UNAUTHORIZED", None, lang)
             if path == "/v1/whoami":
                 return self._json({"authenticated": True})
+            if path.startswith("/v1/job-seekers/"):
+                return self.job_seeker(path.rsplit("/", 1)[1], lang)
             if method == "GET":
                 return self.list_codes(request.args.get("job_seeker_number", ""), lang)
-            return self.issue(body, lang)
+            return self.issue(body, lang, request.headers.get("Idempotency-Key"))
         handlers = {
             ("GET", "/v1/terms"): lambda: self._json({
                 "privacy_policy": {"version": "2026-04", "url": "https://example.jp/privacy"},
@@ -176,11 +186,40 @@ class FakeApis:
             return self._error(422, "VALIDATION_FAILED", {"job_seeker_number": "format"}, lang)
         rows = [{"code_id": c["code_id"], "status": c["status"], "issued_at": _iso(c["issued_at"]),
                  "expires_at": _iso(c["expires_at"]), "failed_attempts": c["failed_attempts"],
-                 "used_at": _iso(c["used_at"])} for c in self.codes
+                 "used_at": _iso(c["used_at"]), "last_failure_at": _iso(c.get("last_failure_at")),
+                 "last_failure_from": c.get("last_failure_from")} for c in self.codes
                 if c["job_seeker_number"] == number]
         return self._json(rows)
 
-    def issue(self, body: dict, lang: str) -> Response:
+    def job_seeker(self, number: str, lang: str) -> Response:
+        """R12: `people[number]` may hold account_status and account_since (a datetime)."""
+        if not re.fullmatch(r"[0-9]{5}-[0-9]{1,8}", number):
+            return self._error(422, "VALIDATION_FAILED", {"job_seeker_number": "format"}, lang)
+        known = [c for c in self.codes if c["job_seeker_number"] == number]
+        person = self.people.get(number, {})
+        return self._json({
+            "job_seeker_number": number, "known": bool(known),
+            "birth_date": known[-1]["birth_date"] if known else None, "closed": False,
+            "account_status": person.get("account_status", "none"),
+            "account_since": _iso(person.get("account_since"))})
+
+    def issue(self, body: dict, lang: str, idempotency_key: str | None = None) -> Response:
+        """POST /v1/codes as code-issuer answers it, with issue 17's Idempotency-Key and
+        birth-date confirmation."""
+        request_value = f"{body.get('job_seeker_number')}|{body.get('birth_date')}"
+        if idempotency_key in self.issue_keys:
+            earlier_request, answer = self.issue_keys[idempotency_key]
+            if earlier_request != request_value:
+                return self._error(422, "IDEMPOTENCY_KEY_REUSED", None, lang)
+            again = {k: v for k, v in answer.items() if k not in ("code", "code_display")}
+            status = next(c["status"] for c in self.codes if c["code_id"] == answer["code_id"])
+            return self._json({**again, "already_issued": True, "status": status}, 200)
+        response = self._issue(body, lang)
+        if idempotency_key and response.status_code == 201:
+            self.issue_keys[idempotency_key] = (request_value, json.loads(response.get_data()))
+        return response
+
+    def _issue(self, body: dict, lang: str) -> Response:
         bad = {}
         if not re.fullmatch(r"[0-9]{5}-[0-9]{1,8}", str(body.get("job_seeker_number", ""))):
             bad["job_seeker_number"] = "format"
@@ -188,14 +227,20 @@ class FakeApis:
             bad["birth_date"] = "format"
         if bad:
             return self._error(422, "VALIDATION_FAILED", bad, lang)
+        known = [c for c in self.codes if c["job_seeker_number"] == body["job_seeker_number"]]
+        if known and known[-1]["birth_date"] != body["birth_date"] and not body.get(
+                "birth_date_confirmed"):
+            return self._error(409, "BIRTH_DATE_DIFFERS", None, lang, details={
+                "recorded_birth_date": known[-1]["birth_date"], "birth_date": body["birth_date"]})
         before = [c["code_id"] for c in self.codes
                   if c["job_seeker_number"] == body["job_seeker_number"] and c["status"] == "active"]
         code = self.add_code(body["job_seeker_number"], body["birth_date"])
         row = self.codes[-1]
         return self._json({"code_id": row["code_id"], "code": code,
                            "job_seeker_number": row["job_seeker_number"],
+                           "birth_date": row["birth_date"],
                            "issued_at": _iso(row["issued_at"]), "expires_at": _iso(row["expires_at"]),
-                           "superseded": before}, 201)
+                           "superseded": before, "already_issued": False}, 201)
 
     def apply(self, body: dict, lang: str) -> Response:
         if not body.get("privacy_policy_version") or not body.get("terms_of_use_version"):

@@ -3,7 +3,9 @@ import re
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from ..conftest import post
+from datetime import UTC, datetime
+
+from ..conftest import csrf_of, post
 from ..fakes import OFFICE_KEY
 
 NUMBER, BIRTH = "12345-1234567", "1990-04-01"
@@ -15,6 +17,26 @@ def sign_in(client, key=OFFICE_KEY):
 
 def text(response) -> str:
     return response.data.decode()
+
+
+def issue_form(client, page: str = "/counter") -> dict:
+    """The hidden fields of the issue form as rendered: the CSRF token and the form's
+    idempotency key (issue 17)."""
+    html = text(client.get(page))
+    return {"csrf_token": csrf_of(html),
+            "idempotency_key": re.search(r'name="idempotency_key" value="([^"]+)"', html).group(1)}
+
+
+def submit_issue(client, data: dict, form: dict | None = None):
+    """POST the issue form (a fresh one unless `form` is given); the redirect's answer."""
+    return client.post("/counter/issue", data={**(form or issue_form(client)), **data})
+
+
+def issue(client, number=NUMBER, birth_date=BIRTH, form=None):
+    """Issue through the form and follow POST-redirect-GET to the page shown."""
+    response = submit_issue(client, {"job_seeker_number": number, "birth_date": birth_date}, form)
+    assert response.status_code == 303, response.status_code
+    return client.get(response.headers["Location"])
 
 
 def cookie_of(app, client) -> dict:
@@ -55,13 +77,13 @@ def test_item1_office_key_is_checked_by_whoami_and_never_reaches_the_browser(
 
 def test_r1_issue_shows_a_printable_slip_with_the_code_in_groups_and_jst_deadline(client, fake):
     sign_in(client)
-    response = post(client, "/counter", {"job_seeker_number": NUMBER, "birth_date": "1990/4/1"},
-                    action="/counter/issue")
-    assert response.status_code == 201
+    response = issue(client, birth_date="1990/4/1")
+    assert response.status_code == 200
     html = text(response)
     issued = fake.codes[-1]
     assert fake.last("/v1/codes")["json"] == {"job_seeker_number": NUMBER, "birth_date": BIRTH}
     assert f"{issued['code'][:5]}-{issued['code'][5:]}" in html
+    assert "1990年4月1日" in html  # the birth date it was issued for
     assert "（日本時間）" in html and "有効期限" in html
     assert "ご自宅での手続き" in html and "「完了」を押します" in html
     assert "Cache-Control" in response.headers and response.headers["Cache-Control"] == "no-store"
@@ -69,8 +91,7 @@ def test_r1_issue_shows_a_printable_slip_with_the_code_in_groups_and_jst_deadlin
 
 def test_r2_slip_shows_valid_until_2359_59_jst_of_the_fifth_day_after_issue(client, fake):
     sign_in(client)
-    html = text(post(client, "/counter", {"job_seeker_number": NUMBER, "birth_date": BIRTH},
-                     action="/counter/issue"))
+    html = text(issue(client))
     last = (fake.codes[-1]["expires_at"] - timedelta(seconds=1)).astimezone(ZoneInfo("Asia/Tokyo"))
     issued = fake.codes[-1]["issued_at"].astimezone(ZoneInfo("Asia/Tokyo"))
     assert (last.date() - issued.date()).days == 5
@@ -80,15 +101,13 @@ def test_r2_slip_shows_valid_until_2359_59_jst_of_the_fifth_day_after_issue(clie
 def test_r3_re_issue_tells_that_earlier_codes_no_longer_work(client, fake):
     fake.add_code(NUMBER, BIRTH)
     sign_in(client)
-    html = text(post(client, "/counter", {"job_seeker_number": NUMBER, "birth_date": BIRTH},
-                     action="/counter/issue"))
+    html = text(issue(client))
     assert "以前に発行したコード 1 件は無効になりました。" in html
 
 
 def test_issue_with_bad_input_shows_the_api_errors_next_to_the_fields(client, fake):
     sign_in(client)
-    response = post(client, "/counter", {"job_seeker_number": "123", "birth_date": "昨日"},
-                    action="/counter/issue")
+    response = submit_issue(client, {"job_seeker_number": "123", "birth_date": "昨日"})
     assert response.status_code == 422
     html = text(response)
     assert 'id="issue-job_seeker_number-error"' in html and 'id="issue-birth_date-error"' in html
@@ -132,8 +151,7 @@ def test_counter_sign_in_expires_after_the_configured_hours(client, fake, clock)
 def test_a_key_revoked_during_the_session_signs_the_counter_out(client, fake):
     sign_in(client)
     fake.fail_next("POST", "/v1/codes", 401, "UNAUTHORIZED")
-    response = post(client, "/counter", {"job_seeker_number": NUMBER, "birth_date": BIRTH},
-                    action="/counter/issue")
+    response = submit_issue(client, {"job_seeker_number": NUMBER, "birth_date": BIRTH})
     assert response.status_code == 303 and response.headers["Location"] == "/counter/signin"
     assert client.get("/counter").status_code == 303
 
@@ -149,9 +167,8 @@ def test_sign_out_forgets_the_office_key(client, fake):
 def test_slip_in_english(client, fake):
     client.get("/?lang=en")
     sign_in(client)
-    html = text(post(client, "/counter", {"job_seeker_number": NUMBER, "birth_date": BIRTH},
-                     action="/counter/issue"))
-    assert "Your account creation code" in html and "(JST)" in html
+    html = text(issue(client))
+    assert "Your account creation code" in html and "1 April 1990" in html and "(JST)" in html
     assert fake.last("/v1/codes")["headers"]["Accept-Language"] == "en"
 
 
@@ -198,7 +215,7 @@ def issue_with(app, thief):
     token = app.session_interface.get_signing_serializer(app).loads(
         thief.get_cookie("portal_session").value)["csrf"]
     return thief.post("/counter/issue", data={"job_seeker_number": NUMBER, "birth_date": BIRTH,
-                                              "csrf_token": token})
+                                              "csrf_token": token, "idempotency_key": "copied"})
 
 
 def test_item1_a_copied_cookie_is_refused_after_sign_out(app, client, fake):
@@ -231,7 +248,8 @@ def test_item1_a_copied_cookie_is_refused_after_the_idle_limit_and_after_expiry(
 
 def test_item1_a_copied_cookie_works_while_the_session_lives(app, client, fake):
     sign_in(client)
-    assert issue_with(app, replay(app, copied_cookie(client))).status_code == 201
+    assert issue_with(app, replay(app, copied_cookie(client))).status_code == 303
+    assert len(fake.codes) == 1
 
 
 def test_item1_signing_in_again_ends_the_previous_session(app, client, fake, counter_records):
