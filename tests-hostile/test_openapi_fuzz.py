@@ -36,7 +36,7 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance]
 OPERATIONS = {
     "code-issuer": ["POST /v1/codes", "GET /v1/codes", "POST /v1/codes/{code_id}/revoke",
-                    "GET /v1/whoami"],
+                    "GET /v1/whoami", "GET /v1/job-seekers/{job_seeker_number}"],
     "registration": ["GET /v1/terms", "POST /v1/applications", "POST /v1/password-registrations",
                      "POST /v1/sessions", "GET /v1/me", "DELETE /v1/sessions/current"],
 }

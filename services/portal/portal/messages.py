@@ -260,7 +260,8 @@ TEXTS: dict[str, tuple[str, str]] = {
                                 "code stops working."),
     "confirm_issue": ("確認のうえ発行する", "Confirm and issue"),
     "confirm_cancel": ("発行せずに戻る", "Go back without issuing"),
-    "issue_form_old": ("この入力画面は使用済みか、有効期限が切れています。表示し直した画面で入力してください。",
+    "issue_form_old": ("この入力画面は使用済みか、有効期限が切れています。"
+                       "表示し直した画面で入力してください。",
                        "This form was already used or has expired. Please enter the details "
                        "in the form shown again."),
     "already_issued_title": ("このコードは発行済みです", "This code has already been issued"),

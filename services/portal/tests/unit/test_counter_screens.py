@@ -3,8 +3,6 @@ import re
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from datetime import UTC, datetime
-
 from ..conftest import csrf_of, post
 from ..fakes import OFFICE_KEY
 
