@@ -1,6 +1,6 @@
 import json
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from ..conftest import csrf_of, post
@@ -264,3 +264,167 @@ def test_item1_the_job_seeker_looked_up_is_kept_beside_the_session_not_in_the_co
     post(client, "/counter", {"job_seeker_number": NUMBER}, action="/counter/lookup")
     assert NUMBER not in json.dumps(cookie_of(app, client))
     assert f'value="{NUMBER}"' in text(client.get("/counter"))
+
+
+# --- issue 17: the counter's traps ---------------------------------------------------------
+def test_issue17_the_form_carries_a_fresh_idempotency_key_sent_to_code_issuer(client, fake):
+    sign_in(client)
+    first, second = issue_form(client), issue_form(client)
+    assert first["idempotency_key"] != second["idempotency_key"]
+    assert len(first["idempotency_key"]) >= 32
+    issue(client, form=first)
+    assert fake.last("/v1/codes")["headers"]["Idempotency-Key"] == first["idempotency_key"]
+
+
+def test_issue17_issue_answers_with_a_redirect_to_the_slip_and_no_code_in_any_url(client, fake):
+    sign_in(client)
+    response = submit_issue(client, {"job_seeker_number": NUMBER, "birth_date": BIRTH})
+    code = fake.codes[-1]
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"/counter/slip/{code['code_id']}"
+    assert code["code"] not in response.headers["Location"]
+    slip = client.get(response.headers["Location"])
+    assert slip.status_code == 200 and code["code"][:5] in text(slip)
+    assert slip.headers["Cache-Control"] == "no-store"
+
+
+def test_issue17_the_plain_code_is_held_sealed_beside_the_session(client, fake, counter_records):
+    sign_in(client)
+    submit_issue(client, {"job_seeker_number": NUMBER, "birth_date": BIRTH})
+    code = fake.codes[-1]["code"]
+    assert code not in json.dumps(counter_records.records)
+    assert BIRTH not in json.dumps(counter_records.records)
+
+
+def test_issue17_reloading_the_slip_issues_nothing_and_shows_no_code(client, fake):
+    sign_in(client)
+    response = submit_issue(client, {"job_seeker_number": NUMBER, "birth_date": BIRTH})
+    slip_url = response.headers["Location"]
+    code = fake.codes[-1]
+    assert code["code"][:5] in text(client.get(slip_url))
+    reloaded = client.get(slip_url)
+    html = text(reloaded)
+    assert reloaded.status_code == 200 and "このコードは発行済みです" in html
+    assert code["code"][:5] not in html and code["code"][5:] not in html
+    assert code["code_id"] in html and "1990年4月1日" in html and "（日本時間）" in html
+    assert len(fake.codes) == 1
+
+
+def test_issue17_resubmitting_the_form_issues_nothing_and_shows_the_already_issued_page(
+        client, fake):
+    sign_in(client)
+    form = issue_form(client)
+    issue(client, form=form)
+    again = issue(client, form=form)  # Back, then the same form sent again
+    assert len(fake.codes) == 1
+    html = text(again)
+    assert "このコードは発行済みです" in html and "新しいコードは発行していません" in html
+    assert fake.codes[0]["code"][:5] not in html and fake.codes[0]["code_id"] in html
+    assert fake.last("/v1/codes")["headers"]["Idempotency-Key"] == form["idempotency_key"]
+
+
+def test_issue17_the_same_form_for_another_person_is_refused_and_a_fresh_form_offered(
+        client, fake):
+    sign_in(client)
+    form = issue_form(client)
+    issue(client, form=form)
+    response = submit_issue(client, {"job_seeker_number": "12345-7", "birth_date": BIRTH}, form)
+    assert response.status_code == 422 and len(fake.codes) == 1
+    html = text(response)
+    assert "この入力画面は使用済みか" in html
+    assert f'value="{form["idempotency_key"]}"' not in html
+
+
+def test_issue17_a_form_without_its_key_issues_nothing(client, fake):
+    sign_in(client)
+    form = {**issue_form(client), "idempotency_key": ""}
+    response = submit_issue(client, {"job_seeker_number": NUMBER, "birth_date": BIRTH}, form)
+    assert response.status_code == 422 and fake.codes == []
+
+
+def test_issue17_a_slip_of_another_code_is_not_shown(client, fake):
+    sign_in(client)
+    issue(client)
+    response = client.get("/counter/slip/00000000-0000-4000-8000-000000000000")
+    assert response.status_code == 303 and response.headers["Location"] == "/counter"
+
+
+def test_r12_the_counter_shows_an_open_account_before_issuing(client, fake):
+    fake.add_code(NUMBER, BIRTH)
+    fake.people[NUMBER] = {"account_status": "open",
+                           "account_since": datetime(2026, 4, 1, 1, 0, tzinfo=UTC)}
+    sign_in(client)
+    post(client, "/counter", {"job_seeker_number": NUMBER}, action="/counter/lookup")
+    html = text(client.get("/counter"))
+    assert "アカウント登録済み（2026年4月1日から）" in html
+    assert "2つ目のアカウントは作成できません" in html
+    client.get("/?lang=en")
+    assert "Has an account (since 1 April 2026)" in text(client.get("/counter"))
+
+
+def test_r12_the_counter_says_when_there_is_no_account_or_it_was_closed(client, fake):
+    sign_in(client)
+    post(client, "/counter", {"job_seeker_number": NUMBER}, action="/counter/lookup")
+    assert "アカウントはありません" in text(client.get("/counter"))
+    fake.people[NUMBER] = {"account_status": "closed",
+                           "account_since": datetime(2026, 5, 2, 3, 0, tzinfo=UTC)}
+    assert "アカウントは退会により閉鎖されています（2026年5月2日）" in text(client.get("/counter"))
+
+
+def test_r12_issuing_for_a_person_with_an_account_asks_staff_to_confirm_first(client, fake):
+    fake.people[NUMBER] = {"account_status": "open",
+                           "account_since": datetime(2026, 4, 1, 1, 0, tzinfo=UTC)}
+    sign_in(client)
+    form = issue_form(client)
+    response = submit_issue(client, {"job_seeker_number": NUMBER, "birth_date": BIRTH}, form)
+    assert response.status_code == 303 and response.headers["Location"] == "/counter/confirm"
+    assert fake.codes == []
+    page = client.get("/counter/confirm")
+    html = text(page)
+    assert "発行前の確認" in html and "この方はアカウント登録済みです（2026年4月1日から）。" in html
+    assert f'name="idempotency_key" value="{form["idempotency_key"]}"' in html
+    confirmed = client.post("/counter/issue", data={
+        "csrf_token": csrf_of(html), "job_seeker_number": NUMBER, "birth_date": BIRTH,
+        "idempotency_key": form["idempotency_key"], "account_confirmed": "yes"})
+    assert confirmed.status_code == 303 and confirmed.headers["Location"].startswith("/counter/slip/")
+    assert len(fake.codes) == 1
+
+
+def test_issue17_a_different_birth_date_asks_staff_to_confirm_showing_both_dates(client, fake):
+    fake.add_code(NUMBER, BIRTH)
+    sign_in(client)
+    form = issue_form(client)
+    response = submit_issue(client, {"job_seeker_number": NUMBER, "birth_date": "1990-04-02"}, form)
+    assert response.status_code == 303 and response.headers["Location"] == "/counter/confirm"
+    assert len(fake.codes) == 1
+    html = text(client.get("/counter/confirm"))
+    assert re.search(r'id="recorded-birth-date">1990年4月1日<', html)
+    assert re.search(r'id="typed-birth-date">1990年4月2日<', html)
+    assert 'name="birth_date_confirmed" value="yes"' in html
+    slip = client.get(client.post("/counter/issue", data={
+        "csrf_token": csrf_of(html), "job_seeker_number": NUMBER, "birth_date": "1990-04-02",
+        "idempotency_key": form["idempotency_key"], "birth_date_confirmed": "yes",
+    }).headers["Location"])
+    assert fake.last("/v1/codes")["json"]["birth_date_confirmed"] is True
+    assert len(fake.codes) == 2 and "1990年4月2日" in text(slip)
+
+
+def test_issue17_the_confirmation_page_without_a_pending_issue_goes_back(client, fake):
+    sign_in(client)
+    response = client.get("/counter/confirm")
+    assert response.status_code == 303 and response.headers["Location"] == "/counter"
+
+
+def test_issue17_the_counter_shows_failed_attempts_and_where_the_last_came_from(client, fake):
+    fake.add_code(NUMBER, BIRTH, failed_attempts=4,
+                  last_failure_at=datetime(2026, 4, 1, 1, 2, 3, tzinfo=UTC),
+                  last_failure_from="203.0.113.0/24")
+    sign_in(client)
+    post(client, "/counter", {"job_seeker_number": NUMBER}, action="/counter/lookup")
+    html = text(client.get("/counter"))
+    assert "最後の誤入力" in html
+    assert "2026年4月1日 10時02分03秒（日本時間）（203.0.113.0/24 から）" in html
+    assert re.search(r"<td>4</td>", html)
+    client.get("/?lang=en")
+    html = text(client.get("/counter"))
+    assert "Last failed attempt" in html and "(from 203.0.113.0/24)" in html
