@@ -305,7 +305,11 @@ def issue(key: str):
     slip["birth_date"] = answer.get("birth_date") or birth_date
     if not answer.get("already_issued") and answer.get("code"):
         slip["code"] = answer["code"]  # shown once on the slip page, then forgotten
-    _keep("slip", slip)
+    held = runtime.counter_sessions.kept(g.ticket, "slip")
+    if not (answer.get("already_issued") and held and held.get("code")
+            and str(held.get("code_id")) == str(answer["code_id"])):
+        # a double click's second answer must not drop the code the first has not shown yet
+        _keep("slip", slip)
     return redirect(url_for("counter.slip", code_id=str(answer["code_id"])), code=303)
 
 

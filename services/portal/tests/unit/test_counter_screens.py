@@ -428,3 +428,15 @@ def test_issue17_the_counter_shows_failed_attempts_and_where_the_last_came_from(
     client.get("/?lang=en")
     html = text(client.get("/counter"))
     assert "Last failed attempt" in html and "(from 203.0.113.0/24)" in html
+
+
+def test_issue17_a_double_click_still_shows_the_code_once(client, fake):
+    sign_in(client)
+    form = issue_form(client)
+    data = {"job_seeker_number": NUMBER, "birth_date": BIRTH}
+    first = submit_issue(client, data, form)
+    second = submit_issue(client, data, form)  # sent before the first answer was followed
+    assert first.headers["Location"] == second.headers["Location"] and len(fake.codes) == 1
+    code = fake.codes[0]["code"]
+    assert code[:5] in text(client.get(second.headers["Location"]))
+    assert code[:5] not in text(client.get(second.headers["Location"]))
