@@ -14,7 +14,7 @@ import pytest
 import requests
 from playwright.sync_api import Page, expect
 
-from .conftest import accessible, auth_key_mail, new_page
+from .conftest import accessible, auth_key_mail, new_page, screenshot
 
 pytestmark = pytest.mark.integration
 OFFICE = {"Authorization": "Bearer dev-office-key"}
@@ -212,9 +212,15 @@ def test_issue17_no_counter_screen_overflows_at_320_px(counter, system):
     issue(counter)
     expect(counter.locator("#slip-code")).to_be_visible()
     no_horizontal_overflow(counter, "slip")
+    counter.set_viewport_size({"width": 375, "height": 740})
+    screenshot(counter, "35-counter-slip-375")
+    counter.set_viewport_size({"width": 320, "height": 640})
     counter.reload()
     expect(counter.get_by_role("heading", level=1)).to_have_text("このコードは発行済みです")
     no_horizontal_overflow(counter, "already issued")
+    counter.set_viewport_size({"width": 375, "height": 740})
+    screenshot(counter, "36-counter-already-issued-375")
+    counter.set_viewport_size({"width": 320, "height": 640})
     look_up(counter, number)
     no_horizontal_overflow(counter, "look-up with codes and account")
     issue(counter, "1990-04-02")
