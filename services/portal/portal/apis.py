@@ -24,6 +24,8 @@ class ApiFailure(Exception):
     message: str = ""
     fields: dict[str, list[str]] = field(default_factory=dict)
     retry_after: int | None = None
+    # --- seeker screens: the error object's facts beside its code (issue 17) ---
+    attempts_left: int | None = None  # wrong keys still allowed (AUTH_KEY / RESET_KEY_MISMATCH)
 
     def __str__(self) -> str:
         return f"{self.status} {self.code}"
@@ -95,12 +97,15 @@ def failure_from(response: requests.Response) -> ApiFailure:
         for name, texts in raw_fields.items():
             fields[str(name)] = [str(t) for t in texts] if isinstance(texts, list) else [str(texts)]
     retry = response.headers.get("Retry-After", "")
+    left = error.get("attempts_left")
     return ApiFailure(
         status=response.status_code,
         code=code,
         message=str(error.get("message") or ""),
         fields=fields,
         retry_after=int(retry) if retry.isdigit() else None,
+        attempts_left=left if isinstance(left, int) and not isinstance(left, bool) and left >= 0
+        else None,
     )
 
 
@@ -128,6 +133,16 @@ class Registration:
 
     def log_out(self, caller: Caller, session_token: str) -> None:
         self.api.call("DELETE", "/v1/sessions/current", caller, bearer=session_token)
+
+    # --- R15 forgotten password ---
+    def request_reset(self, caller: Caller, form: dict[str, str]) -> dict[str, Any]:
+        """{email, job_seeker_number, birth_date} → 202 {reset_token, reset_key_expires_at},
+        the same answer whether or not anything matched."""
+        return self.api.call("POST", "/v1/password-resets", caller, json=form)
+
+    def complete_reset(self, caller: Caller, form: dict[str, str]) -> dict[str, Any]:
+        """{reset_token, reset_key, password, password_confirmation} → 200 {email}."""
+        return self.api.call("POST", "/v1/password-reset-completions", caller, json=form)
 
 
 class CodeIssuer:

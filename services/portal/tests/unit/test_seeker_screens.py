@@ -19,6 +19,13 @@ def details(client, fake, **override):
     return post(client, "/register/details", form)
 
 
+def follow(client, response):
+    """The page a refused POST redirects to: every POST answers 303 (POST-redirect-GET),
+    so the browser's Back and reload never offer to resend a form (issue 17)."""
+    assert response.status_code == 303, response.status_code
+    return client.get(response.headers["Location"])
+
+
 def text(response) -> str:
     return response.data.decode()
 
@@ -54,7 +61,7 @@ def test_policy_screen_is_readable_and_closes_back_to_the_terms(client):
 
 
 def test_r8_next_without_both_agreements_is_refused_next_to_each_checkbox(client, fake):
-    response = post(client, "/register", {"privacy_policy": "agree"})
+    response = follow(client, post(client, "/register", {"privacy_policy": "agree"}))
     assert response.status_code == 422
     html = text(response)
     assert field_error(html, "terms_of_use").endswith("「利用規約」に同意してください。")
@@ -62,7 +69,7 @@ def test_r8_next_without_both_agreements_is_refused_next_to_each_checkbox(client
     assert 'aria-describedby="terms_of_use-error"' in html
     assert '<title>エラー: ' in html
     assert client.get("/register/details").status_code == 303  # nothing was kept
-    response = post(client, "/register", {})
+    response = follow(client, post(client, "/register", {}))
     assert "「プライバシーポリシー」に同意してください。" in text(response)
 
 
@@ -120,7 +127,7 @@ def test_r10_password_screen_says_when_the_key_has_run_out(client, fake, clock):
     details(client, fake)
     clock.set(list(fake.applications.values())[0]["expires_at"] + timedelta(seconds=1))
     html = text(client.get("/register/password"))
-    assert "認証キーの有効期限が過ぎています。" in html and "0分00秒" in html
+    assert "認証キーの有効期限が過ぎました" in html and 'name="auth_key"' not in html
 
 
 def test_mail_page_link_is_hidden_outside_development(fake, clock):
@@ -147,17 +154,17 @@ def test_mail_page_link_is_hidden_outside_development(fake, clock):
 
 def test_r4_identity_mismatch_is_shown_as_one_generic_error_keeping_what_was_typed(client, fake):
     fake.add_code(NUMBER, BIRTH)
-    response = details(client, fake, code="ZZZZZZZZZZ")
+    response = follow(client, details(client, fake, code="ZZZZZZZZZZ"))
     assert response.status_code == 400
     html = text(response)
     assert "求職番号、生年月日またはアカウント作成コードが正しくありません。" in html
     assert 'value="hanako@example.jp"' in html and f'value="{NUMBER}"' in html
-    assert 'value="ZZZZZZZZZZ"' not in html  # the code is never echoed back
+    assert 'value="ZZZZZZZZZZ"' in html  # issue 17: the code stays typed after an error
 
 
 def test_r5_dead_code_is_named_next_to_the_code_field_with_what_to_do(client, fake):
     code = fake.add_code(NUMBER, BIRTH, status="invalidated")
-    response = details(client, fake, code=code)
+    response = follow(client, details(client, fake, code=code))
     assert response.status_code == 410
     error = field_error(text(response), "account_creation_code")
     assert "アカウント作成コードは無効になっています。" in error
@@ -165,7 +172,7 @@ def test_r5_dead_code_is_named_next_to_the_code_field_with_what_to_do(client, fa
 
 
 def test_r6_api_field_errors_are_shown_next_to_their_fields(client, fake):
-    response = details(client, fake, email_confirmation="other@example.jp")
+    response = follow(client, details(client, fake, email_confirmation="other@example.jp"))
     assert response.status_code == 422
     html = text(response)
     assert field_error(html, "email_confirmation").endswith("確認用と一致しません。")
@@ -176,7 +183,7 @@ def test_r6_api_field_errors_are_shown_next_to_their_fields(client, fake):
 
 def test_r6_email_already_registered_is_shown_next_to_the_email(client, fake):
     fake.accounts["hanako@example.jp"] = {"email": "hanako@example.jp"}
-    response = details(client, fake)
+    response = follow(client, details(client, fake))
     assert response.status_code == 409
     assert "このメールアドレスは登録済みです。" in field_error(text(response), "email")
 
@@ -188,22 +195,25 @@ def test_terms_refused_by_the_api_asks_to_agree_again(client, fake):
     response = post(client, "/register/details", {
         "email": "a@example.jp", "email_confirmation": "a@example.jp", "job_seeker_number": NUMBER,
         "birth_date": BIRTH, "account_creation_code": code})
+    assert response.headers["Location"] == "/register"
+    response = follow(client, response)
     assert response.status_code == 422 and "規約に同意してください。" in text(response)
     assert client.get("/register/details").status_code == 303
 
 
 def test_rate_limit_tells_how_long_to_wait(client, fake):
     agree(client)
-    fake.fail_next("POST", "/v1/applications", 429, "RATE_LIMITED", headers={"Retry-After": "42"})
-    response = post(client, "/register/details", {"email": "a@example.jp"})
+    fake.fail_next("POST", "/v1/applications", 429, "RATE_LIMITED", headers={"Retry-After": "899"})
+    response = follow(client, post(client, "/register/details", {"email": "a@example.jp"}))
     assert response.status_code == 429
-    assert "42秒ほど待ってから再度お試しください。" in text(response)
+    html = text(response)
+    assert "約15分後に再度お試しください。" in html and "899" not in html  # issue 17: minutes
 
 
 def test_an_api_that_is_down_gives_a_clear_page_not_a_crash(client, fake):
     agree(client)
     fake.fail_next("POST", "/v1/applications", 503)
-    response = post(client, "/register/details", {"email": "a@example.jp"})
+    response = follow(client, post(client, "/register/details", {"email": "a@example.jp"}))
     assert response.status_code == 503
     assert "ただいまサービスに接続できません。" in text(response)
     fake.fail_next("GET", "/v1/terms", 500)
@@ -230,7 +240,7 @@ def test_r12_password_registration_completes_and_offers_the_login(client, fake):
 
 
 def test_r11_weak_password_is_refused_next_to_the_password(client, fake):
-    response = register_password(client, fake, password="password")
+    response = follow(client, register_password(client, fake, password="password"))
     assert response.status_code == 422
     html = text(response)
     assert "パスワードは半角数字、英字、記号を含む8文字以上32文字以内にしてください。" in field_error(html, "password")
@@ -238,7 +248,7 @@ def test_r11_weak_password_is_refused_next_to_the_password(client, fake):
 
 
 def test_r10_wrong_auth_key_is_shown_next_to_the_key(client, fake):
-    response = register_password(client, fake, key="ZZZZZZZZ")
+    response = follow(client, register_password(client, fake, key="ZZZZZZZZ"))
     assert response.status_code == 400
     assert "認証キーが正しくありません。" in field_error(text(response), "auth_key")
 
@@ -247,11 +257,15 @@ def test_r10_expired_auth_key_asks_to_start_again(client, fake):
     details(client, fake)
     fake.expire_applications()
     key = list(fake.applications.values())[0]["auth_key"]
-    response = post(client, "/register/password", {
-        "password": "Pass-word1", "password_confirmation": "Pass-word1", "auth_key": key})
-    assert response.status_code == 410
-    error = field_error(text(response), "auth_key")
-    assert "認証キーの有効期限が過ぎています。" in error and "はじめからやり直してください。" in error
+    response = follow(client, post(client, "/register/password", {
+        "password": "Pass-word1", "password_confirmation": "Pass-word1", "auth_key": key}))
+    html = text(response)
+    # R14, issue 17: one clear message, and the only action is to start again.
+    assert html.count("認証キーの有効期限（メール配信から50分）が過ぎたため") == 1
+    assert 'name="auth_key"' not in html and "完了" not in html
+    main = html.split('<main', 1)[1].split('</main>', 1)[0]
+    assert re.findall(r'<a [^>]*href="([^"]+)"', main) == ["/register"]
+    assert "はじめからやり直す" in main
 
 
 def test_r14_without_the_application_in_the_session_the_person_starts_again(client, fake):
@@ -263,10 +277,8 @@ def test_r14_without_the_application_in_the_session_the_person_starts_again(clie
 def test_r9_voided_application_clears_the_session_and_starts_again(client, fake):
     details(client, fake)
     fake.applications.clear()
-    response = post(client, "/register/password", {"password": "Pass-word1",
-                                                    "password_confirmation": "Pass-word1",
-                                                    "auth_key": "ABCDEFGH"})
-    assert response.status_code == 404
+    response = follow(client, post(client, "/register/password", {
+        "password": "Pass-word1", "password_confirmation": "Pass-word1", "auth_key": "ABCDEFGH"}))
     assert "パスワード登録の申込が見つかりません" in text(response)
     assert "パスワード登録の申込が見つかりません" in text(client.get("/register/password"))
 
@@ -290,7 +302,8 @@ def test_r13_login_shows_my_page_with_the_details_and_logout_ends_it(client, fak
 
 
 def test_r13_wrong_password_is_refused_with_a_page_error(client, fake):
-    response = post(client, "/login", {"email": "nobody@example.jp", "password": "x"})
+    response = follow(client, post(client, "/login", {"email": "nobody@example.jp",
+                                                      "password": "x"}))
     assert response.status_code == 401
     html = text(response)
     assert "メールアドレスまたはパスワードが正しくありません。" in html
@@ -314,7 +327,7 @@ def test_english_switch_is_kept_in_a_cookie_and_passed_to_the_apis(client, fake)
     assert 'lang="en"' in html and "My Page terms confirmation" in html
     assert fake.last("/v1/terms")["headers"]["Accept-Language"] == "en"
     fake.add_code(NUMBER, BIRTH)
-    response = details(client, fake, code="ZZZZZZZZZZ")
+    response = follow(client, details(client, fake, code="ZZZZZZZZZZ"))
     assert "The job-seeker number, birth date or code is wrong." in text(response)
     client.get("/?lang=ja")
     assert 'lang="ja"' in text(client.get("/"))
