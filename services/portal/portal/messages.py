@@ -113,8 +113,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "must_start_again": ("はじめからやり直してください。", "Please start again from the beginning."),
     "ask_counter": ("ハローワークの窓口でアカウント作成コードの再発行を受けてください。",
                     "Please ask the office counter to issue a new account creation code."),
-    "retry_after": ("約{minutes}分後に再度お試しください。",
-                    "Please try again in about {minutes} minute(s)."),
+    "retry_after": ("約{minutes}分後から、もう一度お試しいただけます。",
+                    "You can try again in about {minutes} minute(s)."),
     # password (step 3)
     "password_title": ("パスワード登録", "Register your password"),
     "password_intro": ("登録するパスワードと、メールに記載されている「認証キー」を入力してください。",

@@ -46,7 +46,7 @@ def test_counter_advice_is_given_once_when_the_api_already_gives_it():
 def test_rate_limit_is_told_in_minutes_rounded_up():
     form = Form(("email",))
     form.take_failure(ApiFailure(429, "RATE_LIMITED", "しばらくお待ちください。", retry_after=899), "ja")
-    assert form.page_errors == ["しばらくお待ちください。 約15分後に再度お試しください。"]
+    assert form.page_errors == ["しばらくお待ちください。 約15分後から、もう一度お試しいただけます。"]
 
 
 def test_tries_left_follow_a_wrong_key():

@@ -207,7 +207,7 @@ def test_rate_limit_tells_how_long_to_wait(client, fake):
     response = follow(client, post(client, "/register/details", {"email": "a@example.jp"}))
     assert response.status_code == 429
     html = text(response)
-    assert "約15分後に再度お試しください。" in html and "899" not in html  # issue 17: minutes
+    assert "約15分後から、もう一度お試しいただけます。" in html and "899" not in html  # issue 17: minutes
 
 
 def test_an_api_that_is_down_gives_a_clear_page_not_a_crash(client, fake):
@@ -471,7 +471,7 @@ def test_r13_throttled_login_waits_in_minutes_and_names_the_forgotten_password_l
     response = follow(client, post(client, "/login", {"email": "a@example.jp", "password": "x"}))
     assert response.status_code == 429
     summary = text(response).split('class="error-summary"', 1)[1].split("</div>", 1)[0]
-    assert "約15分後に再度お試しください。" in summary and "899" not in summary
+    assert "約15分後から、もう一度お試しいただけます。" in summary and "899" not in summary
     assert "「パスワードを忘れた方」から再設定できます。" in summary
     assert '<a href="/password-reset">パスワードを忘れた方</a>' in summary
 
@@ -635,7 +635,7 @@ def test_r15_field_errors_unchanged_password_and_rate_limit_are_shown_where_they
     fake.fail_next("POST", "/v1/password-resets", 429, "RATE_LIMITED",
                    headers={"Retry-After": "3600"})
     response = follow(client, reset_request(client, fake))
-    assert response.status_code == 429 and "約60分後に再度お試しください。" in text(response)
+    assert response.status_code == 429 and "約60分後から、もう一度お試しいただけます。" in text(response)
 
 
 def test_r15_screens_in_english(client, fake):
