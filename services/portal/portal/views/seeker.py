@@ -30,11 +30,30 @@ NEW_PASSWORDS = ("password", "password_confirmation")
 
 
 # --- POST-redirect-GET: a refused form waits in the session for the next GET -------------
+# The sealed form's longest length: the whole session cookie must stay under the browsers'
+# 4 KB, or the browser drops it (and the application token with it).
+STASH_LIMIT = 2200
+
+
 def _stash(screen: str, form: Form, status: int, target: str):
     """Keep `form` (sealed: it may hold a code or a new password) for `screen`'s next GET and
-    answer a 303 to `target`."""
-    session["stash"] = {"screen": screen, "sealed": seal(
-        {"form": form.to_dict(), "status": status}, current_app.secret_key)}
+    answer a 303 to `target`. What is too long to keep is typed again (values first, then
+    all but the first message of each place)."""
+    def sealed() -> str:
+        return seal({"form": form.to_dict(), "status": status}, current_app.secret_key)
+
+    kept = sealed()
+    if len(kept) > STASH_LIMIT:
+        form.values = {}
+        kept = sealed()
+    if len(kept) > STASH_LIMIT:
+        form.errors = {name: texts[:1] for name, texts in form.errors.items()}
+        form.page_errors = form.page_errors[:1]
+        kept = sealed()
+    if len(kept) > STASH_LIMIT:
+        form.errors, form.page_errors = {}, [text("error_summary", g.lang)]
+        kept = sealed()
+    session["stash"] = {"screen": screen, "sealed": kept}
     return redirect(target, code=303)
 
 

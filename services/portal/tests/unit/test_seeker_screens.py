@@ -645,3 +645,20 @@ def test_r15_screens_in_english(client, fake):
     html = text(client.get("/password-reset/new"))
     assert "Set a new password" in html and "Reset key" in html and "New password" in html
     assert fake.last("/v1/password-resets")["headers"]["Accept-Language"] == "en"
+
+
+def test_a_huge_refused_form_never_outgrows_the_session_cookie(client, fake):
+    agree(client)
+    huge = "あ" * 200
+    fake.fail_next("POST", "/v1/applications", 422, "VALIDATION_FAILED",
+                   fields={name: "format" for name in ("email", "email_confirmation",
+                                                       "job_seeker_number", "birth_date",
+                                                       "account_creation_code")})
+    response = post(client, "/register/details", {name: huge for name in (
+        "email", "email_confirmation", "job_seeker_number", "birth_date",
+        "account_creation_code")})
+    assert len(response.headers["Set-Cookie"]) < 4000
+    page = follow(client, response)
+    assert page.status_code == 422 and "形式が正しくありません。" in text(page)
+    assert huge not in text(page)  # too long to keep: typed again
+    assert client.get("/register/details").status_code == 200  # still agreed: nothing lost
