@@ -415,3 +415,167 @@ def test_expired_code_gives_the_counter_advice_once(system, page):
     assert error.inner_text().count("窓口") == 1, error.inner_text()
     expect(page.locator("#account_creation_code")).to_have_value(code)
     shoot(page, "36-code-expired")
+
+
+# --- the same screens against the portal's fake APIs -------------------------------------
+# The API answers these screens depend on (attempts_left, ACCOUNT_EXISTS, R15's endpoints)
+# come from registration; against the hand-written fake of the contract (tests/fakes.py)
+# the screens are checked in Chromium whatever registration's state, axe-clean and on phones.
+@pytest.fixture(scope="module")
+def fake_portal():
+    import threading
+
+    from portal.app import create_app
+    from portal.config import Config
+    from portal.runtime import build
+    from werkzeug.serving import make_server
+
+    from ..fakes import FakeApis, MemoryRecords
+
+    fake = FakeApis()
+    config = Config(code_issuer_url=fake.url, registration_url=fake.url,
+                    secret_key="browser-fake-secret", mail_page_url=fake.url, api_timeout=5)
+    app = create_app(config, build(config, counter_records=MemoryRecords()))
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    yield fake, f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    fake.close()
+
+
+@pytest.fixture
+def fake_page(browser, fake_portal):
+    context = browser.new_context(base_url=fake_portal[1], locale="ja-JP", viewport=DESKTOP)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def axe_clean(page: Page) -> None:
+    """axe-core finds no WCAG 2.1 AA violation (no screenshot: these run on the fake)."""
+    from .conftest import AXE, AXE_TAGS
+
+    page.evaluate(AXE.read_text(encoding="utf-8"))
+    violations = page.evaluate(
+        """async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags}}))
+             .violations.map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')))""",
+        AXE_TAGS)
+    assert violations == [], violations
+    fits(page)
+
+
+def fake_account(fake, number: str, email: str, password: str = PASSWORD) -> None:
+    fake.accounts[email.lower()] = {"email": email, "password": password,
+                                    "job_seeker_number": number, "birth_date": BIRTH,
+                                    "registered_at": "2026-04-01T04:05:00Z"}
+
+
+def test_fake_password_screen_counts_tries_and_fifth_voids_it(fake_portal, fake_page):
+    fake, _ = fake_portal
+    page = fake_page
+    number, email = new_number(), new_email()
+    code = fake.add_code(number, BIRTH)
+    open_terms(page)
+    agree_both(page)
+    fill_details(page, email, number, code)
+    expect(page.get_by_role("heading", level=1)).to_have_text("パスワード登録")
+    for left in (4, 3, 2, 1):
+        fill_password(page, "ZZZZZZZZ")
+        expect(page.locator("#auth_key-error")).to_contain_text(f"あと{left}回")
+        expect(page.locator("#password")).to_have_value(PASSWORD)
+        expect(page.locator("#auth_key")).to_have_value("")
+        if left == 4:
+            axe_clean(page)
+    fill_password(page, "ZZZZZZZZ")
+    expect(page.get_by_role("heading", level=1)).to_have_text("申込みが無効になりました")
+    assert main_links(page) == ["/register"]
+    axe_clean(page)
+
+
+def test_fake_account_exists_links_to_login_and_the_forgotten_password(fake_portal, fake_page):
+    fake, _ = fake_portal
+    page = fake_page
+    number = new_number()
+    fake_account(fake, number, new_email())
+    code = fake.add_code(number, BIRTH)
+    open_terms(page)
+    agree_both(page)
+    fill_details(page, new_email(), number, code)
+    expect(summary(page)).to_contain_text("既に開設されています")
+    expect(summary(page).get_by_role("link", name="ログイン画面へ")).to_be_visible()
+    expect(summary(page).get_by_role("link", name="パスワードを忘れた方")).to_be_visible()
+    expect(page.locator("#account_creation_code")).to_have_value(code)
+    axe_clean(page)
+
+
+def test_fake_r15_walk_from_the_login_screen_to_my_page(fake_portal, fake_page):
+    fake, _ = fake_portal
+    page = fake_page
+    number, email = new_number(), new_email()
+    fake_account(fake, number, email)
+    page.goto("/login")
+    page.get_by_role("link", name="パスワードを忘れた方").click()
+    page.fill("#email", email)
+    page.fill("#job_seeker_number", "12")
+    page.fill("#birth_date", BIRTH)
+    page.get_by_role("button", name="再設定キーを送信する").click()
+    expect(page.locator("#job_seeker_number-error")).to_be_visible()
+    expect(page.locator("#email")).to_have_value(email)
+    axe_clean(page)
+    page.fill("#job_seeker_number", number.replace("-", ""))
+    page.get_by_role("button", name="再設定キーを送信する").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("新しいパスワードの登録")
+    assert "token" not in page.url
+    axe_clean(page)
+    token, reset = list(fake.resets.items())[-1]
+    assert token not in page.content()
+    page.fill("#reset_key", "ZZZZZZZZ")
+    page.fill("#password", NEW_PASSWORD)
+    page.fill("#password_confirmation", NEW_PASSWORD)
+    page.get_by_role("button", name="パスワードを変更する").click()
+    expect(page.locator("#reset_key-error")).to_contain_text("あと4回")
+    expect(page.locator("#password")).to_have_value(NEW_PASSWORD)
+    axe_clean(page)
+    page.fill("#reset_key", reset["key"])
+    page.fill("#password", PASSWORD)
+    page.fill("#password_confirmation", PASSWORD)
+    page.get_by_role("button", name="パスワードを変更する").click()
+    expect(page.locator("#password-error")).to_contain_text("現在のパスワードとは別")
+    page.fill("#reset_key", reset["key"])
+    page.fill("#password", NEW_PASSWORD)
+    page.fill("#password_confirmation", NEW_PASSWORD)
+    page.get_by_role("button", name="パスワードを変更する").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("パスワードを変更しました")
+    axe_clean(page)
+    page.go_back()
+    expect(page.locator("main h1")).to_be_visible()  # no "Confirm Form Resubmission"
+    page.goto("/login")
+    expect(page.locator("#email")).to_have_value(email)
+    page.fill("#password", NEW_PASSWORD)
+    page.get_by_role("button", name="ログイン").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("求職者マイページ")
+
+
+def test_fake_r15_expired_key_and_english(fake_portal, fake_page):
+    fake, _ = fake_portal
+    page = fake_page
+    number, email = new_number(), new_email()
+    fake_account(fake, number, email)
+    page.goto("/password-reset?lang=en")
+    page.fill("#email", email)
+    page.fill("#job_seeker_number", number)
+    page.fill("#birth_date", BIRTH)
+    page.get_by_role("button", name="Send the reset key").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Set a new password")
+    axe_clean(page)
+    fake.expire_resets()
+    page.fill("#reset_key", list(fake.resets.values())[-1]["key"])
+    page.fill("#password", NEW_PASSWORD)
+    page.fill("#password_confirmation", NEW_PASSWORD)
+    page.get_by_role("button", name="Change the password").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("The reset key has expired")
+    assert main_links(page) == ["/password-reset"]
+    axe_clean(page)
+    page.goto("/?lang=ja")
