@@ -24,11 +24,20 @@ class ApiFailure(Exception):
     message: str = ""
     fields: dict[str, list[str]] = field(default_factory=dict)
     retry_after: int | None = None
-    # --- seeker screens: the error object's facts beside its code (issue 17) ---
-    attempts_left: int | None = None  # wrong keys still allowed (AUTH_KEY / RESET_KEY_MISMATCH)
+    # facts the API told beside the code (members of its error object other than code,
+    # message and fields), e.g. code-issuer's recorded_birth_date
+    details: dict[str, Any] = field(default_factory=dict)
 
     def __str__(self) -> str:
         return f"{self.status} {self.code}"
+
+    # --- seeker screens (issue 17) ---
+    @property
+    def attempts_left(self) -> int | None:
+        """Wrong keys still allowed after AUTH_KEY_MISMATCH or RESET_KEY_MISMATCH."""
+        left = self.details.get("attempts_left")
+        return left if isinstance(left, int) and not isinstance(left, bool) and left >= 0 \
+            else None
 
 
 @dataclass(frozen=True)
@@ -97,15 +106,13 @@ def failure_from(response: requests.Response) -> ApiFailure:
         for name, texts in raw_fields.items():
             fields[str(name)] = [str(t) for t in texts] if isinstance(texts, list) else [str(texts)]
     retry = response.headers.get("Retry-After", "")
-    left = error.get("attempts_left")
     return ApiFailure(
         status=response.status_code,
         code=code,
         message=str(error.get("message") or ""),
         fields=fields,
         retry_after=int(retry) if retry.isdigit() else None,
-        attempts_left=left if isinstance(left, int) and not isinstance(left, bool) and left >= 0
-        else None,
+        details={str(k): v for k, v in error.items() if k not in ("code", "message", "fields")},
     )
 
 

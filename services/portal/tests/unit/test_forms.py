@@ -52,10 +52,11 @@ def test_rate_limit_is_told_in_minutes_rounded_up():
 def test_tries_left_follow_a_wrong_key():
     form = Form(("auth_key",))
     form.take_failure(ApiFailure(400, "AUTH_KEY_MISMATCH", "認証キーが正しくありません。",
-                                 attempts_left=3), "ja")
+                                 details={"attempts_left": 3}), "ja")
     assert "あと3回" in form.errors["auth_key"][0]
     one = Form(("reset_key",))
-    one.take_failure(ApiFailure(400, "RESET_KEY_MISMATCH", "Wrong key.", attempts_left=1), "en")
+    one.take_failure(ApiFailure(400, "RESET_KEY_MISMATCH", "Wrong key.",
+                                details={"attempts_left": 1}), "en")
     assert one.errors["reset_key"] == ["Wrong key. 1 try left (one more wrong key makes this "
                                        "procedure void)."]
 
@@ -80,3 +81,10 @@ def test_a_kept_form_survives_sealing_and_a_forged_or_old_one_does_not():
     assert unseal(sealed, "other-secret") is None
     assert unseal(sealed[:-2] + "xx", "secret") is None
     assert unseal("garbage", "secret") is None
+
+
+def test_attempts_left_is_read_only_when_it_is_a_count():
+    assert ApiFailure(400, "X", details={"attempts_left": 2}).attempts_left == 2
+    assert ApiFailure(400, "X", details={"attempts_left": 0}).attempts_left == 0
+    for odd in ("2", True, -1, None, 1.5):
+        assert ApiFailure(400, "X", details={"attempts_left": odd}).attempts_left is None
