@@ -136,7 +136,7 @@ class FakeApis:
                 status, error, headers = forced
                 members = {k: v for k, v in (error or {}).items() if k not in ("code", "fields")}
                 response = self._error(status, error["code"], error["fields"], lang, headers,
-                                       **members) \
+                                       details=members) \
                     if error else Response("<html>oops</html>", status, mimetype="text/html")
             else:
                 response = self.route(request, body if isinstance(body, dict) else {}, lang)
@@ -145,9 +145,9 @@ class FakeApis:
     def _json(self, data, status: int = 200) -> Response:
         return Response(json.dumps(data, ensure_ascii=False), status, mimetype="application/json")
 
-    def _error(self, status, code, fields, lang, headers=None, **members) -> Response:
+    def _error(self, status, code, fields, lang, headers=None, details=None) -> Response:
         i = 1 if lang == "en" else 0
-        error = {"code": code, "message": MESSAGES[code][i], **members}
+        error = {"code": code, "message": MESSAGES[code][i], **(details or {})}
         if fields:
             error["fields"] = {k: [FIELD_TEXTS[v][i]] for k, v in fields.items()}
         response = self._json({"error": error}, status)
@@ -275,7 +275,7 @@ class FakeApis:
             if application["wrong"] >= 5:
                 del self.applications[body["application_token"]]
             return self._error(400, "AUTH_KEY_MISMATCH", None, lang,
-                               attempts_left=5 - application["wrong"])
+                               details={"attempts_left": 5 - application["wrong"]})
         del self.applications[body["application_token"]]
         code = application["code"]
         application["birth_date"] = code["birth_date"]
@@ -329,7 +329,7 @@ class FakeApis:
             if reset["wrong"] >= 5:
                 del self.resets[body["reset_token"]]
             return self._error(400, "RESET_KEY_MISMATCH", None, lang,
-                               attempts_left=5 - reset["wrong"])
+                               details={"attempts_left": 5 - reset["wrong"]})
         account = self.accounts[reset["email"].lower()]
         if account["password"] == password:
             return self._error(422, "PASSWORD_UNCHANGED", None, lang)
