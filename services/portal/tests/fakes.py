@@ -31,13 +31,6 @@ MESSAGES = {
     "RATE_LIMITED": ("しばらくしてから再度お試しください。", "Please try again later."),
     "LOGIN_FAILED": ("メールアドレスまたはパスワードが正しくありません。", "Wrong email or password."),
     "UNAUTHORIZED": ("認証が必要です。", "Authentication is required."),
-    "ACCOUNT_EXISTS": ("この求職番号のマイページは既に開設されています。",
-                       "A My Page account already exists for this job-seeker number."),
-    "RESET_NOT_FOUND": ("再設定の手続きが見つかりません。", "No such password reset."),
-    "RESET_KEY_MISMATCH": ("再設定キーが正しくありません。", "The reset key is wrong."),
-    "RESET_KEY_EXPIRED": ("再設定キーの有効期限が過ぎています。", "The reset key has expired."),
-    "PASSWORD_UNCHANGED": ("現在のパスワードとは別のパスワードにしてください。",
-                           "Choose a password other than the current one."),
 }
 FIELD_TEXTS = {
     "required": ("必須項目です。", "This field is required."),
@@ -46,6 +39,16 @@ FIELD_TEXTS = {
     "weak": ("パスワードは半角数字、英字、記号を含む8文字以上32文字以内にしてください。",
              "The password needs 8-32 characters with a digit, a letter and a symbol."),
 }
+# The job seeker's side of issues 17 and 18 (R12's ACCOUNT_EXISTS, R15).
+MESSAGES.update({
+    "ACCOUNT_EXISTS": ("この求職番号のマイページは既に開設されています。",
+                       "A My Page account already exists for this job-seeker number."),
+    "RESET_NOT_FOUND": ("再設定の手続きが見つかりません。", "No such password reset."),
+    "RESET_KEY_MISMATCH": ("再設定キーが正しくありません。", "The reset key is wrong."),
+    "RESET_KEY_EXPIRED": ("再設定キーの有効期限が過ぎています。", "The reset key has expired."),
+    "PASSWORD_UNCHANGED": ("現在のパスワードとは別のパスワードにしてください。",
+                           "Choose a password other than the current one."),
+})
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 JST = ZoneInfo("Asia/Tokyo")
 
@@ -75,13 +78,13 @@ class FakeApis:
     def __init__(self):
         self.lock = threading.Lock()
         self.requests: list[dict] = []
+        self.resets: dict[str, dict] = {}  # R15's password resets by token
         self.forced: dict[tuple[str, str], tuple[int, dict | None, dict]] = {}
         self.codes: list[dict] = []
         self.applications: dict[str, dict] = {}
         self.accounts: dict[str, dict] = {}
         self.sessions: dict[str, str] = {}
         self.mails: list[dict] = []
-        self.resets: dict[str, dict] = {}
         self.server = make_server("127.0.0.1", 0, self.wsgi, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
