@@ -31,7 +31,7 @@ FIELD_OF_CODE = {
 # Advice added after the API's own message, so the person knows what to do next.
 ADVICE_OF_CODE = {
     "CODE_EXPIRED": "ask_counter",
-    "CODE_SUPERSEDED": "ask_counter",
+    # (CODE_SUPERSEDED: the person holds the newer code; the API's message says to use it)
     "CODE_REVOKED": "ask_counter",
     "CODE_INVALIDATED": "ask_counter",
     "AUTH_KEY_EXPIRED": "must_start_again",

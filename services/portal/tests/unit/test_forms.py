@@ -88,3 +88,10 @@ def test_attempts_left_is_read_only_when_it_is_a_count():
     assert ApiFailure(400, "X", details={"attempts_left": 0}).attempts_left == 0
     for odd in ("2", True, -1, None, 1.5):
         assert ApiFailure(400, "X", details={"attempts_left": odd}).attempts_left is None
+
+
+def test_a_superseded_code_is_not_sent_back_to_the_counter():
+    form = Form(("account_creation_code",))
+    form.take_failure(ApiFailure(410, "CODE_SUPERSEDED", "このアカウント作成コードは再発行により"
+                                 "無効になりました。新しいコードを入力してください。"), "ja")
+    assert "窓口" not in form.errors["account_creation_code"][0]
