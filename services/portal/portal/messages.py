@@ -206,44 +206,44 @@ TEXTS: dict[str, tuple[str, str]] = {
     # R15: forgotten password
     "forgot_title": ("パスワードを忘れた方", "Forgot your password?"),
     "forgot_intro": ("登録したメールアドレス、求職番号、生年月日を入力してください。登録内容と一致する場合、"
-                     "パスワードの再設定に使う「再設定キー」をメールでお送りします。",
+                     "パスワードの再設定に使う「認証キー」をメールでお送りします。",
                      "Enter your registered email address, job-seeker number and birth date. "
                      "If they match an account, we mail you a \"reset key\" to set a new "
                      "password."),
     "forgot_email_hint": ("マイページに登録したメールアドレス", "The address registered for My Page"),
-    "send_reset_key": ("再設定キーを送信する", "Send the reset key"),
-    "reset_title": ("新しいパスワードの登録", "Set a new password"),
-    "reset_sent": ("入力された内容が登録と一致する場合、{time}に {email} 宛に「パスワード再設定」メールを"
-                   "送信しました。",
-                   "If the details match an account, a \"password reset\" mail was sent to "
-                   "{email} at {time}."),
-    "reset_key_to_use": ("複数回申請した場合は、最後に送信したメールの再設定キーを入力してください。",
+    "send_reset_key": ("認証キーを送信する", "Send the reset key"),
+    "reset_title": ("パスワード再設定", "Reset password"),
+    "reset_sent": ("入力された内容が登録と一致する場合、{time}に {email} 宛に"
+                   "「パスワード再設定の認証キーのお知らせ」メールを送信しました。",
+                   "If the details match an account, the mail \"Your key to reset your "
+                   "password\" was sent to {email} at {time}."),
+    "reset_key_to_use": ("複数回申請した場合は、最後に送信したメールの認証キーを入力してください。",
                          "If you asked more than once, use the key of the newest mail."),
-    "reset_deadline": ("再設定キーの有効期限", "The reset key is valid until"),
-    "reset_deadline_note": ("メールが配信されてから50分を過ぎると、再設定キーは無効になります。",
+    "reset_deadline": ("認証キーの有効期限", "The reset key is valid until"),
+    "reset_deadline_note": ("メールが配信されてから50分を過ぎると、認証キーは無効になります。",
                             "The reset key becomes invalid 50 minutes after the mail is "
                             "delivered."),
     "reset_no_mail": ("メールが届かない場合は、入力内容を確認して、もう一度お申し込みください。",
                       "If no mail arrives, check your details and ask again."),
     "reset_no_mail_title": ("メールが届かない場合", "If no mail arrives"),
-    "reset_ask_again": ("再設定キーをもう一度申し込む", "Ask for a reset key again"),
-    "reset_key": ("再設定キー", "Reset key"),
+    "reset_ask_again": ("認証キーをもう一度申し込む", "Ask for a reset key again"),
+    "reset_key": ("認証キー", "Reset key"),
     "reset_key_hint": ("メールに記載されている8文字", "The 8 characters written in the mail"),
     "new_password": ("新しいパスワード", "New password"),
     "new_password_hint": ("半角数字、英字、記号を組み合わせて8桁以上32桁以内（現在のパスワードとは別のもの）",
                           "8 to 32 characters mixing digits, letters and symbols (not your "
                           "current password)"),
     "new_password_confirmation": ("新しいパスワード（確認用）", "New password (confirmation)"),
-    "change_password": ("パスワードを変更する", "Change the password"),
-    "reset_expired_title": ("再設定キーの有効期限が過ぎました", "The reset key has expired"),
-    "reset_expired_body": ("再設定キーの有効期限（メール配信から50分）が過ぎたため、この手続きは使えません。"
-                           "もう一度、再設定キーを申し込んでください。",
+    "change_password": ("完了", "Done"),
+    "reset_expired_title": ("認証キーの有効期限が過ぎました", "The reset key has expired"),
+    "reset_expired_body": ("認証キーの有効期限（メール配信から50分）が過ぎたため、この手続きは使えません。"
+                           "もう一度、認証キーを申し込んでください。",
                            "The reset key has expired (50 minutes after the mail), so this "
                            "procedure can no longer be completed. Please ask for a new reset "
                            "key."),
     "reset_void_title": ("再設定の手続きが見つかりません", "No password reset in progress"),
     "reset_void_body": ("パスワード再設定の手続きが見つからないか、無効になりました"
-                        "（再設定キーを5回誤った場合など）。もう一度、再設定キーを申し込んでください。",
+                        "（認証キーを5回誤った場合など）。もう一度、認証キーを申し込んでください。",
                         "No password reset is in progress, or it is void (for example after 5 "
                         "wrong keys). Please ask for a new reset key."),
     "reset_done_title": ("パスワードを変更しました", "Your password has been changed"),

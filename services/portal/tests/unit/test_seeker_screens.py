@@ -613,7 +613,7 @@ def test_r15_expired_reset_key_has_one_message_and_only_ask_again(client, fake, 
     # The portal's own clock tells too, without asking the API.
     reset_request(client, fake)
     clock.set(list(fake.resets.values())[-1]["expires_at"] + timedelta(seconds=1))
-    assert "再設定キーの有効期限が過ぎました" in text(client.get("/password-reset/new"))
+    assert "認証キーの有効期限が過ぎました" in text(client.get("/password-reset/new"))
 
 
 def test_r15_field_errors_unchanged_password_and_rate_limit_are_shown_where_they_belong(client,
@@ -643,7 +643,7 @@ def test_r15_screens_in_english(client, fake):
     assert "Forgot your password?" in text(client.get("/password-reset"))
     reset_request(client, fake)
     html = text(client.get("/password-reset/new"))
-    assert "Set a new password" in html and "Reset key" in html and "New password" in html
+    assert "Reset password" in html and "Reset key" in html and "New password" in html
     assert fake.last("/v1/password-resets")["headers"]["Accept-Language"] == "en"
 
 
