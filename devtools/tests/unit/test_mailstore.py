@@ -56,3 +56,19 @@ def test_issue19_keeping_a_mail_appends_one_line_and_rewrites_nothing(tmp_path):
     assert index.stat().st_ino == inode
     assert after.startswith(before)
     assert after[len(before):].count(b"\n") == 1
+
+
+def test_a_multipart_alternative_mail_is_listed_with_its_decoded_plain_part(tmp_path):
+    """The notifier's mails are text + HTML alternatives: `text` is the plain part, decoded."""
+    message = EmailMessage()
+    message["Subject"] = "パスワード変更のお知らせ"
+    message["From"] = "system@mail.example.jp"
+    message["To"] = "taro@example.jp"
+    message.set_content("パスワードが変更されました。", charset="utf-8", cte="base64")
+    message.add_alternative("<p>HTML &amp; only</p>", subtype="html", charset="utf-8",
+                            cte="base64")
+    store = MailStore(tmp_path)
+    store.add(message.as_bytes(), "system@mail.example.jp", ["taro@example.jp"])
+    [listed] = store.messages()
+    assert listed["subject"] == "パスワード変更のお知らせ"
+    assert listed["text"].strip() == "パスワードが変更されました。"

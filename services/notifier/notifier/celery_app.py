@@ -18,6 +18,7 @@ from psycopg_pool import ConnectionPool
 from notifier import store, tasks
 from notifier.config import Config
 from notifier.domain import AUTH_KEY_EXPIRED, CODE_EXPIRED
+from notifier.templates import KEY_KINDS, KINDS
 from shared import probes
 from shared.clock import make_clock
 from shared.contracts.tasks import MAIL, TASKS
@@ -140,12 +141,12 @@ class TableCollector:
             deliveries = store.deliveries_by_status(conn)
             timers = store.pending_timers_by_kind(conn)
             overdue = store.overdue_timers(conn, now)
-            figures = store.mail_figures(conn, now)
+            figures = store.mail_figures(conn, now, KINDS, KEY_KINDS)
             backlog = store.unpublished_count(conn)
-        mails = GaugeMetricFamily("notifier_deliveries", "Auth-key mails by status",
-                                  labels=["status"])
-        for status, count in deliveries:
-            mails.add_metric([status], count)
+        mails = GaugeMetricFamily("notifier_deliveries", "Mails by kind and delivery status",
+                                  labels=["kind", "status"])
+        for kind, status, count in deliveries:
+            mails.add_metric([kind, status], count)
         yield mails
         pending = GaugeMetricFamily("notifier_timers_pending", "Timers not yet fired",
                                     labels=["kind"])
@@ -164,27 +165,31 @@ class TableCollector:
             oldest.add_metric([kind], max(0.0, seconds))
         yield late
         yield oldest
-        yield CounterMetricFamily("mails_sent_total", "Mails the SMTP server accepted",
-                                  value=figures.sent)
-        yield CounterMetricFamily("mails_retried_total",
-                                  "Transient SMTP failures after which the mail was retried",
-                                  value=figures.retried)
+        sent = CounterMetricFamily("mails_sent_total", "Mails the SMTP server accepted",
+                                   labels=["kind"])
+        retried = CounterMetricFamily(
+            "mails_retried_total", "Transient SMTP failures after which the mail was retried",
+            labels=["kind"])
         failed = CounterMetricFamily("mails_failed_total", "Mails given up, by reason",
-                                     labels=["reason"])
-        for reason, count in figures.failed_by_reason:
-            failed.add_metric([reason], count)
-        yield failed
-        bounds = [str(bound) for bound in store.DELIVERY_BUCKETS] + ["+Inf"]
-        yield HistogramMetricFamily(
-            "mail_delivery_seconds", "From the key's issue to the SMTP server's acceptance",
-            buckets=list(zip(bounds, figures.delivery_buckets, strict=True)),
-            sum_value=figures.delivery_sum)
-        # no sample while no mail waits (an absent series never fires), the family always
+                                     labels=["kind", "reason"])
+        delivery = HistogramMetricFamily(
+            "mail_delivery_seconds", "From the key's issue (a notice's event) to the SMTP "
+            "server's acceptance", labels=["kind"])
+        # no sample while no key mail waits (an absent series never fires), the family always
         time_left = GaugeMetricFamily("auth_key_mail_time_left_seconds",
-                                      "The least time any undelivered auth key has left")
-        if figures.least_time_left is not None:
-            time_left.add_metric([], figures.least_time_left)
-        yield time_left
+                                      "The least time any undelivered key has left",
+                                      labels=["kind"])
+        bounds = [str(bound) for bound in store.DELIVERY_BUCKETS] + ["+Inf"]
+        for kind, one in figures.items():
+            sent.add_metric([kind], one.sent)
+            retried.add_metric([kind], one.retried)
+            for reason, count in one.failed_by_reason:
+                failed.add_metric([kind, reason], count)
+            delivery.add_metric([kind], list(zip(bounds, one.delivery_buckets, strict=True)),
+                                one.delivery_sum)
+            if one.least_time_left is not None:
+                time_left.add_metric([kind], one.least_time_left)
+        yield from (sent, retried, failed, delivery, time_left)
         yield GaugeMetricFamily("notifier_outbox_unpublished", "Events waiting for the relay",
                                 value=backlog)
 

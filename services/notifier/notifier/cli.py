@@ -13,7 +13,7 @@ from notifier import store
 from notifier.config import Config
 from notifier.consumer import make_consumer
 from notifier.runtime import build
-from notifier.store import MIGRATIONS
+from notifier.store import MIGRATIONS, notices
 from shared import opscli
 from shared.cli import ServiceCli
 from shared.contracts.tasks import TASKS, queue_name
@@ -28,29 +28,32 @@ def task_queues(config: Config) -> tuple:
 
 
 def mail_arguments(parser) -> None:
-    parser.add_argument("application_id", type=uuid.UUID, help="the application's id")
+    parser.add_argument("application_id", type=uuid.UUID,
+                        help="the application's id (or a key mail's mail_id, a notice's notice_id)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 
 def mail_status(args, config: Config) -> int:
-    """What became of one application's auth-key mail."""
+    """What became of one application's auth-key mail (or of a key mail or notice)."""
     with psycopg.connect(config.database_url, connect_timeout=5) as conn:
         status = store.delivery_status(conn, args.application_id)
-    if status is None:
-        sys.stderr.write(f"no auth-key mail for application {args.application_id} "
+        found = [status] if status is not None else notices.status(conn, args.application_id)
+    if not found:
+        sys.stderr.write(f"no mail for {args.application_id} "
                          "(its task has not reached the worker: see `python -m registration "
                          "ops outbox` and the mail queue's depth)\n")
         return 1
-    if status["last_error"]:
-        status["last_error"] = mask_text(status["last_error"])
-    opscli.print_result(status, args.json,
+    for one in found:
+        if one["last_error"]:
+            one["last_error"] = mask_text(one["last_error"])
+    opscli.print_result(found[0] if len(found) == 1 else found, args.json,
                         [f"{name}: {'-' if value is None else value}"
-                         for name, value in status.items()])
+                         for one in found for name, value in one.items()])
     return 0
 
 
 MAIL = opscli.Lever(
-    "mail", "what became of one application's auth-key mail",
+    "mail", "what became of one application's auth-key mail (or a key mail, a notice)",
     "  {prog} ops mail 3f1c2d4e-8b7a-4c55-9e0f-1a2b3c4d5e6f\n"
     "      status (pending, sent, failed), attempts, retries, the last SMTP error,\n"
     "      when the key was issued, the mail delivered, and until when the key is valid\n",

@@ -25,6 +25,8 @@ class SendAuthKeyMail:
     issued_at: datetime
     valid_until: datetime
     retries: int = 0
+    replaces_earlier: bool = False  # R9: a second step 2 voided the earlier mail's key
+    language: str = "ja"
 
 
 @dataclass(frozen=True)
@@ -58,3 +60,40 @@ class CancelCodeExpiry:
 
     code_id: uuid.UUID
     reason: str
+
+
+# --- the key mails and notices (tasks.py) --------------------------------------------
+@dataclass(frozen=True)
+class SendKeyMail:
+    """R15, R17: a reset or email-change key mail, sent once while its key is valid."""
+
+    mail_id: uuid.UUID
+    kind: str  # shared.contracts.tasks.KEY_MAIL_KINDS
+    email: str
+    key: str  # normalised (shared.tokens.normalise_crockford)
+    language: str
+    issued_at: datetime
+    valid_until: datetime
+    retries: int = 0
+
+
+@dataclass(frozen=True)
+class SendNotice:
+    """R12, R15-R20: a notice (no secret in it), sent once, retried for a bounded time."""
+
+    notice_id: uuid.UUID
+    kind: str  # shared.contracts.tasks.NOTICE_KINDS
+    email: str
+    language: str
+    occurred_at: datetime
+    client_address: str | None = None
+    browser: str | None = None
+    retries: int = 0
+
+
+@dataclass(frozen=True)
+class ReportUnusableNoticeTask:
+    """A key-mail or notice task whose other arguments are unusable: registration is told."""
+
+    notice_id: uuid.UUID
+    kind: str

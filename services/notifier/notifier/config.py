@@ -32,6 +32,19 @@ class Config:
     smtp_timeout: float = setting(30.0, doc="seconds for one SMTP conversation")
     smtp_ca_file: str | None = setting(None, doc="a private CA for STARTTLS (the system's otherwise)")
     mail_from: str = setting("system@mail.example.jp", doc="the sender of every mail")
+    mail_from_name: str = setting("ハローワークインターネットサービス 求職者マイページ",
+                                  doc="the sender's display name in Japanese mails")
+    mail_from_name_en: str = setting("Hello Work Internet Service - Job Seeker My Page",
+                                     doc="the sender's display name in English mails")
+    service_url: str = setting("http://127.0.0.1:8000/", env="NOTIFIER_SERVICE_URL",
+                               doc="the portal's address, written in every mail")
+    mail_contact: str = setting(
+        "ご不明な点は、求職申込みをしたハローワークの窓口にお問い合わせください。",
+        doc="the contact line of Japanese mails")
+    mail_contact_en: str = setting(
+        "For questions, please ask at the Hello Work office where you registered.",
+        doc="the contact line of English mails")
+    notice_retry_hours: float = setting(24.0, doc="how long a notice (no key in it) is retried")
     auth_key_minutes: int = setting(50)  # R10: valid 50 minutes from the mail's delivery
     retry_base_seconds: float = setting(2.0, env="MAIL_RETRY_BASE_SECONDS",
                                         doc="first wait before a mail is tried again")

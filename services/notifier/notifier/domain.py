@@ -10,10 +10,14 @@ from zoneinfo import ZoneInfo
 CODE_EXPIRED = "code.expired"
 AUTH_KEY_EXPIRED = "auth_key.expired"
 
-# Reasons carried by auth_key.delivery_failed.
+# Reasons carried by auth_key.delivery_failed and notice.delivery_failed.
 EXPIRED_BEFORE_DELIVERY = "auth_key_expired_before_delivery"
+KEY_EXPIRED_BEFORE_DELIVERY = "key_expired_before_delivery"  # a reset or email-change key
+RETRY_WINDOW_PASSED = "retry_window_passed"  # a notice still undelivered after its window
 REJECTED_BY_MAIL_SERVER = "rejected_by_mail_server"
 INVALID_TASK_ARGUMENTS = "invalid_task_arguments"
+
+AUTH_KEY = "auth_key"  # the kind of the auth-key mail (the others: shared.contracts.tasks)
 
 
 def auth_key_expires_at(delivered_at: datetime, minutes: int) -> datetime:
@@ -27,10 +31,26 @@ def deadline_shown(handed_at: datetime, minutes: int) -> datetime:
     return auth_key_expires_at(handed_at, minutes).replace(second=0, microsecond=0)
 
 
-def office_time_text(at: datetime, tz: ZoneInfo) -> str:
-    """2026年4月1日 10:50, in the office time zone."""
+_EN_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+              "September", "October", "November", "December")
+
+
+def office_time_text(at: datetime, tz: ZoneInfo, language: str = "ja") -> str:
+    """An instant in the office time zone, written as the portal's screens write it
+    (portal.domain.local_time): 2026年4月1日 10時50分（日本時間）, or
+    1 April 2026, 10:50 (JST)."""
     local = at.astimezone(tz)
-    return f"{local.year}年{local.month}月{local.day}日 {local.hour}:{local.minute:02d}"
+    zone = local.tzname() or str(tz)
+    if language == "en":
+        return f"{local.day} {_EN_MONTHS[local.month - 1]} {local.year}, {local:%H:%M} ({zone})"
+    label = "日本時間" if zone == "JST" else zone
+    return (f"{local.year}年{local.month}月{local.day}日 "
+            f"{local.hour}時{local.minute:02d}分（{label}）")
+
+
+def notice_deadline(first_attempt_at: datetime, hours: float) -> datetime:
+    """A notice carries no key: it is tried for `hours` from its first attempt, then given up."""
+    return first_attempt_at + timedelta(hours=hours)
 
 
 @dataclass(frozen=True)
@@ -60,8 +80,9 @@ def may_attempt(now: datetime, valid_until: datetime) -> bool:
 
 
 def after_failure(now: datetime, valid_until: datetime, retries: int, permanent: bool,
-                  policy: RetryPolicy) -> Retry | GiveUp:
-    """What to do after a failed attempt: retry while the key is valid, else give up.
+                  policy: RetryPolicy, expired: str = EXPIRED_BEFORE_DELIVERY) -> Retry | GiveUp:
+    """What to do after a failed attempt: retry while the key is valid (a notice: while its
+    window lasts), else give up with the reason `expired`.
 
     The wait never reaches past `valid_until`, so a key that runs out is reported failed
     as soon as it does, not one backoff later.
@@ -70,7 +91,7 @@ def after_failure(now: datetime, valid_until: datetime, retries: int, permanent:
         return GiveUp(REJECTED_BY_MAIL_SERVER)
     remaining = (valid_until - now).total_seconds()
     if remaining <= 0:
-        return GiveUp(EXPIRED_BEFORE_DELIVERY)
+        return GiveUp(expired)
     return Retry(countdown=min(policy.backoff(retries), remaining))
 
 

@@ -30,3 +30,18 @@ def expired(timer: Timer, *, now: datetime, correlation_id: str | None) -> Event
     """code.expired or auth_key.expired, announcing a timer that fired."""
     return new_event(timer.kind, timer.payload(), producer=PRODUCER, now=now,
                      correlation_id=correlation_id)
+
+
+def notice_mailed(notice_id: uuid.UUID, kind: str, delivered_at: datetime, *,
+                  correlation_id: str | None) -> Event:
+    """A key mail (notice_id = its mail_id) or a notice was accepted by the mail server."""
+    return new_event("notice.mailed",
+                     {"notice_id": notice_id, "kind": kind, "delivered_at": delivered_at},
+                     producer=PRODUCER, now=delivered_at, correlation_id=correlation_id)
+
+
+def notice_delivery_failed(notice_id: uuid.UUID, kind: str, reason: str, *, now: datetime,
+                           correlation_id: str | None) -> Event:
+    return new_event("notice.delivery_failed",
+                     {"notice_id": notice_id, "kind": kind, "reason": reason},
+                     producer=PRODUCER, now=now, correlation_id=correlation_id)

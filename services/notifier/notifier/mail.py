@@ -1,4 +1,5 @@
-"""The auth-key mail (パスワード登録申込受付通知) and the SMTP mailer that sends it."""
+"""The mails' messages (notifier.templates) as the settings make them, and the SMTP mailer
+that sends them."""
 
 from __future__ import annotations
 
@@ -6,56 +7,33 @@ import smtplib
 import ssl
 from datetime import datetime
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from notifier.domain import deadline_shown, office_time_text
+from notifier.config import Config
+from notifier.templates import AUTH_KEY, Letterhead, ja, render
 from shared.logs import mask_text
 
-SUBJECT = "パスワード登録申込受付通知"
+SUBJECT = ja.TEMPLATES[AUTH_KEY].subject  # パスワード登録申込受付通知
 
-BODY = """\
-求職者マイページのパスワード登録申込を受け付けました。
 
-■認証キー
-　{auth_key}
-
-■認証キーの有効期限
-　{deadline} まで（日本時間）
-　このメールの配信から{minutes}分を過ぎると、認証キーは無効になります。
-
-■次に行うこと
-　お申込みのときに開いた「パスワード登録」画面で、登録するパスワード
-　（確認用を含む）と上記の認証キーを入力し、「完了」ボタンを押してください。
-　有効期限を過ぎた場合や「パスワード登録」画面を閉じてしまった場合は、
-　はじめからパスワード登録をやり直してください。
-
-■このメールにお心当たりのない場合
-　どなたかがメールアドレスを誤って入力した可能性があります。
-　このメールは破棄してください。認証キーが入力されない限り、
-　パスワードの登録やアカウントの作成は行われません。
-
-※このメールは送信専用のアドレスから送信しています。返信にはお答えできません。
-"""
+def letterhead(config: Config) -> Letterhead:
+    """The sender, the service's address and the contact line, from the settings."""
+    return Letterhead(address=config.mail_from, service_url=config.service_url,
+                      names={"ja": config.mail_from_name, "en": config.mail_from_name_en},
+                      contacts={"ja": config.mail_contact, "en": config.mail_contact_en})
 
 
 def render_auth_key_mail(*, to: str, auth_key: str, handed_at: datetime, minutes: int,
-                         tz: ZoneInfo, mail_from: str) -> EmailMessage:
-    """The MIME message (UTF-8, encoded Subject, Date, Message-ID); the key is its only secret."""
-    message = EmailMessage()
-    message["Subject"] = SUBJECT
-    message["From"] = mail_from
-    message["To"] = to
-    message["Date"] = format_datetime(handed_at.astimezone(tz))
-    message["Message-ID"] = make_msgid(domain=mail_from.rpartition("@")[2] or None)
-    text = BODY.format(
-        auth_key=auth_key,
-        deadline=office_time_text(deadline_shown(handed_at, minutes), tz),
-        minutes=minutes,
-    )
-    message.set_content(text, charset="utf-8", cte="base64")
-    return message
+                         tz: ZoneInfo, mail_from: str | None = None,
+                         heading: Letterhead | None = None, replaces_earlier: bool = False,
+                         language: str = "ja") -> EmailMessage:
+    """The auth-key mail (パスワード登録申込受付通知, R9, R10); the key is its only secret.
+    `mail_from` alone gives the default letterhead with that sender."""
+    if heading is None:
+        heading = Letterhead(address=mail_from or Letterhead().address)
+    return render(AUTH_KEY, language, to=to, letterhead=heading, handed_at=handed_at, tz=tz,
+                  key=auth_key, minutes=minutes, replaces_earlier=replaces_earlier)
 
 
 class DeliveryError(Exception):

@@ -15,7 +15,16 @@ from psycopg_pool import PoolTimeout
 
 from notifier import commands, domain, runtime, usecases
 from notifier.config import Config
-from shared.contracts.tasks import SEND_AUTH_KEY_MAIL, SWEEP_TIMERS, TIMERS, read_arguments
+from notifier.usecases import notices
+from shared.contracts.events import MAILED_KINDS
+from shared.contracts.tasks import (
+    SEND_AUTH_KEY_MAIL,
+    SEND_KEY_MAIL,
+    SEND_NOTICE,
+    SWEEP_TIMERS,
+    TIMERS,
+    read_arguments,
+)
 from shared.logs import set_correlation
 from shared.tokens import normalise_crockford
 
@@ -32,6 +41,12 @@ def beat_schedule(config: Config) -> dict:
             "options": {"queue": config.queue(TIMERS), "expires": config.timer_sweep_seconds},
         },
     }
+
+
+def given(raw: dict) -> dict:
+    """The arguments the message had (a missing one stays missing, so the contract's
+    defaults apply and a required one is named as missing)."""
+    return {name: value for name, value in raw.items() if value is not None}
 
 
 def read_mail_command(kwargs: dict, retries: int = 0) -> commands.SendAuthKeyMail:
@@ -58,12 +73,13 @@ class SecretArgumentsTask(Task):
 @shared_task(bind=True, base=SecretArgumentsTask, name=SEND_AUTH_KEY_MAIL, acks_late=True,
              reject_on_worker_lost=True, max_retries=None, ignore_result=True)
 def send_auth_key_mail(self, application_id=None, email=None, auth_key=None, issued_at=None,
-                       valid_until=None, **_unknown):
+                       valid_until=None, replaces_earlier=None, language=None, **_unknown):
     """Send the auth-key mail once, retrying while the key is valid (R10). Missing or bad
     arguments are reported as auth_key.delivery_failed, never as a crash."""
     rt = runtime.current()
-    raw = {"application_id": application_id, "email": email, "auth_key": auth_key,
-           "issued_at": issued_at, "valid_until": valid_until}
+    raw = given({"application_id": application_id, "email": email, "auth_key": auth_key,
+                 "issued_at": issued_at, "valid_until": valid_until,
+                 "replaces_earlier": replaces_earlier, "language": language})
     # the correlation id of the HTTP request that caused the mail (set by the outbox relay)
     correlation_id = set_correlation(
         getattr(self.request, "origin_correlation_id", None) or self.request.id)
@@ -95,6 +111,82 @@ def send_auth_key_mail(self, application_id=None, email=None, auth_key=None, iss
         raise self.retry(countdown=outcome.countdown)
     if isinstance(outcome, usecases.Busy):
         raise self.retry(countdown=policy.backoff(0))
+
+
+def read_key_mail_command(kwargs: dict, retries: int = 0) -> commands.SendKeyMail:
+    """send_key_mail's kwargs checked by the contract's schema, the key normalised."""
+    args = read_arguments(SEND_KEY_MAIL, kwargs)
+    return commands.SendKeyMail(**{**args, "key": normalise_crockford(args["key"])},
+                                retries=retries)
+
+
+def read_notice_command(kwargs: dict, retries: int = 0) -> commands.SendNotice:
+    """send_notice's kwargs checked by the contract's schema."""
+    return commands.SendNotice(**read_arguments(SEND_NOTICE, kwargs), retries=retries)
+
+
+@shared_task(bind=True, base=SecretArgumentsTask, name=SEND_KEY_MAIL, acks_late=True,
+             reject_on_worker_lost=True, max_retries=None, ignore_result=True)
+def send_key_mail(self, mail_id=None, kind=None, email=None, key=None, language=None,
+                  issued_at=None, valid_until=None, **_unknown):
+    """R15, R17: send a reset or email-change key mail once, retrying while its key is valid;
+    bad arguments are reported as notice.delivery_failed, never as a crash."""
+    raw = given({"mail_id": mail_id, "kind": kind, "email": email, "key": key,
+                 "language": language, "issued_at": issued_at, "valid_until": valid_until})
+    _send_notice(self, raw, read_key_mail_command, notices.send_key_mail, mail_id, kind,
+                 lambda cmd, _config: cmd.valid_until)
+
+
+@shared_task(bind=True, base=SecretArgumentsTask, name=SEND_NOTICE, acks_late=True,
+             reject_on_worker_lost=True, max_retries=None, ignore_result=True)
+def send_notice(self, notice_id=None, kind=None, email=None, language=None, occurred_at=None,
+                client_address=None, browser=None, **_unknown):
+    """R12, R15-R20: send a notice once, retrying for NOTICE_RETRY_HOURS; bad arguments are
+    reported as notice.delivery_failed, never as a crash."""
+    raw = given({"notice_id": notice_id, "kind": kind, "email": email, "language": language,
+                 "occurred_at": occurred_at, "client_address": client_address,
+                 "browser": browser})
+    # With the database down the row's window is unknown: bound the retries by occurred_at's.
+    _send_notice(self, raw, read_notice_command, notices.send_notice, notice_id, kind,
+                 lambda cmd, config: domain.notice_deadline(cmd.occurred_at,
+                                                            config.notice_retry_hours))
+
+
+def _send_notice(task: Task, raw: dict, read, send, notice_id, kind, deadline) -> None:
+    """What both tasks do: read, call the use case, turn its outcome into a retry."""
+    rt = runtime.current()
+    correlation_id = set_correlation(
+        getattr(task.request, "origin_correlation_id", None) or task.request.id)
+    try:
+        cmd = read(raw, task.request.retries)
+    except ValidationError as exc:
+        log.error("mail task refused: bad arguments",
+                  extra={"task": task.name, "fields": sorted(exc.messages)})
+        try:
+            unusable = commands.ReportUnusableNoticeTask(uuid.UUID(str(notice_id)), kind)
+        except ValueError:
+            return  # without a notice id there is nobody to tell
+        if kind not in MAILED_KINDS:
+            return  # nor without a kind the event can name
+        notices.report_unusable_notice_task(rt.pool, unusable, rt.clock.now(),
+                                            correlation_id=correlation_id)
+        return
+    policy = domain.RetryPolicy(rt.config.retry_base_seconds, rt.config.retry_max_seconds)
+    try:
+        outcome = send(rt.pool, cmd, rt.clock.now(), mailer=rt.mailer, clock=rt.clock,
+                       config=rt.config, correlation_id=correlation_id)
+    except (psycopg.OperationalError, PoolTimeout) as exc:
+        if not domain.may_attempt(rt.clock.now(), deadline(cmd, rt.config)):
+            log.error("mail abandoned: database unavailable until its deadline",
+                      extra={"notice_id": str(notice_id), "kind": kind})
+            return
+        log.warning("mail: database unavailable; will retry",
+                    extra={"error": type(exc).__name__})
+        raise task.retry(countdown=policy.backoff(task.request.retries)) from None
+    if isinstance(outcome, domain.Retry):
+        raise task.retry(countdown=outcome.countdown)
+    if isinstance(outcome, usecases.Busy):
+        raise task.retry(countdown=policy.backoff(0))
 
 
 @shared_task(name=SWEEP_TIMERS, acks_late=True, ignore_result=True)

@@ -21,6 +21,7 @@ from shared.openapi import Operation, build
 from shared.web.addresses import client_address
 from shared.web.errors import ApiError
 from shared.web.inputs import load_json
+from shared.web.messages import language
 
 bp = Blueprint("registration", __name__)
 log = logging.getLogger(__name__)
@@ -32,6 +33,7 @@ REFUSALS = {
     "IDENTITY_MISMATCH": 400, "CODE_ALREADY_USED": 409, "CODE_INVALIDATED": 410,
     "CODE_SUPERSEDED": 410, "CODE_REVOKED": 410, "CODE_EXPIRED": 410,
     "MAIL_LIMIT_REACHED": 429, "EMAIL_ALREADY_REGISTERED": 409,
+    "ACCOUNT_EXISTS": 409,  # R12 (issue 17), told only after the code check passed
     # step 3 (R10-R12)
     "APPLICATION_NOT_FOUND": 404, "AUTH_KEY_MISMATCH": 400, "AUTH_KEY_EXPIRED": 410,
     "AUTH_KEY_NOT_DELIVERED": 410,
@@ -74,7 +76,8 @@ def limited(group: str) -> Callable:
 
 
 def caller() -> Caller:
-    return Caller(client_address=g.client_address, correlation_id=g.get("correlation_id"))
+    return Caller(client_address=g.client_address, correlation_id=g.get("correlation_id"),
+                  language=language())
 
 
 def created(body: dict) -> tuple[dict, int]:
@@ -186,5 +189,28 @@ OPERATIONS = [
 
 
 def openapi_document() -> dict:
-    return build("jobportal registration", "1.0.0", OPERATIONS,
-                 security_scheme={"type": "http", "scheme": "bearer"})
+    document = build("jobportal registration", "1.0.0", OPERATIONS,
+                     security_scheme={"type": "http", "scheme": "bearer"})
+    _describe_issue17_answers(document["paths"])
+    return document
+
+
+# --- issue 17: what step 2's 409 and step 3's 400 may say --------------------------------
+_KEY_MISMATCH = {"allOf": [{"$ref": "#/components/schemas/Error"}, {
+    "type": "object", "properties": {"error": {"type": "object", "properties": {
+        "attempts_left": {"type": "integer", "minimum": 0, "description": (
+            "with AUTH_KEY_MISMATCH: wrong keys left before R10's 5th voids the application "
+            "(0: this one voided it; start again)")}}}}}]}
+
+
+def _describe_issue17_answers(paths: dict) -> None:
+    step2 = paths["/v1/applications"]["post"]["responses"]
+    step2["409"] = {**step2["409"], "description": (
+        "CODE_ALREADY_USED, EMAIL_ALREADY_REGISTERED, or ACCOUNT_EXISTS (R12: the job "
+        "seeker already has an open account; told only after the code check passed)")}
+    step3 = paths["/v1/password-registrations"]["post"]["responses"]
+    step3["400"] = {"description": "AUTH_KEY_MISMATCH with attempts_left, or a malformed body",
+                    "content": {"application/json": {"schema": _KEY_MISMATCH}}}
+    step3["409"] = {**step3["409"], "description": (
+        "CODE_ALREADY_USED, EMAIL_ALREADY_REGISTERED, or ACCOUNT_EXISTS (R12: an account was "
+        "opened for the number meanwhile)")}

@@ -19,6 +19,7 @@ class Caller:
 
     client_address: str
     correlation_id: str | None
+    language: str = "ja"  # of the mails a request causes: "en" when it asked for English
 
 
 # --- the public API's requests (api.py) --------------------------------------------------

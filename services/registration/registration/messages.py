@@ -45,6 +45,17 @@ ERRORS: dict[str, dict[str, str]] = {
         "ja": "このメールアドレスは既に登録されています。",
         "en": "This email address is already registered.",
     },
+    # R12 (issue 17): one open account per job seeker, told only after the code check passed.
+    "ACCOUNT_EXISTS": {
+        "ja": "この求職番号のマイページアカウントは既に登録されています。"
+              "登録済みのメールアドレスとパスワードでログインしてください。"
+              "パスワードを忘れた場合は、ログイン画面の「パスワードを忘れた方」から再設定できます。"
+              "登録したメールアドレスが分からない場合は、ハローワークの窓口にお問い合わせください。",
+        "en": "An account already exists for this job-seeker number. Please log in with its "
+              "email address and password. If you forgot the password, reset it with "
+              "\"Forgot your password?\" on the login screen. If you do not know which email "
+              "address you registered, please contact the office.",
+    },
     "APPLICATION_NOT_FOUND": {
         "ja": "申込みが見つからないか、無効になっています。はじめからやり直してください。",
         "en": "The application was not found or is no longer valid. Please start again.",

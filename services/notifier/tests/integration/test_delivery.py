@@ -57,7 +57,7 @@ def test_r10_delivered_at_is_when_the_server_accepted_and_the_expiry_is_fifty_mi
     assert len(mailer.sent) == 1
     text = BytesParser(policy=policy.default).parsebytes(mailer.sent[0].as_bytes()).get_body(
         ("plain",)).get_content()
-    assert KEY in text and "2026年4月1日 10:50" in text
+    assert KEY in text and "2026年4月1日 10時50分" in text
     row = delivery(pool, req.application_id)
     assert (row.status, row.delivered_at, row.attempts) == ("sent", delivered_at, 1)
     [(kind, event)] = outbox(pool)
@@ -180,7 +180,7 @@ def test_the_use_case_sends_through_smtp_to_the_mail_sink_and_a_refusal_is_retri
     assert deliver_auth_key_mail(pool, mailer, clock, config, req, 1) == Sent(ISSUED)
     [mail] = mailbox.messages()
     assert (mail["to"], mail["subject"]) == (EMAIL, "パスワード登録申込受付通知")
-    assert KEY in mail["text"] and "2026年4月1日 10:50" in mail["text"]
+    assert KEY in mail["text"] and "2026年4月1日 10時50分" in mail["text"]
     assert [kind for kind, _ in outbox(pool)] == ["auth_key.mailed"]
 
 

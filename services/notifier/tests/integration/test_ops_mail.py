@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from notifier import store
+from notifier.store import notices
 
 pytestmark = pytest.mark.integration
 
@@ -43,3 +44,19 @@ def test_an_unknown_application_says_where_to_look_next(dsn):
     assert missing.returncode == 1
     assert "ops outbox" in missing.stderr
     assert ops(dsn, "not-a-uuid").returncode == 2  # argparse refuses it
+
+
+def test_a_key_mail_or_notice_is_shown_by_its_id_with_its_kind(pool, dsn):
+    notice_id = uuid.uuid4()
+    with pool.connection() as conn, conn.transaction():
+        notices.add(conn, notice_id, "new_login", NOW + timedelta(hours=24), NOW, NOW)
+        notices.record_failed(conn, notice_id, "new_login", "rejected_by_mail_server",
+                              "550 taro@example.jp: no such user", NOW)
+
+    shown = ops(dsn, str(notice_id), "--json")
+
+    assert shown.returncode == 0, shown.stderr
+    status = json.loads(shown.stdout)
+    assert (status["kind"], status["status"], status["failure_reason"]) == (
+        "new_login", "failed", "rejected_by_mail_server")
+    assert "taro@" not in shown.stdout

@@ -11,6 +11,8 @@ import pytest
 from notifier import store
 from notifier.celery_app import TableCollector
 from notifier.domain import AUTH_KEY_EXPIRED, CODE_EXPIRED, Timer
+from notifier.store import notices
+from notifier.templates import KINDS
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -41,8 +43,10 @@ def delivery(conn, *, issued_seconds_before: float, delivered_after_issue: float
 
 def test_an_empty_notifier_reports_zeros_and_no_time_left(pool):
     seen = scrape(pool)
-    assert seen[("mails_sent_total", ())] == 0
-    assert seen[("mail_delivery_seconds_count", ())] == 0
+    for kind in KINDS:  # every kind's counters exist from the start (rate() sees the first)
+        assert seen[("mails_sent_total", (("kind", kind),))] == 0
+        assert seen[("mails_retried_total", (("kind", kind),))] == 0
+        assert seen[("mail_delivery_seconds_count", (("kind", kind),))] == 0
     assert seen[("timers_overdue", (("kind", CODE_EXPIRED),))] == 0
     assert not any(name == "auth_key_mail_time_left_seconds" for name, _ in seen)  # no sample
 
@@ -61,15 +65,47 @@ def test_mails_are_counted_and_timed_from_the_keys_issue(pool):
 
     seen = scrape(pool)
 
-    assert seen[("mails_sent_total", ())] == 3
-    assert seen[("mails_retried_total", ())] == 2
-    assert seen[("mails_failed_total", (("reason", "rejected_by_mail_server"),))] == 1
-    assert seen[("mail_delivery_seconds_bucket", (("le", "0.05"),))] == 1
-    assert seen[("mail_delivery_seconds_bucket", (("le", "0.5"),))] == 2
-    assert seen[("mail_delivery_seconds_bucket", (("le", "60.0"),))] == 3
-    assert seen[("mail_delivery_seconds_count", ())] == 3
-    assert seen[("mail_delivery_seconds_sum", ())] == pytest.approx(40.34)
-    assert seen[("auth_key_mail_time_left_seconds", ())] == pytest.approx(12 * 60)
+    key = ("kind", "auth_key")
+    assert seen[("mails_sent_total", (key,))] == 3
+    assert seen[("mails_retried_total", (key,))] == 2
+    assert seen[("mails_failed_total", (key, ("reason", "rejected_by_mail_server")))] == 1
+    assert seen[("mail_delivery_seconds_bucket", (key, ("le", "0.05")))] == 1
+    assert seen[("mail_delivery_seconds_bucket", (key, ("le", "0.5")))] == 2
+    assert seen[("mail_delivery_seconds_bucket", (key, ("le", "60.0")))] == 3
+    assert seen[("mail_delivery_seconds_count", (key,))] == 3
+    assert seen[("mail_delivery_seconds_sum", (key,))] == pytest.approx(40.34)
+    assert seen[("auth_key_mail_time_left_seconds", (key,))] == pytest.approx(12 * 60)
+    assert seen[("notifier_deliveries", (key, ("status", "sent")))] == 3
+
+
+def test_key_mails_and_notices_are_counted_by_their_kind(pool):
+    with pool.connection() as conn, conn.transaction():
+        reset, login, closed = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+        notices.add(conn, reset, "password_reset_key", NOW + timedelta(minutes=20),
+                    NOW - timedelta(seconds=5), NOW - timedelta(seconds=5))
+        notices.record_attempt_failed(conn, reset, "password_reset_key", "451 later")
+        notices.add(conn, login, "new_login", NOW + timedelta(hours=24), NOW - timedelta(seconds=2),
+                    NOW - timedelta(seconds=2))
+        notices.record_sent(conn, login, "new_login", NOW - timedelta(seconds=1.8), "<m@x>")
+        notices.add(conn, closed, "account_closed", NOW + timedelta(minutes=1), NOW, NOW)
+        notices.record_failed(conn, closed, "account_closed", "rejected_by_mail_server", "550",
+                              NOW)
+
+    seen = scrape(pool)
+
+    assert seen[("mails_sent_total", (("kind", "new_login"),))] == 1
+    assert seen[("mail_delivery_seconds_sum", (("kind", "new_login"),))] == pytest.approx(0.2)
+    assert seen[("mails_retried_total", (("kind", "password_reset_key"),))] == 1
+    assert seen[("mails_failed_total", (("kind", "account_closed"),
+                                        ("reason", "rejected_by_mail_server")))] == 1
+    assert seen[("notifier_deliveries", (("kind", "password_reset_key"),
+                                         ("status", "pending")))] == 1
+    # the key's time left counts; a notice's retry window is no key's deadline
+    assert seen[("auth_key_mail_time_left_seconds", (("kind", "password_reset_key"),))] == \
+        pytest.approx(20 * 60)
+    assert not any(name == "auth_key_mail_time_left_seconds" and ("kind", "new_login") in labels
+                   for name, labels in seen)
+    assert seen[("mails_sent_total", (("kind", "auth_key"),))] == 0
 
 
 def test_overdue_timers_are_counted_by_kind_with_the_oldest_lateness(pool):

@@ -6,7 +6,9 @@ from notifier.domain import (
     AUTH_KEY_EXPIRED,
     CODE_EXPIRED,
     EXPIRED_BEFORE_DELIVERY,
+    KEY_EXPIRED_BEFORE_DELIVERY,
     REJECTED_BY_MAIL_SERVER,
+    RETRY_WINDOW_PASSED,
     GiveUp,
     Retry,
     RetryPolicy,
@@ -15,6 +17,7 @@ from notifier.domain import (
     code_expiry,
     deadline_shown,
     may_attempt,
+    notice_deadline,
     office_time_text,
 )
 
@@ -87,7 +90,7 @@ def test_deadline_shown_is_never_later_than_the_real_one():
     handed_at = datetime(2026, 4, 1, 1, 0, 59, 999999, tzinfo=UTC)
     shown = deadline_shown(handed_at, 50)
     assert shown <= handed_at + timedelta(minutes=50)
-    assert office_time_text(shown, ZoneInfo("Asia/Tokyo")) == "2026年4月1日 10:50"
+    assert office_time_text(shown, ZoneInfo("Asia/Tokyo")) == "2026年4月1日 10時50分（日本時間）"
 
 
 def test_a_revoked_codes_expiry_records_why_the_same_whichever_event_comes_first():
@@ -95,3 +98,23 @@ def test_a_revoked_codes_expiry_records_why_the_same_whichever_event_comes_first
 
     assert revoked_reason("superseded") == "revoked:superseded"
     assert len(revoked_reason("x" * 200)) == 100
+
+
+def test_r15_a_key_mail_past_its_key_is_given_up_with_its_own_reason():
+    decision = after_failure(VALID_UNTIL, VALID_UNTIL, 3, False, POLICY,
+                             expired=KEY_EXPIRED_BEFORE_DELIVERY)
+    assert decision == GiveUp(KEY_EXPIRED_BEFORE_DELIVERY)
+
+
+def test_a_notice_is_tried_for_its_window_from_the_first_attempt():
+    deadline = notice_deadline(ISSUED, 24)
+    assert deadline == ISSUED + timedelta(hours=24)
+    assert after_failure(deadline - timedelta(seconds=1), deadline, 9, False, POLICY,
+                         expired=RETRY_WINDOW_PASSED) == Retry(countdown=1)
+    assert after_failure(deadline, deadline, 9, False, POLICY,
+                         expired=RETRY_WINDOW_PASSED) == GiveUp(RETRY_WINDOW_PASSED)
+
+
+def test_times_are_written_in_english_too_and_in_another_office_zone():
+    assert office_time_text(ISSUED, ZoneInfo("Asia/Tokyo"), "en") == "1 April 2026, 10:00 (JST)"
+    assert office_time_text(ISSUED, ZoneInfo("Europe/Paris")) == "2026年4月1日 3時00分（CEST）"

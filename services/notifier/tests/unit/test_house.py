@@ -14,7 +14,13 @@ from notifier.consumer import handlers
 
 from shared.clock import FixedClock
 from shared.contracts.subscriptions import SUBSCRIPTIONS
-from shared.contracts.tasks import SEND_AUTH_KEY_MAIL, SWEEP_TIMERS, TASKS, SendAuthKeyMail
+from shared.contracts.tasks import (
+    SEND_AUTH_KEY_MAIL,
+    SEND_KEY_MAIL,
+    SEND_NOTICE,
+    SWEEP_TIMERS,
+    TASKS,
+)
 
 PACKAGE = Path(notifier.__file__).parent
 
@@ -24,9 +30,12 @@ def test_the_handlers_are_exactly_the_notifiers_subscriptions():
 
 
 def test_the_mail_tasks_parameters_are_the_contracts_arguments():
-    parameters = inspect.signature(tasks.send_auth_key_mail.run).parameters
-    named = [name for name, p in parameters.items() if p.kind is p.POSITIONAL_OR_KEYWORD]
-    assert set(named) == set(SendAuthKeyMail().fields)
+    for name, task in ((SEND_AUTH_KEY_MAIL, tasks.send_auth_key_mail),
+                       (SEND_KEY_MAIL, tasks.send_key_mail), (SEND_NOTICE, tasks.send_notice)):
+        parameters = inspect.signature(task.run).parameters
+        named = [n for n, p in parameters.items() if p.kind is p.POSITIONAL_OR_KEYWORD]
+        assert set(named) == set(TASKS[name].arguments().fields), name
+        assert task.name == name
     assert set(inspect.signature(tasks.sweep_timers.run).parameters) == set(
         TASKS[SWEEP_TIMERS].arguments().fields)
 
@@ -66,5 +75,8 @@ def test_no_http_and_no_development_tool_in_the_package():
 def test_the_rules_do_no_io_and_the_use_cases_know_no_celery():
     assert imported(PACKAGE / "domain.py") <= {"__future__", "uuid", "dataclasses", "datetime",
                                                "zoneinfo"}
-    for module in ("usecases.py", "store.py", "events.py", "commands.py", "domain.py"):
-        assert "celery" not in imported(PACKAGE / module), module
+    modules = [*(PACKAGE / "usecases").glob("*.py"), *(PACKAGE / "store").glob("*.py"),
+               *(PACKAGE / "templates").glob("*.py"),
+               *(PACKAGE / name for name in ("events.py", "commands.py", "domain.py", "mail.py"))]
+    for module in modules:
+        assert "celery" not in imported(module), module

@@ -33,13 +33,13 @@ def test_subject_is_encoded_and_decodes_to_the_japanese_title():
 def test_r10_deadline_shown_is_fifty_minutes_after_handing_to_smtp_in_jst():
     # handed at 10:00:30 JST -> valid until 10:50:30; shown cut to the minute, never later
     text = parsed(render()).get_body(("plain",)).get_content()
-    assert "2026年4月1日 10:50 まで（日本時間）" in text
+    assert "2026年4月1日 10時50分（日本時間）まで" in text
 
 
 def test_deadline_shown_crosses_midnight_in_office_time():
     text = parsed(render(handed_at=datetime(2026, 3, 31, 14, 30, tzinfo=UTC))).get_body(
         ("plain",)).get_content()
-    assert "2026年4月1日 0:20" in text  # 23:30 JST + 50 minutes
+    assert "2026年4月1日 0時20分" in text  # 23:30 JST + 50 minutes
 
 
 def test_deadline_does_not_depend_on_the_server_time_zone():
@@ -54,7 +54,7 @@ def test_deadline_does_not_depend_on_the_server_time_zone():
         else:
             os.environ["TZ"] = before
         time.tzset()
-    assert "2026年4月1日 10:50" in text
+    assert "2026年4月1日 10時50分" in text
 
 
 def test_mail_carries_the_key_what_to_do_next_and_what_to_do_if_unexpected():
@@ -77,12 +77,14 @@ def test_the_key_is_the_only_secret_and_appears_only_in_the_body():
 
 def test_message_is_proper_mime_with_date_message_id_and_configured_from():
     message = parsed(render(mail_from="noreply@office.example.jp"))
-    assert message["From"] == "noreply@office.example.jp"
+    assert message["From"].addresses[0].addr_spec == "noreply@office.example.jp"
     assert message["To"] == "taro@example.jp"
     assert message["Date"].datetime == datetime(2026, 4, 1, 10, 0, 30, tzinfo=JST)
     assert message["Message-ID"].endswith("@office.example.jp>")
-    assert message.get_content_charset() == "utf-8"
-    assert message["Content-Transfer-Encoding"] == "base64"
+    assert message.get_content_type() == "multipart/alternative"
+    plain = message.get_body(("plain",))
+    assert plain.get_content_charset() == "utf-8"
+    assert plain["Content-Transfer-Encoding"] == "base64"
     assert message["MIME-Version"] == "1.0"
 
 

@@ -1,4 +1,4 @@
-"""SQL of `accounts`: one per canonical email (R6)."""
+"""SQL of `accounts`: one per canonical email (R6), one open per job seeker (R12)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,17 @@ def email_registered(conn: Connection, email: str) -> bool:
     """R6: one account per canonical email, through its unique index."""
     return conn.execute("SELECT 1 FROM accounts WHERE email_canonical = %s",
                         (canonical_email(email),)).fetchone() is not None
+
+
+# R12: the unique index that makes "one open account per job seeker" exact (r0004).
+ONE_OPEN_PER_NUMBER = "accounts_one_open_per_number"
+
+
+def has_open_account(conn: Connection, job_seeker_number: str) -> bool:
+    """R12: whether the job seeker has an account not closed (R18)."""
+    return conn.execute(
+        "SELECT 1 FROM accounts WHERE job_seeker_number = %s AND closed_at IS NULL LIMIT 1",
+        (job_seeker_number,)).fetchone() is not None
 
 
 def insert_account(conn: Connection, a: dict[str, Any]) -> None:

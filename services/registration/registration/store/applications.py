@@ -20,11 +20,12 @@ def mails_since(conn: Connection, code_id: uuid.UUID, since: datetime) -> list[d
     return [row[0] for row in rows]
 
 
-def void_open_applications(conn: Connection, code_id: uuid.UUID, now: datetime) -> None:
-    """R9: a new passing step 2 voids the earlier open application of the code."""
-    conn.execute(
+def void_open_applications(conn: Connection, code_id: uuid.UUID, now: datetime) -> bool:
+    """R9: a new passing step 2 voids the earlier open application of the code; whether
+    there was one (its mail's key is then replaced)."""
+    return conn.execute(
         "UPDATE applications SET status = 'voided', closed_at = %s, auth_key_digest = NULL "
-        "WHERE code_id = %s AND status = 'open'", (now, code_id))
+        "WHERE code_id = %s AND status = 'open'", (now, code_id)).rowcount > 0
 
 
 def insert_application(conn: Connection, a: dict[str, Any]) -> None:

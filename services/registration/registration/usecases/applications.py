@@ -68,6 +68,11 @@ def _submit(conn, cmd: SubmitApplication, now, config, caller):
     status = domain.code_status(code, now)
     if status != domain.ACTIVE:  # e.g. the 10th failure landed while we looked
         return _audited(conn, Refused(domain.REFUSALS[status]), now, caller, code.code_id), None
+    # R12 (issue 17) once the code check passed, before R9 and R6: it depends on the number
+    # alone (proven by the triple), so it tells nothing of emails, and it is what the person
+    # needs whatever email they typed: log in, or reset the password (R15).
+    if accounts.has_open_account(conn, code.job_seeker_number):
+        return _audited(conn, Refused("ACCOUNT_EXISTS"), now, caller, code.code_id), None
     # R9 before R6 (issue 13 item 12): past the mail limit every email gets the same answer,
     # so a code cannot be used to test which emails have accounts.
     limited = _mail_limit(conn, code.code_id, now, config)
@@ -112,7 +117,7 @@ def _refuse_identity(conn, refusal: str, by_number, by_value, now, config, calle
 
 def _open_application(conn, cmd: SubmitApplication, code, now, config, caller) -> dict[str, str]:
     """R9: void the earlier open application, open a new one, mail its key (outbox)."""
-    applications.void_open_applications(conn, code.code_id, now)
+    replaces_earlier = applications.void_open_applications(conn, code.code_id, now)
     application_id = uuid.uuid4()
     token = random_token(32)  # 256 bits; only its digest is kept
     auth_key = random_crockford(formats.KEY_LENGTH)
@@ -127,23 +132,27 @@ def _open_application(conn, cmd: SubmitApplication, code, now, config, caller) -
         "privacy_policy_version": cmd.privacy_policy_version,
         "terms_of_use_version": cmd.terms_of_use_version,
     })
-    _mail_key(conn, application_id, cmd.email, auth_key, now, valid_until, config,
-              caller.correlation_id)
+    _mail_key(conn, application_id, cmd.email, auth_key, now, valid_until, config, caller,
+              replaces_earlier=replaces_earlier)
     _audit(conn, "CREATED", now, caller, code.code_id, application_id)
     return {"application_token": token, "email": cmd.email,
             "auth_key_expires_at": iso(valid_until)}
 
 
 def _mail_key(conn, application_id: uuid.UUID, email: str, auth_key: str, now: datetime,
-              valid_until: datetime, config: Config, correlation_id: str | None) -> None:
-    """The auth-key mail, as a task in the outbox (committed with the application)."""
+              valid_until: datetime, config: Config, caller: Caller, *,
+              replaces_earlier: bool) -> None:
+    """The auth-key mail, as a task in the outbox (committed with the application); it
+    says when its key replaces an earlier mail's (issue 17), in the request's language."""
     add_task(conn, task=tasks.SEND_AUTH_KEY_MAIL, namespace=config.bus_namespace, now=now,
-             correlation_id=correlation_id, kwargs={
+             correlation_id=caller.correlation_id, kwargs={
                  "application_id": str(application_id),
                  "email": email,
                  "auth_key": auth_key,
                  "issued_at": iso(now),
                  "valid_until": iso(valid_until),
+                 "replaces_earlier": replaces_earlier,
+                 "language": caller.language,
              })
 
 
@@ -170,8 +179,9 @@ def resend_auth_key(conn: Connection, cmd: ResendAuthKey, now: datetime, *,
             conn, cmd.application_id, code_id,
             keyed_digest(config.digest_secret, auth_key, "auth_key"), now)
         valid_until = domain.auth_key_valid_until(now, None, config.auth_key_minutes)
+        # The new key replaces the one of the mail that did not arrive (or arrives late).
         _mail_key(conn, cmd.application_id, application["email"], auth_key, now, valid_until,
-                  config, caller.correlation_id)
+                  config, caller, replaces_earlier=True)
         _audit(conn, "RESENT", now, caller, code_id, cmd.application_id)
     return {"application_id": str(cmd.application_id), "issued_at": iso(now),
             "auth_key_expires_at": iso(valid_until)}

@@ -162,3 +162,30 @@ def test_r9_r12_concurrent_step2_and_step3_of_one_code_never_answer_500(server, 
     allowed = {"CREATED", "APPLICATION_NOT_FOUND", "CODE_ALREADY_USED"}
     assert {a.get("error", {}).get("code", "CREATED") for _, a in answers} <= allowed
     assert rows("accounts") <= 1 and rows("applications", "status = 'open'") <= 1
+
+
+def test_r12_two_applications_of_one_person_racing_through_step3_open_exactly_one_account(
+        server, bus, mailbox, rows, shared_clock):
+    """Several people at once, each with two live codes (two code.issued of the same
+    instant) and an application for each: both step 3s of a person run concurrently on
+    gunicorn's workers. Exactly one account per person; the other answer is ACCOUNT_EXISTS,
+    whether step 3's check or the unique index caught it, never a 500."""
+    step3s, numbers = [], []
+    for n in range(6):
+        _, first, number = bus.issue(issued_at=shared_clock.now())
+        _, second, _ = bus.issue(number=number, issued_at=shared_clock.now())
+        numbers.append(number)
+        for m, code in enumerate((first, second)):
+            status, created = post_all(f"{server}/v1/applications",
+                                       [body(code, number, email=f"p{n}-{m}@example.jp")])[0]
+            assert status == 201, created
+            step3s.append({"application_token": created["application_token"],
+                           "auth_key": mailbox.last_key(), "password": "Kx7#mQ2v-z",
+                           "password_confirmation": "Kx7#mQ2v-z"})
+    answers = post_all(f"{server}/v1/password-registrations", step3s, workers=12)
+    for n in range(6):
+        pair = sorted((s, a.get("error", {}).get("code", "CREATED"))
+                      for s, a in answers[2 * n:2 * n + 2])
+        assert pair == [(201, "CREATED"), (409, "ACCOUNT_EXISTS")], pair
+        assert rows("accounts", "job_seeker_number = %s", (numbers[n],)) == 1
+    assert rows("outbox", "destination = 'code.used'") == 6

@@ -26,7 +26,9 @@ def test_whole_flow_from_code_issued_to_me(client, bus, apply, register, mailbox
 
     (headers, kwargs), = mailbox.tasks()
     assert headers["task"] == "notifier.send_auth_key_mail"
-    assert set(kwargs) == {"application_id", "email", "auth_key", "issued_at", "valid_until"}
+    assert set(kwargs) == {"application_id", "email", "auth_key", "issued_at", "valid_until",
+                           "replaces_earlier", "language"}
+    assert kwargs["replaces_earlier"] is False and kwargs["language"] == "ja"
     assert kwargs["email"] == "Taro@example.jp" and len(kwargs["auth_key"]) == 8
     assert kwargs["valid_until"] == created["auth_key_expires_at"]
     assert "[secret]" not in kwargs["auth_key"] and "kwargsrepr" in headers

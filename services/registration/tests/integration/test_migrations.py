@@ -21,12 +21,11 @@ NOW = datetime(2026, 4, 1, 1, 0, tzinfo=UTC)
 def add_account(conn, email, **columns):
     code_id = uuid.uuid4()
     conn.execute("INSERT INTO codes (code_id) VALUES (%s)", (code_id,))
-    names = ["account_id", "email", "job_seeker_number", "code_id", "password_hash",
-             "registered_at", "privacy_policy_version", "terms_of_use_version", *columns]
-    values = [uuid.uuid4(), email, "12345-1", code_id, "$argon2id$x", NOW, "v", "v",
-              *columns.values()]
-    conn.execute(f"INSERT INTO accounts ({', '.join(names)}) "
-                 f"VALUES ({', '.join(['%s'] * len(values))})", values)
+    row = {"account_id": uuid.uuid4(), "email": email, "job_seeker_number": "12345-1",
+           "code_id": code_id, "password_hash": "$argon2id$x", "registered_at": NOW,
+           "privacy_policy_version": "v", "terms_of_use_version": "v", **columns}
+    conn.execute(f"INSERT INTO accounts ({', '.join(row)}) "
+                 f"VALUES ({', '.join(['%s'] * len(row))})", list(row.values()))
 
 
 @pytest.fixture
@@ -59,3 +58,31 @@ def test_item3_the_upgrade_backfills_email_canonical_and_indexes_it(first_releas
         assert not any("lower(" in d for d in indexes)
         assert any("UNIQUE" in d and "(email_canonical)" in d for d in indexes)
 
+
+
+@pytest.fixture
+def before_r12(tmp_path):
+    """A database migrated up to r0003, as it stands before issue 17's R12."""
+    (tmp_path / "m").mkdir()
+    for name in ("r0001_registration.sql", "r0002_email_canonical.sql",
+                 "r0003_auth_key_mails.sql"):
+        shutil.copy(MIGRATIONS / name, tmp_path / "m")
+    dsn = dsn_for(unique("test_registration_r12"))
+    migrate(dsn, tmp_path / "m")
+    yield dsn
+    drop_database(dsn)
+
+
+def test_r12_the_upgrade_keeps_second_accounts_opened_before_the_rule_and_marks_them(
+        before_r12):
+    with psycopg.connect(before_r12, autocommit=True) as conn:
+        add_account(conn, "first@example.jp", email_canonical="first@example.jp")
+        add_account(conn, "second@example.jp", email_canonical="second@example.jp",
+                    registered_at=datetime(2026, 4, 2, tzinfo=UTC))
+    migrate(before_r12, MIGRATIONS)
+    with psycopg.connect(before_r12, autocommit=True) as conn:
+        assert conn.execute(
+            "SELECT email, opened_before_r12_as_second, closed_at FROM accounts ORDER BY email"
+        ).fetchall() == [("first@example.jp", False, None), ("second@example.jp", True, None)]
+        with pytest.raises(psycopg.errors.UniqueViolation):  # no third, from now on
+            add_account(conn, "third@example.jp", email_canonical="third@example.jp")

@@ -41,6 +41,7 @@ def test_a_resent_key_replaces_the_stuck_one_and_opens_the_account(opened, confi
     (headers, kwargs), = mailbox.tasks()
     assert kwargs["application_id"] == str(application_id) == result["application_id"]
     assert kwargs["email"] == "jiro@example.jp"
+    assert kwargs["replaces_earlier"] is True  # issue 17: the mail says its key replaces one
     new_key = kwargs["auth_key"]
     assert new_key != first_key
     assert conn.execute("SELECT count(*) FROM auth_key_mails WHERE application_id = %s",

@@ -1,10 +1,11 @@
-"""The notifier's SQL: deliveries and timers. Functions never commit; the caller owns the
+"""The notifier's SQL: the auth-key mails' deliveries, the timers and the figures /metrics
+reads (here), the other mails' deliveries (`notices`). Functions never commit; the caller owns the
 transaction."""
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from psycopg.rows import class_row
 
 from notifier.domain import Timer
 
-MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
 @dataclass
@@ -150,8 +151,10 @@ def claim_due_timers(conn: Connection, now: datetime, limit: int) -> list[Claime
 
 
 # --- what the worker's /metrics shows, read at scrape time (celery_app.TableCollector) ---
-def deliveries_by_status(conn: Connection) -> list[tuple[str, int]]:
-    return conn.execute("SELECT status, count(*) FROM deliveries GROUP BY status").fetchall()
+def deliveries_by_status(conn: Connection) -> list[tuple[str, str, int]]:
+    """(kind, status, how many) over every mail (the `mails` view: auth keys and notices)."""
+    return conn.execute(
+        "SELECT kind, status, count(*) FROM mails GROUP BY kind, status ORDER BY 1, 2").fetchall()
 
 
 def pending_timers_by_kind(conn: Connection) -> list[tuple[str, int]]:
@@ -182,39 +185,52 @@ DELIVERY_BUCKETS = (0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0
                     3000.0)
 
 
-@dataclass(frozen=True)
+@dataclass
 class MailFigures:
-    sent: int
-    retried: int
-    failed_by_reason: list[tuple[str, int]]
-    delivery_buckets: list[int]  # cumulative counts, one per DELIVERY_BUCKETS, then +Inf
-    delivery_sum: float
-    least_time_left: float | None  # seconds, over the undelivered keys; None: none waits
+    """One kind of mail's figures."""
+
+    sent: int = 0
+    retried: int = 0
+    failed_by_reason: list[tuple[str, int]] = field(default_factory=list)
+    # cumulative counts, one per DELIVERY_BUCKETS, then +Inf
+    delivery_buckets: list[int] = field(default_factory=lambda: [0] * (len(DELIVERY_BUCKETS) + 1))
+    delivery_sum: float = 0.0
+    least_time_left: float | None = None  # seconds, over its undelivered keys; None: none waits
 
 
-def mail_figures(conn: Connection, now: datetime) -> MailFigures:
-    """The auth-key mails as counters and a histogram, read from the deliveries (the work
-    happens in the worker's pool processes; the table is the one place that knows it all).
-    A mail's delivery time runs from its key's issue (or, for rows from before the issue was
-    kept, from the worker's first attempt) to the SMTP server's acceptance."""
+def mail_figures(conn: Connection, now: datetime, kinds: tuple[str, ...],
+                 key_kinds: tuple[str, ...]) -> dict[str, MailFigures]:
+    """Every mail as counters and a histogram by kind (every kind of `kinds`, zeros
+    included), read from the `mails` view (the work happens in the worker's pool processes;
+    the tables are the one place that knows it all). A mail's delivery time runs from its
+    key's issue (a notice: from what it tells of; rows from before the issue was kept: from
+    the worker's first attempt) to the SMTP server's acceptance. The time left is over the
+    undelivered mails of `key_kinds` only (a notice's deadline is no key's)."""
+    figures = {kind: MailFigures() for kind in kinds}
     buckets = ", ".join(
         f"count(*) FILTER (WHERE d <= {bound})" for bound in DELIVERY_BUCKETS)
-    row = conn.execute(
-        f"SELECT {buckets}, count(*), COALESCE(sum(d), 0) FROM ("  # noqa: S608 - constants
-        "SELECT GREATEST(0, EXTRACT(EPOCH FROM delivered_at - COALESCE(issued_at, created_at)))"
-        " AS d FROM deliveries WHERE status = 'sent') sent").fetchone()
-    retried = conn.execute("SELECT COALESCE(sum(retries), 0) FROM deliveries").fetchone()[0]
-    failed = conn.execute(
-        "SELECT COALESCE(failure_reason, 'unknown'), count(*) FROM deliveries "
-        "WHERE status = 'failed' GROUP BY 1 ORDER BY 1").fetchall()
-    least = conn.execute(
-        "SELECT EXTRACT(EPOCH FROM min(valid_until) - %s) FROM deliveries "
-        "WHERE status = 'pending'", (now,)).fetchone()[0]
-    return MailFigures(
-        sent=row[len(DELIVERY_BUCKETS)], retried=int(retried), failed_by_reason=failed,
-        delivery_buckets=list(row[:len(DELIVERY_BUCKETS) + 1]),
-        delivery_sum=float(row[len(DELIVERY_BUCKETS) + 1]),
-        least_time_left=None if least is None else float(least))
+    for kind, *row in conn.execute(
+            f"SELECT kind, {buckets}, count(*), COALESCE(sum(d), 0) FROM ("  # noqa: S608
+            "SELECT kind, GREATEST(0, EXTRACT(EPOCH FROM delivered_at"
+            " - COALESCE(issued_at, created_at))) AS d FROM mails WHERE status = 'sent') sent"
+            " GROUP BY kind").fetchall():
+        one = figures.setdefault(kind, MailFigures())
+        one.sent = row[len(DELIVERY_BUCKETS)]
+        one.delivery_buckets = list(row[:len(DELIVERY_BUCKETS) + 1])
+        one.delivery_sum = float(row[len(DELIVERY_BUCKETS) + 1])
+    for kind, retried in conn.execute(
+            "SELECT kind, COALESCE(sum(retries), 0) FROM mails GROUP BY kind").fetchall():
+        figures.setdefault(kind, MailFigures()).retried = int(retried)
+    for kind, reason, count in conn.execute(
+            "SELECT kind, COALESCE(failure_reason, 'unknown'), count(*) FROM mails "
+            "WHERE status = 'failed' GROUP BY 1, 2 ORDER BY 1, 2").fetchall():
+        figures.setdefault(kind, MailFigures()).failed_by_reason.append((reason, count))
+    for kind, least in conn.execute(
+            "SELECT kind, EXTRACT(EPOCH FROM min(valid_until) - %s) FROM mails "
+            "WHERE status = 'pending' AND kind = ANY(%s) GROUP BY kind",
+            (now, list(key_kinds))).fetchall():
+        figures.setdefault(kind, MailFigures()).least_time_left = float(least)
+    return figures
 
 
 def overdue_timers(conn: Connection, now: datetime) -> list[tuple[str, int, float]]:

@@ -1,5 +1,5 @@
 """One function per use case: the auth-key mail (the task), the expiry timers (the code
-events and beat's sweep).
+events and beat's sweep); the key mails and notices are in `usecases.notices`.
 
 Each has the same shape: `(conn or pool, cmd, now, *, dependencies)`. The timer changes run
 in the caller's transaction (the inbox claim opens it); the mail and the sweep open their
@@ -22,7 +22,7 @@ from psycopg_pool import ConnectionPool
 
 from notifier import commands, domain, events, store
 from notifier.config import Config
-from notifier.mail import DeliveryError, Mailer, render_auth_key_mail
+from notifier.mail import DeliveryError, Mailer, letterhead, render_auth_key_mail
 from shared.clock import Clock
 from shared.outbox import add_event
 
@@ -86,7 +86,8 @@ def _attempt(conn: Connection, cmd: commands.SendAuthKeyMail, now: datetime, mai
                         correlation_id)
     message = render_auth_key_mail(
         to=cmd.email, auth_key=cmd.auth_key, handed_at=now,
-        minutes=config.auth_key_minutes, tz=config.office_tz, mail_from=config.mail_from,
+        minutes=config.auth_key_minutes, tz=config.office_tz, heading=letterhead(config),
+        replaces_earlier=cmd.replaces_earlier, language=cmd.language,
     )
     try:
         mailer.send(message)
