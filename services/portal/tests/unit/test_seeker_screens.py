@@ -662,3 +662,11 @@ def test_a_huge_refused_form_never_outgrows_the_session_cookie(client, fake):
     assert page.status_code == 422 and "形式が正しくありません。" in text(page)
     assert huge not in text(page)  # too long to keep: typed again
     assert client.get("/register/details").status_code == 200  # still agreed: nothing lost
+
+
+def test_a_kept_form_is_shown_only_on_its_own_screen(client, fake):
+    response = post(client, "/login", {"email": "x@example.jp", "password": "x"})
+    assert response.status_code == 303
+    html = text(client.get("/password-reset"))  # another screen first: the kept login is dropped
+    assert 'class="error-summary"' not in html and 'value="x@example.jp"' not in html
+    assert 'class="error-summary"' not in text(client.get("/login"))
