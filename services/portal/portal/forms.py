@@ -49,8 +49,9 @@ LINKS_OF_CODE = {
     "EMAIL_ALREADY_REGISTERED": ("login", "forgot"),
     "ACCOUNT_EXISTS": ("login", "forgot"),
 }
-# A form's state kept across POST-redirect-GET, for at most this long.
-STASH_SECONDS = 600
+# A form's state kept across POST-redirect-GET (the redirect follows at once), for at most
+# this long: on a shared computer, nothing typed waits for the next person.
+STASH_SECONDS = 120
 # Longest kept message, and most kept messages (the stash lives in the session cookie).
 _STASH_TEXT, _STASH_ITEMS = 400, 12
 
