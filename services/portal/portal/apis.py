@@ -32,6 +32,14 @@ class ApiFailure(Exception):
     def __str__(self) -> str:
         return f"{self.status} {self.code}"
 
+    # --- seeker screens (issue 17) ---
+    @property
+    def attempts_left(self) -> int | None:
+        """Wrong keys still allowed after AUTH_KEY_MISMATCH or RESET_KEY_MISMATCH."""
+        left = self.details.get("attempts_left")
+        return left if isinstance(left, int) and not isinstance(left, bool) and left >= 0 \
+            else None
+
 
 @dataclass(frozen=True)
 class Caller:
@@ -135,6 +143,16 @@ class Registration:
 
     def log_out(self, caller: Caller, session_token: str) -> None:
         self.api.call("DELETE", "/v1/sessions/current", caller, bearer=session_token)
+
+    # --- R15 forgotten password ---
+    def request_reset(self, caller: Caller, form: dict[str, str]) -> dict[str, Any]:
+        """{email, job_seeker_number, birth_date} → 202 {reset_token, reset_key_expires_at},
+        the same answer whether or not anything matched."""
+        return self.api.call("POST", "/v1/password-resets", caller, json=form)
+
+    def complete_reset(self, caller: Caller, form: dict[str, str]) -> dict[str, Any]:
+        """{reset_token, reset_key, password, password_confirmation} → 200 {email}."""
+        return self.api.call("POST", "/v1/password-reset-completions", caller, json=form)
 
 
 class CodeIssuer:

@@ -44,6 +44,16 @@ FIELD_TEXTS = {
     "weak": ("パスワードは半角数字、英字、記号を含む8文字以上32文字以内にしてください。",
              "The password needs 8-32 characters with a digit, a letter and a symbol."),
 }
+# The job seeker's side of issues 17 and 18 (R12's ACCOUNT_EXISTS, R15).
+MESSAGES.update({
+    "ACCOUNT_EXISTS": ("この求職番号のマイページは既に開設されています。",
+                       "A My Page account already exists for this job-seeker number."),
+    "RESET_NOT_FOUND": ("再設定の手続きが見つかりません。", "No such password reset."),
+    "RESET_KEY_MISMATCH": ("再設定キーが正しくありません。", "The reset key is wrong."),
+    "RESET_KEY_EXPIRED": ("再設定キーの有効期限が過ぎています。", "The reset key has expired."),
+    "PASSWORD_UNCHANGED": ("現在のパスワードとは別のパスワードにしてください。",
+                           "Choose a password other than the current one."),
+})
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 JST = ZoneInfo("Asia/Tokyo")
 
@@ -73,6 +83,7 @@ class FakeApis:
     def __init__(self):
         self.lock = threading.Lock()
         self.requests: list[dict] = []
+        self.resets: dict[str, dict] = {}  # R15's password resets by token
         self.forced: dict[tuple[str, str], tuple[int, dict | None, dict]] = {}
         self.codes: list[dict] = []
         self.applications: dict[str, dict] = {}
@@ -93,9 +104,11 @@ class FakeApis:
 
     # --- steering ------------------------------------------------------------------
     def fail_next(self, method: str, path: str, status: int, code: str | None = None,
-                  fields: dict | None = None, headers: dict | None = None) -> None:
-        """Answer the next `method path` with this error (code None: a non-JSON body)."""
-        body = None if code is None else {"code": code, "fields": fields}
+                  fields: dict | None = None, headers: dict | None = None,
+                  **members) -> None:
+        """Answer the next `method path` with this error (code None: a non-JSON body);
+        `members` are added to the error object (e.g. attempts_left)."""
+        body = None if code is None else {"code": code, "fields": fields, **members}
         self.forced[(method, path)] = (status, body, headers or {})
 
     def add_code(self, number: str, birth_date: str, **extra) -> str:
@@ -132,7 +145,9 @@ class FakeApis:
             forced = self.forced.pop((request.method, request.path), None)
             if forced:
                 status, error, headers = forced
-                response = self._error(status, error["code"], error["fields"], lang, headers) \
+                members = {k: v for k, v in (error or {}).items() if k not in ("code", "fields")}
+                response = self._error(status, error["code"], error["fields"], lang, headers,
+                                       details=members) \
                     if error else Response("<html>oops</html>", status, mimetype="text/html")
             else:
                 response = self.route(request, body if isinstance(body, dict) else {}, lang)
@@ -176,6 +191,8 @@ class FakeApis:
             ("POST", "/v1/sessions"): lambda: self.log_in(body, lang),
             ("GET", "/v1/me"): lambda: self.me(request, lang),
             ("DELETE", "/v1/sessions/current"): lambda: self.log_out(request, lang),
+            ("POST", "/v1/password-resets"): lambda: self.request_reset(body, lang),
+            ("POST", "/v1/password-reset-completions"): lambda: self.complete_reset(body, lang),
         }
         handler = handlers.get((method, path))
         return handler() if handler else self._json({"error": {"code": "NOT_FOUND",
@@ -269,6 +286,9 @@ class FakeApis:
             return self._error(410 if code["status"] != "used" else 409, {
                 "invalidated": "CODE_INVALIDATED", "used": "CODE_ALREADY_USED"}.get(
                 code["status"], "CODE_EXPIRED"), None, lang)
+        if any(a.get("job_seeker_number") == code["job_seeker_number"]
+               for a in self.accounts.values()):
+            return self._error(409, "ACCOUNT_EXISTS", None, lang)  # R12
         if body["email"].lower() in self.accounts:
             return self._error(409, "EMAIL_ALREADY_REGISTERED", None, lang)
         token, key = secrets.token_urlsafe(32), "".join(secrets.choice(CROCKFORD) for _ in range(8))
@@ -302,14 +322,74 @@ class FakeApis:
             application["wrong"] += 1
             if application["wrong"] >= 5:
                 del self.applications[body["application_token"]]
-            return self._error(400, "AUTH_KEY_MISMATCH", None, lang)
+            return self._error(400, "AUTH_KEY_MISMATCH", None, lang,
+                               details={"attempts_left": 5 - application["wrong"]})
         del self.applications[body["application_token"]]
         code = application["code"]
+        application["birth_date"] = code["birth_date"]
         code["status"], code["used_at"] = "used", _now()
         self.accounts[application["email"].lower()] = {
             "email": application["email"], "password": password,
-            "job_seeker_number": code["job_seeker_number"], "registered_at": _iso(_now())}
+            "job_seeker_number": code["job_seeker_number"], "birth_date": code["birth_date"],
+            "registered_at": _iso(_now())}
         return self._json({"account_id": str(uuid.uuid4()), "email": application["email"]}, 201)
+
+    def request_reset(self, body: dict, lang: str) -> Response:
+        """R15: the same 202 whether or not anything matched; a key mailed when it did."""
+        bad = {name: "required" for name in ("email", "job_seeker_number", "birth_date")
+               if not body.get(name)}
+        if not bad and not re.fullmatch(r"[0-9]{5}-[0-9]{1,8}", body["job_seeker_number"]):
+            bad["job_seeker_number"] = "format"
+        if bad:
+            return self._error(422, "VALIDATION_FAILED", bad, lang)
+        account = self.accounts.get(str(body["email"]).lower())
+        matched = bool(account and account.get("job_seeker_number") == body["job_seeker_number"]
+                       and account.get("birth_date") == body["birth_date"])
+        token, key = secrets.token_urlsafe(32), "".join(secrets.choice(CROCKFORD) for _ in range(8))
+        expires = _now() + timedelta(minutes=50)
+        self.resets[token] = {"email": account["email"] if matched else None, "key": key,
+                              "expires_at": expires, "wrong": 0}
+        if matched:
+            self.mails.append({"id": str(uuid.uuid4()), "to": [account["email"]],
+                               "subject": "パスワード再設定", "received_at": _iso(_now()),
+                               "text": f"再設定キー: {key}\n"})
+        return self._json({"reset_token": token, "reset_key_expires_at": _iso(expires)}, 202)
+
+    def complete_reset(self, body: dict, lang: str) -> Response:
+        reset = self.resets.get(str(body.get("reset_token", "")))
+        if reset is None:
+            return self._error(404, "RESET_NOT_FOUND", None, lang)
+        password = str(body.get("password", ""))
+        bad = {}
+        if not (8 <= len(password) <= 32 and re.search(r"\d", password)
+                and re.search(r"[A-Za-z]", password) and re.search(r"[^\dA-Za-z]", password)):
+            bad["password"] = "weak"
+        elif password != body.get("password_confirmation"):
+            bad["password_confirmation"] = "mismatch"
+        if not body.get("reset_key"):
+            bad["reset_key"] = "required"
+        if bad:
+            return self._error(422, "VALIDATION_FAILED", bad, lang)
+        if _now() >= reset["expires_at"]:
+            return self._error(410, "RESET_KEY_EXPIRED", None, lang)
+        if reset["email"] is None or _norm(str(body["reset_key"])) != reset["key"]:
+            reset["wrong"] += 1
+            if reset["wrong"] >= 5:
+                del self.resets[body["reset_token"]]
+            return self._error(400, "RESET_KEY_MISMATCH", None, lang,
+                               details={"attempts_left": 5 - reset["wrong"]})
+        account = self.accounts[reset["email"].lower()]
+        if account["password"] == password:
+            return self._error(422, "PASSWORD_UNCHANGED", None, lang)
+        del self.resets[body["reset_token"]]
+        account["password"] = password
+        for token in [t for t, e in self.sessions.items() if e == reset["email"].lower()]:
+            del self.sessions[token]
+        return self._json({"email": account["email"]})
+
+    def expire_resets(self) -> None:
+        for reset in self.resets.values():
+            reset["expires_at"] = _now() - timedelta(seconds=1)
 
     def log_in(self, body: dict, lang: str) -> Response:
         account = self.accounts.get(str(body.get("email", "")).lower())
