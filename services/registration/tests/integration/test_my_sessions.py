@@ -6,7 +6,6 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from conftest import PASSWORD
 
 from shared.clock import iso
 from shared.contracts import tasks
@@ -62,11 +61,11 @@ def quiet_mailbox(mailbox, account):
 
 
 @pytest.fixture
-def other_account(bus, apply, register, mailbox):
+def other_account(bus, apply, register, mailbox, account):
     _, code, number = bus.issue()
     token = apply(code, number, email="jiro@example.jp").get_json()["application_token"]
-    assert register(token, mailbox.last_key(), PASSWORD).status_code == 201
-    return {"email": "jiro@example.jp", "password": PASSWORD}
+    assert register(token, mailbox.last_key(), account["password"]).status_code == 201
+    return {"email": "jiro@example.jp", "password": account["password"]}
 
 
 # --- R19 -------------------------------------------------------------------------------------
@@ -81,7 +80,9 @@ def test_r19_lists_open_sessions_with_times_masked_address_and_browser(client, a
         (False, "2001:db8:1234::/48", "Chrome on macOS"),  # the most recently used first
         (True, "203.0.113.0/24", "Firefox on Windows"),
     ]
-    assert sessions[1]["started_at"] == sessions[1]["last_used_at"] == iso(started)
+    assert sessions[1]["started_at"] == iso(started)
+    assert sessions[1]["last_used_at"] == iso(clock.now())  # this very request used it
+    assert sessions[0]["started_at"] == sessions[0]["last_used_at"] == iso(clock.now())
     assert set(sessions[0]) == {"session_id", "current", "started_at", "last_used_at",
                                 "client_address", "browser"}
     # the public id is no token, and the full address is kept nowhere
