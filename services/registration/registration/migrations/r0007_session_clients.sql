@@ -3,8 +3,9 @@
 -- browser family ("Firefox on Windows"). Sessions opened before this say "unknown".
 ALTER TABLE sessions ADD COLUMN client_address text NOT NULL DEFAULT 'unknown';
 ALTER TABLE sessions ADD COLUMN browser text NOT NULL DEFAULT 'unknown';
--- R19's list and "end all but this one" read an account's open sessions.
-CREATE INDEX sessions_open_by_account ON sessions (account_id) WHERE ended_at IS NULL;
+-- R19's list and "end all but this one" read an account's open sessions; R20 asks whether
+-- the account ever had one (its first login mails no notice).
+CREATE INDEX sessions_by_account ON sessions (account_id, ended_at);
 
 -- R20: the clients (browser family + masked network) each account was seen from, at
 -- registration (step 3) and at each login. A login from one not seen for 90 days mails a

@@ -40,3 +40,8 @@ def purge_unseen(conn: Connection, seen_before: datetime, limit: int = PURGE_BAT
         "DELETE FROM seen_clients WHERE ctid IN (SELECT ctid FROM seen_clients "
         "WHERE last_seen_at < %s LIMIT %s FOR UPDATE SKIP LOCKED)",
         (seen_before, limit)).rowcount
+
+
+def forget_account(conn: Connection, account_id: uuid.UUID) -> int:
+    """Every sighting of an account removed (R18's erasure on withdrawal)."""
+    return conn.execute("DELETE FROM seen_clients WHERE account_id = %s", (account_id,)).rowcount

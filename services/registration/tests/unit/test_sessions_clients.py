@@ -105,3 +105,31 @@ def test_r19_a_sessions_last_use_is_written_at_most_once_a_minute():
     assert not session_touch_due(NOW, NOW)
     assert not session_touch_due(NOW, NOW + timedelta(seconds=59))
     assert session_touch_due(NOW, NOW + timedelta(minutes=1))
+
+
+def test_r19_the_openapi_document_lists_the_session_endpoints():
+    from registration.api import openapi_document
+
+    paths = openapi_document()["paths"]
+    listed = paths["/v1/me/sessions"]["get"]
+    assert listed["responses"]["200"]["content"]["application/json"]["schema"]["type"] == "array"
+    assert listed["security"] == [{"bearer": []}]
+    assert set(paths["/v1/me/sessions"]) == {"get", "delete"}
+    one = paths["/v1/me/sessions/{session_id}"]["delete"]
+    assert {"204", "401", "404", "422"} <= set(one["responses"])
+    assert one["parameters"][0]["name"] == "session_id"
+
+
+def test_r19_a_session_id_that_is_no_uuid_is_refused_naming_the_field_in_both_languages():
+    from marshmallow import ValidationError
+    from registration import messages
+    from registration.schemas import EndSessionRequest
+
+    try:
+        EndSessionRequest(session_token="t" * 43).load({"session_id": "1; DROP TABLE"})
+    except ValidationError as exc:
+        problems = exc.messages
+    else:
+        raise AssertionError("accepted")
+    assert problems == {"session_id": [messages.BAD_SESSION_ID]}
+    assert messages.MESSAGES.field_errors(problems, "ja")["session_id"][0].startswith("セッションID")
