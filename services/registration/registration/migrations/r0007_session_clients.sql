@@ -1,8 +1,10 @@
 -- R19: what a session shows of where it was opened: the client's network (the address
 -- masked to /24, IPv6 /48: shared.logs.mask_address; never the full address) and the
--- browser family ("Firefox on Windows"). Sessions opened before this say "unknown".
-ALTER TABLE sessions ADD COLUMN client_address text NOT NULL DEFAULT 'unknown';
-ALTER TABLE sessions ADD COLUMN browser text NOT NULL DEFAULT 'unknown';
+-- browser family ("Firefox on Windows"). NULL in sessions opened before this (listed as
+-- "unknown"): an account whose sessions all predate it is logged in for the first time as
+-- far as R20 knows, so deploying this mails no notice storm.
+ALTER TABLE sessions ADD COLUMN client_address text;
+ALTER TABLE sessions ADD COLUMN browser text;
 -- R19's list and "end all but this one" read an account's open sessions; R20 asks whether
 -- the account ever had one (its first login mails no notice).
 CREATE INDEX sessions_by_account ON sessions (account_id, ended_at);

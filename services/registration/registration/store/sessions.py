@@ -12,7 +12,7 @@ from psycopg.rows import dict_row
 
 def insert_session(
     conn: Connection, session_id: uuid.UUID, account_id: uuid.UUID, token_digest: str,
-    now: datetime, *, client_address: str = "unknown", browser: str = "unknown",
+    now: datetime, *, client_address: str, browser: str,
 ) -> None:
     """R19: `client_address` is already masked (/24, /48); the full one is never stored."""
     conn.execute(
@@ -46,9 +46,11 @@ def end_session(conn: Connection, session_id: uuid.UUID, now: datetime) -> None:
 
 
 def has_had_sessions(conn: Connection, account_id: uuid.UUID) -> bool:
-    """Whether the account was ever logged in (R20: its first login mails no notice)."""
-    return conn.execute("SELECT EXISTS (SELECT 1 FROM sessions WHERE account_id = %s)",
-                        (account_id,)).fetchone()[0]
+    """Whether the account was ever logged in since sessions record their client (R20: its
+    first login mails no notice; sessions from before r0007 have no browser)."""
+    return conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM sessions WHERE account_id = %s AND browser IS NOT NULL)",
+        (account_id,)).fetchone()[0]
 
 
 def open_sessions(conn: Connection, account_id: uuid.UUID, used_after: datetime,
@@ -57,7 +59,9 @@ def open_sessions(conn: Connection, account_id: uuid.UUID, used_after: datetime,
     login after `started_after`), the most recently used first."""
     with conn.cursor(row_factory=dict_row) as cur:
         return cur.execute(
-            "SELECT session_id, created_at, last_seen_at, client_address, browser "
+            "SELECT session_id, created_at, last_seen_at, "
+            "COALESCE(client_address, 'unknown') AS client_address, "
+            "COALESCE(browser, 'unknown') AS browser "
             "FROM sessions WHERE account_id = %s AND ended_at IS NULL "
             "AND last_seen_at > %s AND created_at > %s "
             "ORDER BY last_seen_at DESC, created_at DESC, session_id",

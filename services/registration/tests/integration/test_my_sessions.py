@@ -257,3 +257,17 @@ def test_r20_concurrent_logins_from_one_new_client_mail_one_notice(client, accou
                                                from_(CHROME, "198.51.100.9")), range(6)))
     assert len(set(tokens)) == 6
     assert len(notices(quiet_mailbox)) == 1
+
+
+def test_r20_accounts_logged_in_only_before_clients_were_recorded_get_no_notice_storm(
+        client, account, quiet_mailbox, conn):
+    old = login(client, account, from_(FIREFOX, "203.0.113.7"))
+    # as r0007 leaves a session opened before it, and no sightings yet
+    conn.execute("UPDATE sessions SET browser = NULL, client_address = NULL")
+    conn.execute("DELETE FROM seen_clients")
+    login(client, account, from_(CHROME, "198.51.100.9"))  # first login R20 knows of
+    assert notices(quiet_mailbox) == []
+    assert {(s["browser"], s["client_address"]) for s in listed(client, old)} == {
+        ("unknown", "unknown"), ("Chrome on macOS", "198.51.100.0/24")}
+    login(client, account, from_(SAFARI, "192.0.2.1"))
+    assert len(notices(quiet_mailbox)) == 1
