@@ -21,7 +21,7 @@ from registration.config import Config
 from registration.events import account_registered, code_used
 from registration.passwords import COMMON_PASSWORDS, Passwords
 from registration.store import accounts, applications, audit, codes
-from registration.usecases.sessions import record_client
+from registration.usecases.clients import record_client
 from shared.clock import Clock, iso
 from shared.contracts import tasks
 from shared.errors import Refused

@@ -15,11 +15,9 @@ from registration.config import Config
 from registration.limits import Limits
 from registration.passwords import Passwords
 from registration.store import accounts, audit, sessions
-from registration.store import clients as seen_clients
+from registration.usecases.clients import notice_new_client
 from shared.clock import Clock, iso
-from shared.contracts import tasks
 from shared.errors import Refused
-from shared.outbox import add_task
 from shared.tokens import keyed_digest, random_token
 
 
@@ -85,7 +83,7 @@ def log_in(
                                 keyed_digest(config.digest_secret, token, "session_token"),
                                 opened_at, client_address=client.client_address,
                                 browser=client.browser)
-        _notice_new_client(conn, account, client, first_login, opened_at, config, caller)
+        notice_new_client(conn, account, client, first_login, opened_at, config, caller)
         expires_at = domain.session_expires_at(domain.SessionTimes(opened_at, opened_at),
                                                *_windows(config))
         _audit(conn, "CREATED", opened_at, caller, account["account_id"])
@@ -126,36 +124,6 @@ def log_out(conn: Connection, cmd: UseSession, now: datetime, *, config: Config)
         return False
     sessions.end_session(conn, row["session_id"], now)
     return True
-
-
-def record_client(conn: Connection, account_id: uuid.UUID, caller: Caller,
-                  now: datetime) -> None:
-    """R20: the client that opened the account (step 3) counts as seen, in its transaction."""
-    client = clients.client_of(caller.user_agent, caller.client_address)
-    seen_clients.remember_client(conn, account_id, client.browser, client.client_address, now)
-
-
-def _notice_new_client(conn: Connection, account: dict, client: clients.Client,
-                       first_login: bool, now: datetime, config: Config,
-                       caller: Caller) -> None:
-    """R20: a login from a client unseen for 90 days mails a notice, in the login's
-    transaction; the first login after registration does not. Every login is a sighting,
-    and removes a few sightings gone stale (the table stays bounded)."""
-    before = seen_clients.remember_client(conn, account["account_id"], client.browser,
-                                          client.client_address, now)
-    seen_clients.purge_unseen(conn, clients.seen_since(now))
-    if first_login or not clients.is_new_client(before, now):
-        return
-    add_task(conn, task=tasks.SEND_NOTICE, namespace=config.bus_namespace, now=now,
-             correlation_id=caller.correlation_id, kwargs={
-                 "notice_id": str(uuid.uuid4()),
-                 "kind": "new_login",
-                 "email": account["email"],
-                 "language": caller.language,
-                 "occurred_at": iso(now),
-                 "client_address": client.client_address,
-                 "browser": client.browser,
-             })
 
 
 # --- R19: the account's open sessions -------------------------------------------------------
