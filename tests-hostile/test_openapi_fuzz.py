@@ -38,7 +38,10 @@ OPERATIONS = {
     "code-issuer": ["POST /v1/codes", "GET /v1/codes", "POST /v1/codes/{code_id}/revoke",
                     "GET /v1/whoami"],
     "registration": ["GET /v1/terms", "POST /v1/applications", "POST /v1/password-registrations",
-                     "POST /v1/sessions", "GET /v1/me", "DELETE /v1/sessions/current"],
+                     "POST /v1/sessions", "GET /v1/me", "DELETE /v1/sessions/current",
+                     # R19
+                     "GET /v1/me/sessions", "DELETE /v1/me/sessions",
+                     "DELETE /v1/me/sessions/{session_id}"],
 }
 HEADERS = {"code-issuer": {"Authorization": "Bearer dev-office-key"}, "registration": {}}
 
