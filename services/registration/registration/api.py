@@ -14,7 +14,7 @@ from marshmallow import ValidationError
 
 from registration import runtime, schemas
 from registration.commands import Caller, UseSession
-from registration.usecases import applications, registrations, sessions
+from registration.usecases import applications, registrations, resets, sessions
 from shared.clock import office_date
 from shared.errors import Refused
 from shared.metrics import THROTTLE_REFUSALS
@@ -42,6 +42,9 @@ REFUSALS = {
     "LOGIN_FAILED": 401, "RATE_LIMITED": 429,
     # R19: not one of the account's open sessions
     "SESSION_NOT_FOUND": 404,
+    # R15 forgotten password
+    "RESET_NOT_FOUND": 404, "RESET_KEY_MISMATCH": 400, "RESET_KEY_EXPIRED": 410,
+    "PASSWORD_UNCHANGED": 422,
 }
 
 
@@ -213,6 +216,28 @@ def end_my_other_sessions():
     return Response(status=204)
 
 
+# --- R15 forgotten password -------------------------------------------------------------
+@bp.post("/v1/password-resets")
+@limited("password_resets")
+def create_password_reset():
+    """R15: email, number and birth date; the same 202 whether or not they match."""
+    rt = runtime.current()
+    now = rt.clock.now()
+    cmd = load_json(schemas.PasswordResetRequest(today=office_date(now, rt.config.office_tz)))
+    return resets.request_reset(rt.pool, cmd, now, config=rt.config, caller=caller()), 202
+
+
+@bp.post("/v1/password-reset-completions")
+@limited("password_resets")
+def create_password_reset_completion():
+    """R15: the mailed reset key and a new password; every session of the account ends."""
+    rt = runtime.current()
+    cmd = load_json(schemas.PasswordResetCompletionRequest())
+    return resets.complete_reset(rt.pool, cmd, rt.clock.now(), config=rt.config,
+                                 passwords=rt.passwords, limits=rt.limits, clock=rt.clock,
+                                 caller=caller())
+
+
 OPERATIONS = [
     Operation("/v1/terms", "get", "Current privacy policy and terms of use versions",
               {200: schemas.TermsResponse}, errors=(429,), tags=("step 1",)),
@@ -242,6 +267,18 @@ OPERATIONS = [
               {204: None}, errors=(401, 404, 422, 429), auth=True, tags=("sessions",)),
     Operation("/v1/me/sessions", "delete", "End every session of the account but this one",
               {204: None}, errors=(401, 429), auth=True, tags=("sessions",)),
+    # R15 forgotten password
+    Operation("/v1/password-resets", "post",
+              "R15: email, job-seeker number and birth date; mails a reset key if they match "
+              "one account (the same answer whether or not they do)",
+              {202: schemas.PasswordResetAccepted},
+              body=schemas.PasswordResetRequest(today=None),
+              errors=(415, 422, 429), tags=("password reset",)),
+    Operation("/v1/password-reset-completions", "post",
+              "R15: set a new password with the mailed reset key; ends every session",
+              {200: schemas.PasswordResetCompleted},
+              body=schemas.PasswordResetCompletionRequest,
+              errors=(400, 404, 410, 415, 422, 429), tags=("password reset",)),
 ]
 
 

@@ -43,3 +43,11 @@ def account_registered(account: dict, correlation_id: str | None) -> Event:
         "terms_of_use_version")}
     return new_event("account.registered", payload, producer=PRODUCER,
                      now=account["registered_at"], correlation_id=correlation_id)
+
+
+def account_password_changed(account_id: uuid.UUID, how: str, now: datetime,
+                             correlation_id: str | None) -> Event:
+    """R15 (how=reset), R16 (how=change): no password, no hash, only when."""
+    return new_event("account.password_changed", {"account_id": account_id, "how": how,
+                                                  "changed_at": now},
+                     producer=PRODUCER, now=now, correlation_id=correlation_id)

@@ -153,6 +153,38 @@ FIELDS: dict[str, dict[str, str]] = {
 }
 
 
+# --- R15 forgotten password -------------------------------------------------------------
+# The reset key is 認証キー in Japanese, as the notifier's reset mail names it.
+BAD_RESET_TOKEN = "Not a valid reset token."  # noqa: S105 - a message, not a secret
+BAD_RESET_KEY = "Enter the 8-character reset key from the mail."
+PASSWORD_IS_CURRENT = "Choose a password other than the current one."  # noqa: S105
+ERRORS.update({
+    "RESET_NOT_FOUND": {
+        "ja": "パスワード再設定の受付が見つからないか、無効になっています。"
+              "はじめからやり直してください。",
+        "en": "The password reset was not found or is no longer valid. Please start again.",
+    },
+    "RESET_KEY_MISMATCH": {
+        "ja": "認証キーが正しくありません。",
+        "en": "The reset key is incorrect.",
+    },
+    "RESET_KEY_EXPIRED": {
+        "ja": "認証キーの有効期限（メール配信から50分）が過ぎています。"
+              "パスワード再設定をはじめからやり直してください。",
+        "en": "The reset key has expired (50 minutes after the mail). Please start again.",
+    },
+    "PASSWORD_UNCHANGED": {
+        "ja": "現在と同じパスワードは設定できません。",
+        "en": "The new password must differ from the current one.",
+    },
+})
+FIELDS.update({
+    BAD_RESET_TOKEN: {"ja": "再設定トークンの形式が正しくありません。"},
+    BAD_RESET_KEY: {"ja": "メールに記載された認証キー（8文字）を正しく入力してください。"},
+    PASSWORD_IS_CURRENT: {"ja": "現在のパスワードとは異なるパスワードを入力してください。"},
+})
+
+
 # Field texts are written in English (the key), so English is the key itself.
 MESSAGES = Messages(ERRORS, {text: {"ja": texts["ja"], "en": text}
                              for text, texts in FIELDS.items()})
