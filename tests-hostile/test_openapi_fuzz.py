@@ -39,7 +39,10 @@ OPERATIONS = {
                     "GET /v1/whoami", "GET /v1/job-seekers/{job_seeker_number}"],
     "registration": ["GET /v1/terms", "POST /v1/applications", "POST /v1/password-registrations",
                      "POST /v1/sessions", "GET /v1/me", "DELETE /v1/sessions/current",
-                     "POST /v1/password-resets", "POST /v1/password-reset-completions"],
+                     "POST /v1/password-resets", "POST /v1/password-reset-completions",
+                     # R19
+                     "GET /v1/me/sessions", "DELETE /v1/me/sessions",
+                     "DELETE /v1/me/sessions/{session_id}"],
 }
 HEADERS = {"code-issuer": {"Authorization": "Bearer dev-office-key"}, "registration": {}}
 
