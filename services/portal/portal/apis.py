@@ -68,6 +68,7 @@ class Api:
         json: dict[str, Any] | None = None,
         params: dict[str, str] | None = None,
         bearer: str | None = None,
+        extra_headers: dict[str, str] | None = None,
     ) -> Any:
         headers = {
             "Accept": "application/json",
@@ -79,6 +80,7 @@ class Api:
         }
         if bearer:
             headers["Authorization"] = f"Bearer {bearer}"
+        headers.update(extra_headers or {})
         try:
             response = self.http.request(
                 method, f"{self.base_url}{path}", json=json, params=params,
@@ -182,6 +184,16 @@ class Registration:
     def log_out(self, caller: Caller, session_token: str) -> None:
         self.api.call("DELETE", "/v1/sessions/current", caller, bearer=session_token)
 
+    # --- R15 forgotten password ---
+    def request_reset(self, caller: Caller, form: dict[str, str]) -> dict[str, Any]:
+        """{email, job_seeker_number, birth_date} → 202 {reset_token, reset_key_expires_at},
+        the same answer whether or not anything matched."""
+        return self.api.call("POST", "/v1/password-resets", caller, json=form)
+
+    def complete_reset(self, caller: Caller, form: dict[str, str]) -> dict[str, Any]:
+        """{reset_token, reset_key, password, password_confirmation} → 200 {email}."""
+        return self.api.call("POST", "/v1/password-reset-completions", caller, json=form)
+
 
 class CodeIssuer:
     """The code-issuer's office API; every call carries the office key of the counter."""
@@ -193,9 +205,22 @@ class CodeIssuer:
         """Whether the office key is accepted (401 becomes ApiFailure), touching no data."""
         return self.api.call("GET", "/v1/whoami", caller, bearer=office_key)
 
-    def issue(self, caller: Caller, office_key: str, number: str, birth_date: str) -> dict[str, Any]:
-        return self.api.call("POST", "/v1/codes", caller, bearer=office_key,
-                             json={"job_seeker_number": number, "birth_date": birth_date})
+    def issue(self, caller: Caller, office_key: str, number: str, birth_date: str, *,
+              idempotency_key: str | None = None,
+              birth_date_confirmed: bool = False) -> dict[str, Any]:
+        """A new code (201, with the plain code), or the key's earlier issue again (200,
+        `already_issued`, without it): the answer tells which."""
+        body: dict[str, Any] = {"job_seeker_number": number, "birth_date": birth_date}
+        if birth_date_confirmed:
+            body["birth_date_confirmed"] = True
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
+        return self.api.call("POST", "/v1/codes", caller, bearer=office_key, json=body,
+                             extra_headers=headers)
+
+    def job_seeker(self, caller: Caller, office_key: str, number: str) -> dict[str, Any]:
+        """R12: the person as code-issuer knows them, with their account's status."""
+        return self.api.call("GET", f"/v1/job-seekers/{quote(number, safe='')}", caller,
+                             bearer=office_key)
 
     def codes(self, caller: Caller, office_key: str, number: str) -> list[dict[str, Any]]:
         return self.api.call("GET", "/v1/codes", caller, bearer=office_key,
