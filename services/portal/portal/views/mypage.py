@@ -9,7 +9,6 @@ reload never offer to resend a form. The email change's token lives only in the 
 from __future__ import annotations
 
 import hashlib
-import math
 
 from flask import Blueprint, g, redirect, render_template, request, session, url_for
 
@@ -109,8 +108,7 @@ def _place(form: Form, failure: ApiFailure) -> None:
     lang = g.lang
     message = failure.message or MESSAGES.error(failure.code, lang)
     if failure.code == "RATE_LIMITED" and failure.retry_after:
-        # a wait told in whole minutes, rounded up (899 s: 約15分後)
-        minutes = max(1, math.ceil(failure.retry_after / 60))
+        minutes = domain.minutes_to_wait(failure.retry_after)  # 899 s: 約15分後
         message += " " + text("my_retry_minutes", lang, minutes=minutes)
     if failure.code == "CHANGE_KEY_MISMATCH" and failure.attempts_left:
         message += " " + text("my_attempts_left", lang, n=failure.attempts_left)
