@@ -376,8 +376,6 @@ TEXTS: dict[str, tuple[str, str]] = {
     "my_current_password": ("現在のパスワード", "Current password"),
     "my_current_password_hint": ("いまログインに使っているパスワード",
                                  "The password you use to log in now"),
-    "my_retry_minutes": ("約{minutes}分後から、もう一度お試しいただけます。",
-                         "You can try again in about {minutes} minute(s)."),
     "my_attempts_left": ("あと {n} 回まで入力できます。", "{n} tries left."),
     # R16
     "my_password_title": ("パスワードの変更", "Change your password"),

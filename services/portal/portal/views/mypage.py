@@ -109,7 +109,7 @@ def _place(form: Form, failure: ApiFailure) -> None:
     message = failure.message or MESSAGES.error(failure.code, lang)
     if failure.code == "RATE_LIMITED" and failure.retry_after:
         minutes = domain.minutes_to_wait(failure.retry_after)  # 899 s: 約15分後
-        message += " " + text("my_retry_minutes", lang, minutes=minutes)
+        message += " " + text("retry_after", lang, minutes=minutes)
     if failure.code == "CHANGE_KEY_MISMATCH" and failure.attempts_left:
         message += " " + text("my_attempts_left", lang, n=failure.attempts_left)
     unplaced = []
