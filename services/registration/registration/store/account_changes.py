@@ -23,6 +23,13 @@ def account(conn: Connection, account_id: uuid.UUID, lock: bool = False) -> dict
                            f"{lock_clause}", (account_id,)).fetchone()
 
 
+def account_of_session(conn: Connection, token_digest: str) -> uuid.UUID | None:
+    """The account of an open session, read without a lock (it is taken next, in order)."""
+    row = conn.execute("SELECT account_id FROM sessions WHERE token_digest = %s "
+                       "AND ended_at IS NULL", (token_digest,)).fetchone()
+    return row[0] if row else None
+
+
 def set_password_hash(conn: Connection, account_id: uuid.UUID, old: str, new: str) -> bool:
     """R16: only over the hash whose password was verified (a change meanwhile wins)."""
     return conn.execute(

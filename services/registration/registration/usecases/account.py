@@ -49,9 +49,12 @@ def locked_session_account(conn, session: UseSession, verified: dict, now: datet
     """In the writing transaction: the account locked, still open, its session still live
     and its password still the one verified; else the refusal (a password changed meanwhile
     is a wrong current password, not counted again)."""
-    row = sessions.current_session(conn, session, now, config=config)
+    # The account first, then the session: the order every writer of R16-R18 takes, so
+    # two sessions of one account acting at once wait for each other, never deadlock.
     locked = account_changes.account(conn, verified["account_id"], lock=True)
-    if row is None or locked is None or locked["closed_at"] is not None:
+    row = sessions.current_session(conn, session, now, config=config)
+    if (row is None or locked is None or locked["closed_at"] is not None
+            or row["account_id"] != locked["account_id"]):
         raise Refused(UNAUTHORIZED)
     if locked["password_hash"] != verified["password_hash"]:
         raise _wrong_password()

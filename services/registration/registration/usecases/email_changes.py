@@ -133,11 +133,13 @@ def confirm_change(pool: ConnectionPool, session: UseSession, cmd: ConfirmEmailC
 
 
 def _confirm(conn, session, token_digest, key_digest, now, config, caller):
-    row = current_session(conn, session, now, config=config)
-    account = account_changes.account(conn, row["account_id"], lock=True) if row else None
-    if account is None or account["closed_at"] is not None:
+    # The account first, then the session (account.locked_session_account's order).
+    account_id = account_changes.account_of_session(conn, keyed_digest(
+        config.digest_secret, session.session_token, "session_token"))
+    account = account_changes.account(conn, account_id, lock=True) if account_id else None
+    row = current_session(conn, session, now, config=config) if account else None
+    if row is None or account["closed_at"] is not None or row["account_id"] != account_id:
         return Refused("UNAUTHORIZED"), None
-    account_id = account["account_id"]
     change = changes.change_by_token(conn, token_digest, lock=True)
     refusal = change_refusal(change, account_id, now, config)
     if refusal is None and not (change["key_digest"] and same_digest(change["key_digest"],
