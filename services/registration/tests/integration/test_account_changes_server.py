@@ -15,6 +15,12 @@ pytestmark = pytest.mark.integration
 ACCOUNTS = 6
 
 
+def as_person(i: int, token: str) -> dict:
+    """Person i's headers: their session, and their own address behind the gateway (each
+    has the per-address request limits of their own)."""
+    return {"Authorization": f"Bearer {token}", "X-Forwarded-For": f"203.0.113.{i + 1}"}
+
+
 def open_accounts(url, bus, mailbox, n):
     """n accounts opened and logged in through the server: their session tokens."""
     sessions = []
@@ -37,11 +43,11 @@ def open_accounts(url, bus, mailbox, n):
 
 def confirm(url, start, item):
     """One client's confirmation, sent when every client is ready."""
-    token, change_token, key = item
+    headers, change_token, key = item
     with requests.Session() as session:
         start.wait()
         response = session.post(f"{url}/v1/me/email-change-confirmations", timeout=30,
-                                headers={"Authorization": f"Bearer {token}"},
+                                headers=headers,
                                 json={"change_token": change_token, "key": key})
     return response.status_code, response.json()
 
@@ -52,14 +58,14 @@ def test_r17_accounts_racing_to_confirm_one_new_address_exactly_one_wins(server,
     for round_ in range(3):
         address = f"wanted{round_}@example.jp"
         confirmations = []
-        for token in sessions:
-            asked = requests.post(f"{server}/v1/me/email-changes", timeout=30, headers={
-                "Authorization": f"Bearer {token}"}, json={
+        for i, token in enumerate(sessions):
+            asked = requests.post(f"{server}/v1/me/email-changes", timeout=30,
+                                  headers=as_person(i, token), json={
                 "current_password": PASSWORD, "email": address, "email_confirmation": address})
             assert asked.status_code == 202, asked.text
             key = [kwargs for headers, kwargs in mailbox.tasks()
                    if headers["task"] == "notifier.send_key_mail"][-1]["key"]
-            confirmations.append((token, asked.json()["change_token"], key))
+            confirmations.append((as_person(i, token), asked.json()["change_token"], key))
         start = threading.Barrier(len(confirmations))
         with ThreadPoolExecutor(len(confirmations)) as pool:
             answers = list(pool.map(partial(confirm, server, start), confirmations))
