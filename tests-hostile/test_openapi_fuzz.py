@@ -40,6 +40,10 @@ OPERATIONS = {
     "registration": ["GET /v1/terms", "POST /v1/applications", "POST /v1/password-registrations",
                      "POST /v1/sessions", "GET /v1/me", "DELETE /v1/sessions/current"],
 }
+# R16-R18 (issue 18): fuzzed without a session, so every body meets the 401 of the edge
+OPERATIONS["registration"] += ["PUT /v1/me/password", "POST /v1/me/email-changes",
+                               "POST /v1/me/email-change-confirmations",
+                               "POST /v1/me/withdrawal"]
 HEADERS = {"code-issuer": {"Authorization": "Bearer dev-office-key"}, "registration": {}}
 
 

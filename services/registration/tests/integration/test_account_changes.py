@@ -457,3 +457,27 @@ def test_r18_a_wrong_current_password_keeps_the_account_open(client, account, ro
     assert error(withdraw(client, token, current="wrong")) == (400, "CURRENT_PASSWORD_WRONG")
     assert client.get("/v1/me", headers=bearer(token)).status_code == 200
     assert rows("accounts", "closed_at IS NULL") == 1
+
+
+MALFORMED = {
+    "not JSON": (b"\x00", "application/json", 400),
+    "over 16 KiB": (b'{"current_password": "' + b"a" * 17000 + b'"}', "application/json", 413),
+    "not application/json": (b"{}", "text/plain", 415),
+    "a JSON array": (b"[]", "application/json", 422),
+}
+
+
+@pytest.mark.parametrize("method, path", [
+    ("put", "/v1/me/password"), ("post", "/v1/me/email-changes"),
+    ("post", "/v1/me/email-change-confirmations"), ("post", "/v1/me/withdrawal")])
+def test_r16_r17_r18_malformed_bodies_with_a_session_get_documented_4xx(client, account,
+                                                                       method, path):
+    token = log_in(client, account["email"])
+    documented = client.get("/openapi.json").get_json()["paths"][path][method]["responses"]
+    for name, (raw, mimetype, expected) in MALFORMED.items():
+        response = getattr(client, method)(path, data=raw, content_type=mimetype,
+                                           headers=bearer(token))
+        assert response.status_code == expected, (name, response.status_code)
+        assert response.get_json()["error"]["code"]
+        assert str(expected) in documented, (name, expected)
+    log_in(client, account["email"])  # nothing counted, nothing changed
