@@ -481,3 +481,19 @@ def test_r16_r17_r18_malformed_bodies_with_a_session_get_documented_4xx(client, 
         assert response.get_json()["error"]["code"]
         assert str(expected) in documented, (name, expected)
     log_in(client, account["email"])  # nothing counted, nothing changed
+
+
+def test_r17_neither_the_key_nor_the_change_token_is_stored_in_plain(client, account, mailbox,
+                                                                    conn):
+    token = log_in(client, account["email"])
+    mailbox.tasks()
+    change_token = request_change(client, token, "new@example.jp").get_json()["change_token"]
+    key = sent(mailbox, "notifier.send_key_mail")[0]["key"]
+    stored = " ".join(str(row) for table in ("email_changes", "audit_log", "sessions")
+                      for row in conn.execute(f"SELECT * FROM {table}").fetchall())
+    assert key not in stored and change_token not in stored
+    # once the relay published the key mail, the outbox keeps no key either
+    outbox = " ".join(str(row[0]) for row in conn.execute("SELECT body FROM outbox").fetchall())
+    assert key not in outbox
+    assert confirm(client, token, change_token, key).status_code == 200
+    assert conn.execute("SELECT key_digest FROM email_changes").fetchone()[0] is None
