@@ -172,6 +172,57 @@ def delete_session():
     return Response(status=204)
 
 
+OPERATIONS = [
+    Operation("/v1/terms", "get", "Current privacy policy and terms of use versions",
+              {200: schemas.TermsResponse}, errors=(429,), tags=("step 1",)),
+    Operation("/v1/applications", "post",
+              "Steps 1-2: agree, identify with number, birth date and code; mails the auth key",
+              {201: schemas.ApplicationCreated},
+              body=schemas.ApplicationRequest(today=None),
+              errors=(400, 409, 410, 415, 422, 429), tags=("step 2",)),
+    Operation("/v1/password-registrations", "post",
+              "Step 3: set the password with the mailed auth key; opens the account",
+              {201: schemas.AccountCreated}, body=schemas.PasswordRegistrationRequest,
+              errors=(400, 404, 409, 410, 415, 422, 429), tags=("step 3",)),
+    Operation("/v1/sessions", "post", "Log in with email and password",
+              {201: schemas.SessionCreated}, body=schemas.SessionRequest,
+              errors=(401, 415, 422, 429), tags=("login",)),
+    Operation("/v1/me", "get", "The logged-in job seeker", {200: schemas.Me},
+              errors=(401, 429), auth=True, tags=("login",)),
+    Operation("/v1/sessions/current", "delete", "Log out", {204: None},
+              errors=(401, 429), auth=True, tags=("login",)),
+]
+
+
+def openapi_document() -> dict:
+    document = build("jobportal registration", "1.0.0", OPERATIONS,
+                     security_scheme={"type": "http", "scheme": "bearer"})
+    _describe_issue17_answers(document["paths"])
+    _describe_account_answers(document["paths"])
+    return document
+
+
+# --- issue 17: what step 2's 409 and step 3's 400 may say --------------------------------
+_KEY_MISMATCH = {"allOf": [{"$ref": "#/components/schemas/Error"}, {
+    "type": "object", "properties": {"error": {"type": "object", "properties": {
+        "attempts_left": {"type": "integer", "minimum": 0, "description": (
+            "with AUTH_KEY_MISMATCH: wrong keys left before R10's 5th voids the application "
+            "(0: this one voided it; start again)")}}}}}]}
+
+
+def _describe_issue17_answers(paths: dict) -> None:
+    step2 = paths["/v1/applications"]["post"]["responses"]
+    step2["409"] = {**step2["409"], "description": (
+        "CODE_ALREADY_USED, EMAIL_ALREADY_REGISTERED, or ACCOUNT_EXISTS (R12: the job "
+        "seeker already has an open account; told only after the code check passed)")}
+    step3 = paths["/v1/password-registrations"]["post"]["responses"]
+    step3["400"] = {"description": "AUTH_KEY_MISMATCH with attempts_left, or a malformed body",
+                    "content": {"application/json": {"schema": _KEY_MISMATCH}}}
+    step3["409"] = {**step3["409"], "description": (
+        "CODE_ALREADY_USED, EMAIL_ALREADY_REGISTERED, or ACCOUNT_EXISTS (R12: an account was "
+        "opened for the number meanwhile)")}
+
+
 # --- R16-R18 with a session -------------------------------------------------------------
 @contextmanager
 def session_required():
@@ -232,26 +283,7 @@ def create_withdrawal():
     return Response(status=204)
 
 
-OPERATIONS = [
-    Operation("/v1/terms", "get", "Current privacy policy and terms of use versions",
-              {200: schemas.TermsResponse}, errors=(429,), tags=("step 1",)),
-    Operation("/v1/applications", "post",
-              "Steps 1-2: agree, identify with number, birth date and code; mails the auth key",
-              {201: schemas.ApplicationCreated},
-              body=schemas.ApplicationRequest(today=None),
-              errors=(400, 409, 410, 415, 422, 429), tags=("step 2",)),
-    Operation("/v1/password-registrations", "post",
-              "Step 3: set the password with the mailed auth key; opens the account",
-              {201: schemas.AccountCreated}, body=schemas.PasswordRegistrationRequest,
-              errors=(400, 404, 409, 410, 415, 422, 429), tags=("step 3",)),
-    Operation("/v1/sessions", "post", "Log in with email and password",
-              {201: schemas.SessionCreated}, body=schemas.SessionRequest,
-              errors=(401, 415, 422, 429), tags=("login",)),
-    Operation("/v1/me", "get", "The logged-in job seeker", {200: schemas.Me},
-              errors=(401, 429), auth=True, tags=("login",)),
-    Operation("/v1/sessions/current", "delete", "Log out", {204: None},
-              errors=(401, 429), auth=True, tags=("login",)),
-    # R16-R18 with a session
+OPERATIONS += [
     Operation("/v1/me/password", "put",
               "R16: change the password (current password, new one twice); ends the other "
               "sessions and mails a notice",
@@ -274,35 +306,6 @@ OPERATIONS = [
               {204: None}, body=schemas.WithdrawalRequest,
               errors=(400, 401, 415, 422, 429), auth=True, tags=("my account",)),
 ]
-
-
-def openapi_document() -> dict:
-    document = build("jobportal registration", "1.0.0", OPERATIONS,
-                     security_scheme={"type": "http", "scheme": "bearer"})
-    _describe_issue17_answers(document["paths"])
-    _describe_account_answers(document["paths"])
-    return document
-
-
-# --- issue 17: what step 2's 409 and step 3's 400 may say --------------------------------
-_KEY_MISMATCH = {"allOf": [{"$ref": "#/components/schemas/Error"}, {
-    "type": "object", "properties": {"error": {"type": "object", "properties": {
-        "attempts_left": {"type": "integer", "minimum": 0, "description": (
-            "with AUTH_KEY_MISMATCH: wrong keys left before R10's 5th voids the application "
-            "(0: this one voided it; start again)")}}}}}]}
-
-
-def _describe_issue17_answers(paths: dict) -> None:
-    step2 = paths["/v1/applications"]["post"]["responses"]
-    step2["409"] = {**step2["409"], "description": (
-        "CODE_ALREADY_USED, EMAIL_ALREADY_REGISTERED, or ACCOUNT_EXISTS (R12: the job "
-        "seeker already has an open account; told only after the code check passed)")}
-    step3 = paths["/v1/password-registrations"]["post"]["responses"]
-    step3["400"] = {"description": "AUTH_KEY_MISMATCH with attempts_left, or a malformed body",
-                    "content": {"application/json": {"schema": _KEY_MISMATCH}}}
-    step3["409"] = {**step3["409"], "description": (
-        "CODE_ALREADY_USED, EMAIL_ALREADY_REGISTERED, or ACCOUNT_EXISTS (R12: an account was "
-        "opened for the number meanwhile)")}
 
 
 # --- R16-R18: what their 400s, 409 and 429 may say ---------------------------------------
