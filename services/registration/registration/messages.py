@@ -120,6 +120,12 @@ ERRORS.update({
 })
 
 FIELDS: dict[str, dict[str, str]] = {
+    # R16-R18
+    BAD_CHANGE_TOKEN: {"ja": "変更トークンの形式が正しくありません。"},
+    BAD_CHANGE_KEY: {"ja": "メールに記載された認証キー（8文字）を正しく入力してください。"},
+    PASSWORD_IS_CURRENT: {"ja": "現在のパスワードとは異なるパスワードを入力してください。"},
+    CURRENT_PASSWORD_IS_WRONG: {"ja": "現在のパスワードが正しくありません。"},
+    EMAIL_IS_CURRENT: {"ja": "現在登録されているメールアドレスです。"},
     "Must not contain control characters.": {"ja": "制御文字は使用できません。"},
     "Use half-width characters only.": {"ja": "半角文字で入力してください。"},
     "Must be at most 100 characters.": {"ja": "100文字以内で入力してください。"},
@@ -178,12 +184,6 @@ FIELDS: dict[str, dict[str, str]] = {
     NOT_CURRENT_VERSION: {
         "ja": "同意した版が最新ではありません。"},
     AGREEMENT_REQUIRED: {"ja": "同意が必要です。"},
-    # R16-R18
-    BAD_CHANGE_TOKEN: {"ja": "変更トークンの形式が正しくありません。"},
-    BAD_CHANGE_KEY: {"ja": "メールに記載された認証キー（8文字）を正しく入力してください。"},
-    PASSWORD_IS_CURRENT: {"ja": "現在のパスワードとは異なるパスワードを入力してください。"},
-    CURRENT_PASSWORD_IS_WRONG: {"ja": "現在のパスワードが正しくありません。"},
-    EMAIL_IS_CURRENT: {"ja": "現在登録されているメールアドレスです。"},
 }
 
 

@@ -17,16 +17,8 @@ from marshmallow import (
     validates_schema,
 )
 
-from registration import inputs, messages
-from registration.commands import (
-    ChangePassword,
-    ConfirmEmailChange,
-    LogIn,
-    RegisterPassword,
-    RequestEmailChange,
-    SubmitApplication,
-    Withdraw,
-)
+from registration import commands, inputs, messages
+from registration.commands import LogIn, RegisterPassword, SubmitApplication
 from shared.contracts import events as catalog
 from shared.contracts import formats
 from shared.tokens import is_crockford, normalise_crockford
@@ -159,6 +151,24 @@ class Me(Schema):
     registered_at = fields.String(required=True)
 
 
+# --- the events registration reads more leniently than the catalog (consumer.py) ------------
+# The others are read through the catalog's own schemas (`reads=` field names). These two
+# keep what registration always accepted (docs/DECISIONS.md): a revocation reason code-issuer
+# may add later, and a code.issued from before `supersedes` existed.
+class CodeIssued(catalog.CodeIssued):
+    class Meta:
+        unknown = EXCLUDE
+
+    supersedes = fields.List(fields.UUID(), load_default=list)
+
+
+class CodeRevoked(catalog.CodeRevoked):
+    class Meta:
+        unknown = EXCLUDE
+
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=100))
+
+
 # --- R16-R18 with a session ---------------------------------------------------------------
 def _change_key(raw: str) -> str:
     """R17: the key mailed to the new address, 8 Crockford characters normalised (R10)."""
@@ -177,8 +187,8 @@ class PasswordChangeRequest(_Strict):
     password_confirmation = Text(required=True, max_length=200)
 
     @post_load
-    def _command(self, data, **_kwargs) -> ChangePassword:
-        return ChangePassword(**data)
+    def _command(self, data, **_kwargs) -> commands.ChangePassword:
+        return commands.ChangePassword(**data)
 
 
 class EmailChangeRequest(_Strict):
@@ -200,8 +210,8 @@ class EmailChangeRequest(_Strict):
         return super().load(data, **kwargs)
 
     @post_load
-    def _command(self, data, **_kwargs) -> RequestEmailChange:
-        return RequestEmailChange(current_password=data["current_password"],
+    def _command(self, data, **_kwargs) -> commands.RequestEmailChange:
+        return commands.RequestEmailChange(current_password=data["current_password"],
                                   email=data["email"])
 
 
@@ -213,8 +223,8 @@ class EmailChangeConfirmationRequest(_Strict):
     key = Text(required=True, max_length=40, rule=_change_key)
 
     @post_load
-    def _command(self, data, **_kwargs) -> ConfirmEmailChange:
-        return ConfirmEmailChange(**data)
+    def _command(self, data, **_kwargs) -> commands.ConfirmEmailChange:
+        return commands.ConfirmEmailChange(**data)
 
 
 class WithdrawalRequest(_Strict):
@@ -223,8 +233,8 @@ class WithdrawalRequest(_Strict):
     current_password = Text(required=True, max_length=200)
 
     @post_load
-    def _command(self, data, **_kwargs) -> Withdraw:
-        return Withdraw(**data)
+    def _command(self, data, **_kwargs) -> commands.Withdraw:
+        return commands.Withdraw(**data)
 
 
 class EmailChangeAccepted(Schema):
@@ -234,21 +244,3 @@ class EmailChangeAccepted(Schema):
 
 class EmailChangeConfirmed(Schema):
     email = fields.String(required=True)
-
-
-# --- the events registration reads more leniently than the catalog (consumer.py) ------------
-# The others are read through the catalog's own schemas (`reads=` field names). These two
-# keep what registration always accepted (docs/DECISIONS.md): a revocation reason code-issuer
-# may add later, and a code.issued from before `supersedes` existed.
-class CodeIssued(catalog.CodeIssued):
-    class Meta:
-        unknown = EXCLUDE
-
-    supersedes = fields.List(fields.UUID(), load_default=list)
-
-
-class CodeRevoked(catalog.CodeRevoked):
-    class Meta:
-        unknown = EXCLUDE
-
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=100))
