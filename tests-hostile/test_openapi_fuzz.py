@@ -38,7 +38,8 @@ OPERATIONS = {
     "code-issuer": ["POST /v1/codes", "GET /v1/codes", "POST /v1/codes/{code_id}/revoke",
                     "GET /v1/whoami"],
     "registration": ["GET /v1/terms", "POST /v1/applications", "POST /v1/password-registrations",
-                     "POST /v1/sessions", "GET /v1/me", "DELETE /v1/sessions/current"],
+                     "POST /v1/sessions", "GET /v1/me", "DELETE /v1/sessions/current",
+                     "POST /v1/password-resets", "POST /v1/password-reset-completions"],
 }
 # R16-R18 (issue 18): fuzzed without a session, so every body meets the 401 of the edge
 OPERATIONS["registration"] += ["PUT /v1/me/password", "POST /v1/me/email-changes",
@@ -63,7 +64,8 @@ def apps():
             rate_limit_account_changes=10**6,  # R16-R18
             rate_limit_password_registrations=10**6, rate_limit_sessions=10**6,
             rate_limit_reads=10**6, login_failures_per_account=10**6,
-            login_failures_per_address=10**6))
+            login_failures_per_address=10**6, rate_limit_password_resets=10**6,
+            reset_answer_floor_ms=0))
         try:
             yield {"code-issuer": office, "registration": public}
         finally:
@@ -139,6 +141,8 @@ MALFORMED = {
     ("registration", "/v1/applications"),
     ("registration", "/v1/password-registrations"),
     ("registration", "/v1/sessions"),
+    ("registration", "/v1/password-resets"),
+    ("registration", "/v1/password-reset-completions"),
 ])
 def test_every_answer_to_a_malformed_body_is_documented(apps, service, path):
     documented = apps[service].test_client().get("/openapi.json").get_json()[
@@ -160,7 +164,9 @@ def test_every_answer_to_a_malformed_body_is_documented(apps, service, path):
 SURROGATES = st.characters(categories=["Cs"])
 TEXT = st.text(st.characters(codec="utf-8"), max_size=30)
 BODIES = [("code-issuer", "/v1/codes"), ("registration", "/v1/applications"),
-          ("registration", "/v1/password-registrations"), ("registration", "/v1/sessions")]
+          ("registration", "/v1/password-registrations"), ("registration", "/v1/sessions"),
+          ("registration", "/v1/password-resets"),
+          ("registration", "/v1/password-reset-completions")]
 
 
 def documented_fields(app, path) -> list[str]:

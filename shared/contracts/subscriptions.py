@@ -21,6 +21,8 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
         "auth_key.mailed",
         "auth_key.delivery_failed",
         "auth_key.expired",
+        "notice.mailed",  # R15: the reset key's 50 minutes start at its mail's delivery
+        "notice.delivery_failed",
     ),
     "notifier": ("code.issued", "code.revoked", "code.used"),
 }

@@ -13,7 +13,7 @@ from flask import Blueprint, Response, g, request
 
 from registration import runtime, schemas
 from registration.commands import Caller, UseSession
-from registration.usecases import applications, registrations, sessions
+from registration.usecases import applications, registrations, resets, sessions
 from shared.clock import office_date
 from shared.errors import Refused
 from shared.metrics import THROTTLE_REFUSALS
@@ -39,10 +39,13 @@ REFUSALS = {
     "AUTH_KEY_NOT_DELIVERED": 410,
     # login (R13)
     "LOGIN_FAILED": 401, "RATE_LIMITED": 429,
+    # R15 forgotten password
+    "RESET_NOT_FOUND": 404, "RESET_KEY_MISMATCH": 400, "RESET_KEY_EXPIRED": 410,
+    "PASSWORD_UNCHANGED": 422,
 }
 # R16-R18 with a session (usecases/account.py, usecases/email_changes.py)
 REFUSALS.update({
-    "CURRENT_PASSWORD_WRONG": 400, "PASSWORD_UNCHANGED": 422,
+    "CURRENT_PASSWORD_WRONG": 400,  # PASSWORD_UNCHANGED 422: R15's, above
     "CHANGE_NOT_FOUND": 404, "CHANGE_KEY_MISMATCH": 400, "CHANGE_KEY_EXPIRED": 410,
 })
 
@@ -171,6 +174,28 @@ def delete_session():
     return Response(status=204)
 
 
+# --- R15 forgotten password -------------------------------------------------------------
+@bp.post("/v1/password-resets")
+@limited("password_resets")
+def create_password_reset():
+    """R15: email, number and birth date; the same 202 whether or not they match."""
+    rt = runtime.current()
+    now = rt.clock.now()
+    cmd = load_json(schemas.PasswordResetRequest(today=office_date(now, rt.config.office_tz)))
+    return resets.request_reset(rt.pool, cmd, now, config=rt.config, caller=caller()), 202
+
+
+@bp.post("/v1/password-reset-completions")
+@limited("password_resets")
+def create_password_reset_completion():
+    """R15: the mailed reset key and a new password; every session of the account ends."""
+    rt = runtime.current()
+    cmd = load_json(schemas.PasswordResetCompletionRequest())
+    return resets.complete_reset(rt.pool, cmd, rt.clock.now(), config=rt.config,
+                                 passwords=rt.passwords, limits=rt.limits, clock=rt.clock,
+                                 caller=caller())
+
+
 OPERATIONS = [
     Operation("/v1/terms", "get", "Current privacy policy and terms of use versions",
               {200: schemas.TermsResponse}, errors=(429,), tags=("step 1",)),
@@ -190,6 +215,18 @@ OPERATIONS = [
               errors=(401, 429), auth=True, tags=("login",)),
     Operation("/v1/sessions/current", "delete", "Log out", {204: None},
               errors=(401, 429), auth=True, tags=("login",)),
+    # R15 forgotten password
+    Operation("/v1/password-resets", "post",
+              "R15: email, job-seeker number and birth date; mails a reset key if they match "
+              "one account (the same answer whether or not they do)",
+              {202: schemas.PasswordResetAccepted},
+              body=schemas.PasswordResetRequest(today=None),
+              errors=(415, 422, 429), tags=("password reset",)),
+    Operation("/v1/password-reset-completions", "post",
+              "R15: set a new password with the mailed reset key; ends every session",
+              {200: schemas.PasswordResetCompleted},
+              body=schemas.PasswordResetCompletionRequest,
+              errors=(400, 404, 410, 415, 422, 429), tags=("password reset",)),
 ]
 
 

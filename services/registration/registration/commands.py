@@ -60,6 +60,26 @@ class UseSession:
     session_token: str
 
 
+# --- R15 forgotten password (api.py) ------------------------------------------------------
+@dataclass(frozen=True)
+class RequestPasswordReset:
+    """R15: the identity entered, normalised."""
+
+    email: str
+    job_seeker_number: str
+    birth_date: date
+
+
+@dataclass(frozen=True)
+class CompletePasswordReset:
+    """R15: the reset token, the mailed reset key and the new password."""
+
+    reset_token: str
+    reset_key: str
+    password: str
+    password_confirmation: str
+
+
 # --- what code-issuer tells (code.*) -------------------------------------------------------
 @dataclass(frozen=True)
 class RecordIssue:
@@ -101,6 +121,21 @@ class RecordDeliveryFailure:
 class RecordKeyExpiry:
     application_id: uuid.UUID
     expired_at: datetime
+
+
+# --- what the notifier tells of key mails and notices (notice.*), R15 -------------------
+@dataclass(frozen=True)
+class RecordNoticeDelivery:
+    notice_id: uuid.UUID
+    kind: str
+    delivered_at: datetime
+
+
+@dataclass(frozen=True)
+class RecordNoticeDeliveryFailure:
+    notice_id: uuid.UUID
+    kind: str
+    reason: str
 
 
 # --- the operator's levers (cli.py) --------------------------------------------------------

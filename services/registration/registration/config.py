@@ -55,6 +55,11 @@ class Config:
     auth_key_minutes: int = setting(50, doc="R10: minutes an auth key lives after its mail")
     auth_key_max_failures: int = setting(5, doc="R10: wrong keys that void an application")
     mails_per_code_per_hour: int = setting(5, doc="R9: auth-key mails per code per hour")
+    # R15: the reset key follows R10's auth_key_minutes and auth_key_max_failures
+    reset_mails_per_account_per_hour: int = setting(
+        3, doc="R15: password-reset mails per account per hour")
+    reset_answer_floor_ms: int = setting(
+        100, doc="R15: a reset request is answered no sooner, matched or not")
     # R11: argon2id, OWASP parameters by default
     argon2_memory_kib: int = setting(19456, doc="R11: argon2id memory")
     argon2_time_cost: int = setting(2, doc="R11: argon2id passes")
@@ -78,6 +83,8 @@ class Config:
     rate_limit_applications: int = setting(20, doc="step-2 requests per address and window")
     rate_limit_password_registrations: int = setting(20, doc="step-3 requests per address and window")
     rate_limit_sessions: int = setting(20, doc="login requests per address and window")
+    rate_limit_password_resets: int = setting(
+        20, doc="R15 requests (reset and completion) per address and window")
     rate_limit_reads: int = setting(120, doc="other requests per address and window")
 
     from_env = classmethod(load)

@@ -19,7 +19,7 @@ from psycopg_pool import ConnectionPool
 
 from registration import commands, schemas
 from registration.config import SERVICE, Config
-from registration.usecases import applications, codes
+from registration.usecases import applications, codes, email_changes, resets
 from shared.bus import EventConsumer, Topology, connect
 from shared.clock import Clock
 from shared.contracts.events import Event
@@ -62,6 +62,22 @@ def auth_key_delivery_failed(conn: DbConnection, event: Event, payload: dict,
 @handlers.on("auth_key.expired", reads=fields_of(commands.RecordKeyExpiry))
 def auth_key_expired(conn: DbConnection, event: Event, payload: dict, now: datetime) -> None:
     applications.record_key_expiry(conn, commands.RecordKeyExpiry(**payload), now)
+
+
+# --- R15, R17: the key mails' deliveries (each use case ignores the other kinds) ---------
+@handlers.on("notice.mailed", reads=fields_of(commands.RecordNoticeDelivery))
+def notice_mailed(conn: DbConnection, event: Event, payload: dict, now: datetime) -> None:
+    cmd = commands.RecordNoticeDelivery(**payload)
+    resets.record_key_mail_delivery(conn, cmd, now)
+    email_changes.record_key_mail_delivery(conn, cmd, now)
+
+
+@handlers.on("notice.delivery_failed", reads=fields_of(commands.RecordNoticeDeliveryFailure))
+def notice_delivery_failed(conn: DbConnection, event: Event, payload: dict,
+                           now: datetime) -> None:
+    cmd = commands.RecordNoticeDeliveryFailure(**payload)
+    resets.record_key_mail_failure(conn, cmd, now)
+    email_changes.record_key_mail_failure(conn, cmd, now)
 
 
 def make_consumer(config: Config, pool: ConnectionPool, clock: Clock,

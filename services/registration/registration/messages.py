@@ -88,14 +88,9 @@ ERRORS: dict[str, dict[str, str]] = {
 # The email-change key is 認証キー in Japanese, as the notifier's key mail names it.
 BAD_CHANGE_TOKEN = "Not a valid change token."  # noqa: S105 - a message, not a secret
 BAD_CHANGE_KEY = "Enter the 8-character key from the mail."
-PASSWORD_IS_CURRENT = "Choose a password other than the current one."  # noqa: S105
 CURRENT_PASSWORD_IS_WRONG = "The current password is incorrect."  # noqa: S105
 EMAIL_IS_CURRENT = "This is already your email address."
-ERRORS.update({
-    "PASSWORD_UNCHANGED": {
-        "ja": "現在と同じパスワードは設定できません。",
-        "en": "The new password must differ from the current one.",
-    },
+ERRORS.update({  # PASSWORD_UNCHANGED and PASSWORD_IS_CURRENT are R15's (below)
     "CURRENT_PASSWORD_WRONG": {
         "ja": "現在のパスワードが正しくありません。"
               "続けて誤るとしばらくの間ログインもできなくなります。",
@@ -123,7 +118,6 @@ FIELDS: dict[str, dict[str, str]] = {
     # R16-R18
     BAD_CHANGE_TOKEN: {"ja": "変更トークンの形式が正しくありません。"},
     BAD_CHANGE_KEY: {"ja": "メールに記載された認証キー（8文字）を正しく入力してください。"},
-    PASSWORD_IS_CURRENT: {"ja": "現在のパスワードとは異なるパスワードを入力してください。"},
     CURRENT_PASSWORD_IS_WRONG: {"ja": "現在のパスワードが正しくありません。"},
     EMAIL_IS_CURRENT: {"ja": "現在登録されているメールアドレスです。"},
     "Must not contain control characters.": {"ja": "制御文字は使用できません。"},
@@ -185,6 +179,38 @@ FIELDS: dict[str, dict[str, str]] = {
         "ja": "同意した版が最新ではありません。"},
     AGREEMENT_REQUIRED: {"ja": "同意が必要です。"},
 }
+
+
+# --- R15 forgotten password -------------------------------------------------------------
+# The reset key is 認証キー in Japanese, as the notifier's reset mail names it.
+BAD_RESET_TOKEN = "Not a valid reset token."  # noqa: S105 - a message, not a secret
+BAD_RESET_KEY = "Enter the 8-character reset key from the mail."
+PASSWORD_IS_CURRENT = "Choose a password other than the current one."  # noqa: S105
+ERRORS.update({
+    "RESET_NOT_FOUND": {
+        "ja": "パスワード再設定の受付が見つからないか、無効になっています。"
+              "はじめからやり直してください。",
+        "en": "The password reset was not found or is no longer valid. Please start again.",
+    },
+    "RESET_KEY_MISMATCH": {
+        "ja": "認証キーが正しくありません。",
+        "en": "The reset key is incorrect.",
+    },
+    "RESET_KEY_EXPIRED": {
+        "ja": "認証キーの有効期限（メール配信から50分）が過ぎています。"
+              "パスワード再設定をはじめからやり直してください。",
+        "en": "The reset key has expired (50 minutes after the mail). Please start again.",
+    },
+    "PASSWORD_UNCHANGED": {
+        "ja": "現在と同じパスワードは設定できません。",
+        "en": "The new password must differ from the current one.",
+    },
+})
+FIELDS.update({
+    BAD_RESET_TOKEN: {"ja": "再設定トークンの形式が正しくありません。"},
+    BAD_RESET_KEY: {"ja": "メールに記載された認証キー（8文字）を正しく入力してください。"},
+    PASSWORD_IS_CURRENT: {"ja": "現在のパスワードとは異なるパスワードを入力してください。"},
+})
 
 
 # Field texts are written in English (the key), so English is the key itself.

@@ -18,7 +18,13 @@ from marshmallow import (
 )
 
 from registration import commands, inputs, messages
-from registration.commands import LogIn, RegisterPassword, SubmitApplication
+from registration.commands import (
+    CompletePasswordReset,
+    LogIn,
+    RegisterPassword,
+    RequestPasswordReset,
+    SubmitApplication,
+)
 from shared.contracts import events as catalog
 from shared.contracts import formats
 from shared.tokens import is_crockford, normalise_crockford
@@ -117,6 +123,65 @@ class SessionRequest(_Strict):
     @post_load
     def _command(self, data, **_kwargs) -> LogIn:
         return LogIn(**data)
+
+
+# --- R15 forgotten password ------------------------------------------------------------
+def _reset_key(raw: str) -> str:
+    """R15: 8 Crockford characters (R10's key), normalised like the code."""
+    value = normalise_crockford(raw)
+    if not is_crockford(value, formats.KEY_LENGTH):
+        raise inputs.InputProblem(messages.BAD_RESET_KEY)
+    return value
+
+
+class PasswordResetRequest(_Strict):
+    """R15: email, job-seeker number and birth date (R6 and R7 formats); the answer is the
+    same whether or not they match an account."""
+
+    email = Text(required=True, max_length=200, rule=inputs.check_email)
+    job_seeker_number = Text(required=True, max_length=40,
+                             rule=inputs.normalise_job_seeker_number)
+    birth_date = Text(required=True, max_length=40)
+
+    def __init__(self, *, today: date | None, **kwargs):
+        super().__init__(**kwargs)
+        self.today = today
+
+    @validates_schema
+    def _date(self, data, **_kwargs):
+        if isinstance(data.get("birth_date"), str):
+            try:
+                data["birth_date"] = inputs.parse_birth_date(data["birth_date"], self.today)
+            except inputs.InputProblem as problem:
+                raise ValidationError({"birth_date": [str(problem)]}) from None
+
+    @post_load
+    def _command(self, data, **_kwargs) -> RequestPasswordReset:
+        return RequestPasswordReset(**data)
+
+
+class PasswordResetCompletionRequest(_Strict):
+    """R15: the reset token, the mailed reset key and the new password (R11)."""
+
+    reset_token = Text(required=True, max_length=100, validate=validate.Regexp(
+        r"^[A-Za-z0-9_-]{20,100}$", error=messages.BAD_RESET_TOKEN))
+    reset_key = Text(required=True, max_length=40, rule=_reset_key)
+    password = Text(required=True, max_length=200)
+    password_confirmation = Text(required=True, max_length=200)
+
+    @post_load
+    def _command(self, data, **_kwargs) -> CompletePasswordReset:
+        return CompletePasswordReset(**data)
+
+
+class PasswordResetAccepted(Schema):
+    reset_token = fields.String(required=True, metadata={
+        "description": "always given, whether or not anything matched"})
+    reset_key_expires_at = fields.String(required=True)
+
+
+class PasswordResetCompleted(Schema):
+    email = fields.String(required=True)
 
 
 class TermsDocument(Schema):

@@ -21,7 +21,7 @@ from registration.config import Config
 from registration.events import account_closed, account_password_changed
 from registration.limits import Limits
 from registration.passwords import COMMON_PASSWORDS, Passwords
-from registration.store import account_changes, audit, changes
+from registration.store import account_changes, audit, changes, resets
 from registration.usecases import sessions
 from shared.clock import Clock, iso
 from shared.contracts import tasks
@@ -64,10 +64,10 @@ def locked_session_account(conn, session: UseSession, verified: dict, now: datet
 def check_current_password(pool: ConnectionPool, account: dict, current_password: str,
                            now: datetime, *, config: Config, passwords: Passwords,
                            limits: Limits, clock: Clock, caller: Caller, action: str) -> None:
-    """R13's throttles around the current password: reserved first, kept as a failure when
-    it is wrong (CURRENT_PASSWORD_WRONG), cleared as a login success clears them."""
-    account_key = keyed_digest(config.digest_secret, account["email_canonical"],
-                               "login_throttle")  # the key sessions.log_in counts under
+    """R13's throttles around the current password, under login's own keys: reserved first,
+    kept as a failure when it is wrong (CURRENT_PASSWORD_WRONG), cleared as a login success
+    clears them."""
+    account_key = sessions.login_throttle_key(config, account["email_canonical"])
     reserved: list[tuple[str, str]] = []
     for group, who, limit in (
         ("login-account", account_key, config.login_failures_per_account),
@@ -177,6 +177,7 @@ def withdraw(
         account_changes.erase_other_copies(conn, account_id)
         account_changes.end_other_sessions(conn, account_id, None, now)
         changes.void_open_changes(conn, account_id, now)
+        resets.void_open_resets(conn, account_id, now, keep=True)  # R15's key stops working
         changes.erase_addresses(conn, account_id)
         audit_change(conn, "withdrawal", "CLOSED", now, caller, account_id)
         for address in account_changes.audit_addresses(conn, account_id):

@@ -37,7 +37,7 @@ def log_in(
         email = inputs.canonical_email(cmd.email)
     except inputs.InputProblem as problem:  # no account can have it (R6): nothing to count
         raise Refused("VALIDATION_FAILED", fields={"email": [str(problem)]}) from None
-    account_key = keyed_digest(config.digest_secret, email, "login_throttle")
+    account_key = login_throttle_key(config, email)
     reserved: list[tuple[str, str]] = []
     for group, who, limit in (
         ("login-account", account_key, config.login_failures_per_account),
@@ -82,6 +82,11 @@ def log_in(
                                                *_windows(config))
         _audit(conn, "CREATED", opened_at, caller, account["account_id"])
     return {"session_token": token, "expires_at": iso(expires_at)}
+
+
+def login_throttle_key(config: Config, canonical: str) -> str:
+    """Who R13's per-account login throttle counts: a digest of the canonical email."""
+    return keyed_digest(config.digest_secret, canonical, "login_throttle")
 
 
 def current_session(conn: Connection, cmd: UseSession, now: datetime, *,

@@ -247,14 +247,12 @@ def test_r17_wrong_keys_tell_the_attempts_left_and_the_fifth_voids_the_change(
     assert client.get("/v1/me", headers=bearer(token)).get_json()["email"] == account["email"]
 
 
-def deliver(conn, clock, mail, after):
-    """What the consumer does with notice.mailed of the key mail (R15's handler, extended
-    to email_change_key once both are merged): delivered `after` the request."""
+def deliver(bus, clock, mail, after):
+    """The notifier's notice.mailed of the key mail, through the consumer: delivered `after`
+    the request."""
     delivered = clock.now() + after
-    with conn.transaction():
-        email_changes.record_key_mail_delivery(conn, SimpleNamespace(
-            notice_id=uuid.UUID(mail["mail_id"]), kind="email_change_key",
-            delivered_at=delivered), clock.now())
+    bus.publish("notice.mailed", {"notice_id": uuid.UUID(mail["mail_id"]),
+                                  "kind": "email_change_key", "delivered_at": delivered})
     return delivered
 
 
@@ -263,7 +261,7 @@ def deliver(conn, clock, mail, after):
     (timedelta(minutes=10), timedelta(minutes=60)),
 ])
 def test_r17_the_key_expires_50_minutes_after_its_mail_was_delivered(
-        client, account, mailbox, clock, conn, delivered_after, expired_after):
+        client, account, mailbox, clock, bus, delivered_after, expired_after):
     token = log_in(client, account["email"])
     mailbox.tasks()
     start = clock.now()
@@ -271,7 +269,7 @@ def test_r17_the_key_expires_50_minutes_after_its_mail_was_delivered(
     mail = sent(mailbox, "notifier.send_key_mail")[0]
     assert body["key_expires_at"] == mail["valid_until"]
     if delivered_after is not None:
-        deliver(conn, clock, mail, delivered_after)
+        deliver(bus, clock, mail, delivered_after)
     clock.set(start + expired_after)
     token = log_in(client, account["email"])  # the first session idled out meanwhile
     assert error(confirm(client, token, body["change_token"], mail["key"])) == (
@@ -280,33 +278,33 @@ def test_r17_the_key_expires_50_minutes_after_its_mail_was_delivered(
 
 
 def test_r17_a_late_delivery_extends_the_key_beyond_issue_plus_50_minutes(
-        client, account, mailbox, clock, conn):
+        client, account, mailbox, clock, bus, conn):
     token = log_in(client, account["email"])
     mailbox.tasks()
     start = clock.now()
     body = request_change(client, token, "new@example.jp").get_json()
     mail = sent(mailbox, "notifier.send_key_mail")[0]
-    deliver(conn, clock, mail, timedelta(minutes=10))
-    email_changes.record_key_mail_delivery(conn, SimpleNamespace(  # a later report: ignored
-        notice_id=uuid.UUID(mail["mail_id"]), kind="email_change_key",
-        delivered_at=start + timedelta(minutes=40)), clock.now())
-    email_changes.record_key_mail_delivery(conn, SimpleNamespace(  # another kind's: ignored
-        notice_id=uuid.UUID(mail["mail_id"]), kind="password_reset_key",
-        delivered_at=start + timedelta(minutes=40)), clock.now())
+    deliver(bus, clock, mail, timedelta(minutes=10))
+    deliver(bus, clock, mail, timedelta(minutes=40))  # a later report: the first one counts
+    with conn.transaction():  # another kind's report of the same id: not this use case's
+        email_changes.record_key_mail_delivery(conn, SimpleNamespace(
+            notice_id=uuid.UUID(mail["mail_id"]), kind="password_reset_key",
+            delivered_at=start + timedelta(minutes=40)), clock.now())
+    assert conn.execute("SELECT delivered_at FROM email_changes").fetchone()[0] == (
+        start + timedelta(minutes=10))
     clock.set(start + timedelta(minutes=59, seconds=59))
     token = log_in(client, account["email"])
     assert confirm(client, token, body["change_token"], mail["key"]).status_code == 200
 
 
-def test_r17_an_undeliverable_key_mail_closes_the_change(client, account, mailbox, conn):
+def test_r17_an_undeliverable_key_mail_closes_the_change(client, account, mailbox, bus):
     token = log_in(client, account["email"])
     mailbox.tasks()
     body = request_change(client, token, "new@example.jp").get_json()
     mail = sent(mailbox, "notifier.send_key_mail")[0]
-    with conn.transaction():
-        email_changes.record_key_mail_failure(conn, SimpleNamespace(
-            notice_id=uuid.UUID(mail["mail_id"]), kind="email_change_key",
-            reason="550 no such user"), None)
+    bus.publish("notice.delivery_failed", {"notice_id": uuid.UUID(mail["mail_id"]),
+                                           "kind": "email_change_key",
+                                           "reason": "550 no such user"})
     assert error(confirm(client, token, body["change_token"], mail["key"])) == (
         404, "CHANGE_NOT_FOUND")
 
@@ -497,3 +495,18 @@ def test_r17_neither_the_key_nor_the_change_token_is_stored_in_plain(client, acc
     assert key not in outbox
     assert confirm(client, token, change_token, key).status_code == 200
     assert conn.execute("SELECT key_digest FROM email_changes").fetchone()[0] is None
+
+
+def test_r18_withdrawal_voids_an_open_password_reset(client, account, mailbox):
+    """R15's reset asked before the withdrawal cannot set a password on the closed account."""
+    mailbox.tasks()
+    asked = client.post("/v1/password-resets", json={
+        "email": account["email"], "job_seeker_number": account["number"],
+        "birth_date": "1990-01-02"})
+    assert asked.status_code == 202, asked.get_json()
+    key = sent(mailbox, "notifier.send_key_mail")[0]["key"]
+    assert withdraw(client, log_in(client, account["email"])).status_code == 204
+    completed = client.post("/v1/password-reset-completions", json={
+        "reset_token": asked.get_json()["reset_token"], "reset_key": key,
+        "password": NEW_PASSWORD, "password_confirmation": NEW_PASSWORD})
+    assert error(completed) == (404, "RESET_NOT_FOUND")
