@@ -36,10 +36,13 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance]
 OPERATIONS = {
     "code-issuer": ["POST /v1/codes", "GET /v1/codes", "POST /v1/codes/{code_id}/revoke",
-                    "GET /v1/whoami"],
+                    "GET /v1/whoami", "GET /v1/job-seekers/{job_seeker_number}"],
     "registration": ["GET /v1/terms", "POST /v1/applications", "POST /v1/password-registrations",
                      "POST /v1/sessions", "GET /v1/me", "DELETE /v1/sessions/current",
-                     "POST /v1/password-resets", "POST /v1/password-reset-completions"],
+                     "POST /v1/password-resets", "POST /v1/password-reset-completions",
+                     # R19
+                     "GET /v1/me/sessions", "DELETE /v1/me/sessions",
+                     "DELETE /v1/me/sessions/{session_id}"],
 }
 # R16-R18 (issue 18): fuzzed without a session, so every body meets the 401 of the edge
 OPERATIONS["registration"] += ["PUT /v1/me/password", "POST /v1/me/email-changes",

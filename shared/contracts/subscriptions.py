@@ -13,6 +13,8 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
         "job_seeker.registered",
         "job_seeker.corrected",
         "job_seeker.closed",
+        "account.registered",
+        "account.closed",
     ),
     "registration": (
         "code.issued",

@@ -6,16 +6,30 @@ from __future__ import annotations
 
 import hmac
 import logging
+from dataclasses import replace
 
 from flask import Blueprint, g, request
 from marshmallow import ValidationError
 
 from code_issuer import runtime, usecases
-from code_issuer.schemas import CodesQuery, CodeView, IssuedCode, IssueRequest, RevokeRequest, WhoAmI
+from code_issuer.schemas import (
+    IDEMPOTENCY_HEADER,
+    AlreadyIssued,
+    CodesQuery,
+    CodeView,
+    IssuedCode,
+    IssueRequest,
+    JobSeekerPath,
+    JobSeekerView,
+    RevokeRequest,
+    WhoAmI,
+    idempotency_key,
+)
 from shared.clock import office_date
 from shared.errors import Refused
 from shared.metrics import THROTTLE_REFUSALS
 from shared.openapi import Operation, build
+from shared.tokens import keyed_digest
 from shared.web.addresses import client_address
 from shared.web.errors import ApiError
 from shared.web.inputs import load_args, load_json
@@ -24,7 +38,8 @@ log = logging.getLogger(__name__)
 bp = Blueprint("codes", __name__, url_prefix="/v1")
 
 REFUSALS = {"CODE_NOT_FOUND": 404, "CODE_NOT_ACTIVE": 409, "BIRTH_DATE_MISMATCH": 409,
-            "JOB_SEEKER_CLOSED": 409, "VALIDATION_FAILED": 422}
+            "JOB_SEEKER_CLOSED": 409, "BIRTH_DATE_DIFFERS": 409,
+            "IDEMPOTENCY_KEY_REUSED": 422, "VALIDATION_FAILED": 422}
 
 
 def authorised(header: str, keys: tuple[str, ...]) -> bool:
@@ -49,8 +64,11 @@ def _authenticate():
     config, failures = rt.config, rt.office_key_failures
     address = client_address(config.trusted_proxies)
     wait = failures.blocked("office-key", address, config.office_key_failures_per_address)
-    if wait is None and authorised(request.headers.get("Authorization", ""),
-                                   config.office_api_keys):
+    header = request.headers.get("Authorization", "")
+    if wait is None and authorised(header, config.office_api_keys):
+        # which office key asked, as a digest: idempotency keys are kept per office key
+        g.office_key_digest = keyed_digest(config.digest_secret, header.partition(" ")[2].strip(),
+                                           "office-key")
         return
     if wait is None:
         counted = failures.add("office-key", address, config.office_key_failure_seconds)
@@ -64,16 +82,40 @@ def _authenticate():
 
 @bp.post("/codes")
 def issue_code():
-    """Issue (or re-issue, R3) a code for a job seeker."""
+    """Issue (or re-issue, R3) a code for a job seeker; an `Idempotency-Key` makes a
+    repeated submission answer 200 with the first issue, without its code."""
     rt = runtime.current()
     now = rt.clock.now()
-    cmd = load_json(IssueRequest(today=office_date(now, rt.config.tz)))
+    try:
+        key = idempotency_key(request.headers.get(IDEMPOTENCY_HEADER))
+    except ValidationError as exc:
+        raise ApiError(422, "VALIDATION_FAILED", exc.messages) from None
+    cmd = replace(load_json(IssueRequest(today=office_date(now, rt.config.tz))),
+                  idempotency_key=key)
     with rt.pool.connection() as conn, conn.transaction():
         issued = usecases.issue_code(conn, cmd, now, config=rt.config,
+                                     office_key_digest=g.office_key_digest,
                                      correlation_id=g.correlation_id)
+    if issued.already_issued:
+        log.info("code already issued for this idempotency key",
+                 extra={"code_id": str(issued.code_id)})
+        return AlreadyIssued(tz=rt.config.tz).dump(issued), 200
     log.info("code issued", extra={"code_id": str(issued.code_id), "superseded": len(issued.superseded),
                                    "client": client_address(rt.config.trusted_proxies)})
     return IssuedCode(tz=rt.config.tz).dump(issued), 201
+
+
+@bp.get("/job-seekers/<job_seeker_number>")
+def show_job_seeker(job_seeker_number: str):
+    """R12 at the counter: the person as known here, with their account's status."""
+    rt = runtime.current()
+    try:
+        cmd = JobSeekerPath().load({"job_seeker_number": job_seeker_number})
+    except ValidationError as exc:
+        raise ApiError(422, "VALIDATION_FAILED", exc.messages) from None
+    with rt.pool.connection() as conn:
+        view = usecases.show_job_seeker(conn, cmd, rt.clock.now())
+    return JobSeekerView().dump(view)
 
 
 @bp.get("/codes")
@@ -111,8 +153,11 @@ def whoami():
 
 OPERATIONS = [
     Operation("/v1/codes", "post", "Issue or re-issue a code (the plain code is shown once)",
-              {201: IssuedCode}, body=IssueRequest, errors=(400, 401, 409, 413, 415, 422, 429),
-              auth=True, tags=("codes",)),
+              {201: IssuedCode, 200: AlreadyIssued}, body=IssueRequest,
+              errors=(400, 401, 409, 413, 415, 422, 429), auth=True, tags=("codes",)),
+    Operation("/v1/job-seekers/{job_seeker_number}", "get",
+              "A job seeker as known here, with their account's status (R12)",
+              {200: JobSeekerView}, errors=(401, 422, 429), auth=True, tags=("codes",)),
     Operation("/v1/codes", "get", "List a job seeker's codes with their status",
               {200: CodeView(many=True)}, query=CodesQuery, errors=(401, 422, 429), auth=True,
               tags=("codes",)),
@@ -123,6 +168,25 @@ OPERATIONS = [
 ]
 
 
+IDEMPOTENCY_PARAMETER = {
+    "in": "header", "name": IDEMPOTENCY_HEADER, "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 100},
+    "description": "Makes the submission idempotent for 24 hours per office key: a repeated "
+                   "submission with the same key issues nothing new and answers 200 with the "
+                   "first answer's code_id, issued_at, expires_at and already_issued: true, "
+                   "without the plain code. The same key with another job_seeker_number or "
+                   "birth_date is refused (422 IDEMPOTENCY_KEY_REUSED); 1-100 printable ASCII "
+                   "characters, else 422 naming the header."}
+
+
 def openapi_document() -> dict:
-    return build("code-issuer office API", "1.0.0", OPERATIONS,
-                 security_scheme={"type": "http", "scheme": "bearer"})
+    document = build("code-issuer office API", "1.0.0", OPERATIONS,
+                     security_scheme={"type": "http", "scheme": "bearer"})
+    issue = document["paths"]["/v1/codes"]["post"]
+    issue.setdefault("parameters", []).append(IDEMPOTENCY_PARAMETER)
+    issue["responses"]["200"]["description"] = "Already issued for this Idempotency-Key"
+    issue["responses"]["201"]["description"] = "Issued"
+    person = document["paths"]["/v1/job-seekers/{job_seeker_number}"]["get"]
+    for parameter in person["parameters"]:
+        parameter["schema"] = {"type": "string", "example": "12345-1234567"}
+    return document

@@ -20,6 +20,10 @@ class IssueCode:
 
     job_seeker_number: str
     birth_date: date | None = None
+    # Issue 17: staff confirmed issuing for a birth date other than the one on record.
+    birth_date_confirmed: bool = False
+    # DESIGN §4: the `Idempotency-Key` header (None: every submission issues).
+    idempotency_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -29,6 +33,13 @@ class RevokeCode:
 
 @dataclass(frozen=True)
 class ListCodes:
+    job_seeker_number: str
+
+
+@dataclass(frozen=True)
+class ShowJobSeeker:
+    """R12 at the counter: what is known of a person, with their account's status."""
+
     job_seeker_number: str
 
 
@@ -63,6 +74,21 @@ class RecordUse:
 class RecordExpiry:
     code_id: uuid.UUID
     expired_at: datetime
+
+
+# --- what registration tells of accounts (account.*, R12 and R18) ----------------------
+@dataclass(frozen=True)
+class RecordAccountRegistered:
+    account_id: uuid.UUID
+    job_seeker_number: str
+    registered_at: datetime
+
+
+@dataclass(frozen=True)
+class RecordAccountClosed:
+    account_id: uuid.UUID
+    job_seeker_number: str
+    closed_at: datetime
 
 
 # --- what office systems tell (job_seeker.*, issue 9) -----------------------------------

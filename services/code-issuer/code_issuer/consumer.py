@@ -88,6 +88,16 @@ def job_seeker_closed(conn: DbConnection, event: Event, payload: dict, now: date
         correlation_id=event.correlation_id)
 
 
+@handlers.on("account.registered", reads=("account_id", "job_seeker_number", "registered_at"))
+def account_registered(conn: DbConnection, event: Event, payload: dict, now: datetime) -> None:
+    usecases.record_account_registered(conn, commands.RecordAccountRegistered(**payload), now)
+
+
+@handlers.on("account.closed", reads=("account_id", "job_seeker_number", "closed_at"))
+def account_closed(conn: DbConnection, event: Event, payload: dict, now: datetime) -> None:
+    usecases.record_account_closed(conn, commands.RecordAccountClosed(**payload), now)
+
+
 def make_consumer(config: Config, pool: ConnectionPool, clock: Clock,
                   connection: Connection | None = None, **options) -> EventConsumer:
     """The consumer of the service's queue (the process's and the tests')."""

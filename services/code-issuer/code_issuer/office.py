@@ -39,6 +39,11 @@ def _parser() -> argparse.ArgumentParser:
         cmd = commands.add_parser(name, help=text)
         cmd.add_argument("--number", required=True, help="job-seeker number, 12345-1234567")
         cmd.add_argument("--birth-date", help="YYYY-MM-DD (optional once the person is known)")
+        cmd.add_argument("--confirm-birth-date", action="store_true",
+                         help="issue for a birth date other than the one on record")
+        cmd.add_argument("--idempotency-key", help="the same key never issues twice (24 h)")
+    cmd = commands.add_parser("person", help="a job seeker as known here, with their account")
+    cmd.add_argument("--number", required=True)
     cmd = commands.add_parser("revoke", help="revoke an active code")
     cmd.add_argument("code_id")
     cmd = commands.add_parser("list", help="list a job seeker's codes")
@@ -62,8 +67,9 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _call(args, method: str, path: str, **kwargs) -> int:
-    headers = {"Authorization": f"Bearer {args.key}", "Accept-Language": args.lang}
+def _call(args, method: str, path: str, headers: dict[str, str] | None = None, **kwargs) -> int:
+    headers = {"Authorization": f"Bearer {args.key}", "Accept-Language": args.lang,
+               **(headers or {})}
     try:
         response = requests.request(method, args.url.rstrip("/") + path, headers=headers,
                                     timeout=10, **kwargs)
@@ -127,7 +133,12 @@ def main(argv: list[str] | None = None) -> int:
         body = {"job_seeker_number": args.number}
         if args.birth_date:
             body["birth_date"] = args.birth_date
-        return _call(args, "POST", "/v1/codes", json=body)
+        if args.confirm_birth_date:
+            body["birth_date_confirmed"] = True
+        headers = {"Idempotency-Key": args.idempotency_key} if args.idempotency_key else {}
+        return _call(args, "POST", "/v1/codes", json=body, headers=headers)
+    if args.command == "person":
+        return _call(args, "GET", f"/v1/job-seekers/{requests.utils.quote(args.number, safe='')}")
     if args.command == "revoke":
         return _call(args, "POST", f"/v1/codes/{requests.utils.quote(args.code_id, safe='')}/revoke")
     if args.command == "list":

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 from marshmallow import RAISE, Schema, ValidationError, fields, post_load
 
 from code_issuer import domain
-from code_issuer.commands import IssueCode, ListCodes, RevokeCode
-from code_issuer.messages import BAD_BIRTH_DATE, BAD_NUMBER
+from code_issuer.commands import IssueCode, ListCodes, RevokeCode, ShowJobSeeker
+from code_issuer.messages import BAD_BIRTH_DATE, BAD_IDEMPOTENCY_KEY, BAD_NUMBER
 from shared.clock import iso
 from shared.contracts import events as catalog
 from shared.contracts import formats
@@ -62,6 +62,10 @@ class IssueRequest(Schema):
     birth_date = BirthDate(
         metadata={"format": "date", "example": "1990-01-02",
                   "description": "Required unless the person is already known."})
+    birth_date_confirmed = fields.Boolean(load_default=False, metadata={
+        "description": "Staff confirmed issuing for a birth date other than the one on record "
+                       "(a person known only from earlier issues); without it such a request "
+                       "is refused with 409 BIRTH_DATE_DIFFERS."})
 
     def __init__(self, today: date | None = None, **kwargs):
         super().__init__(**kwargs)
@@ -70,6 +74,19 @@ class IssueRequest(Schema):
     @post_load
     def _command(self, data, **_kwargs) -> IssueCode:
         return IssueCode(**data)
+
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+
+def idempotency_key(header: str | None) -> str | None:
+    """The `Idempotency-Key` header (1-100 printable characters), or None when absent;
+    a ValidationError naming the header otherwise."""
+    if header is None:
+        return None
+    if not domain.valid_idempotency_key(header):
+        raise ValidationError({IDEMPOTENCY_HEADER: [BAD_IDEMPOTENCY_KEY]})
+    return header
 
 
 class CodesQuery(Schema):
@@ -81,6 +98,16 @@ class CodesQuery(Schema):
     @post_load
     def _command(self, data, **_kwargs) -> ListCodes:
         return ListCodes(**data)
+
+
+class JobSeekerPath(Schema):
+    """The person named by the path of `GET /v1/job-seekers/{job_seeker_number}`."""
+
+    job_seeker_number = JobSeekerNumber(required=True)
+
+    @post_load
+    def _command(self, data, **_kwargs) -> ShowJobSeeker:
+        return ShowJobSeeker(**data)
 
 
 class RevokeRequest(Schema):
@@ -100,12 +127,16 @@ class IssuedCode(Schema):
     code_display = fields.Function(lambda issued: group(issued.code), metadata={
         "description": "The code in groups for reading aloud, e.g. ABCDE-FGHJK."})
     job_seeker_number = fields.String(required=True)
+    birth_date = fields.Date(required=True, metadata={
+        "description": "The birth date the code was issued for (printed on the slip)."})
     issued_at = Instant(required=True)
     expires_at = Instant(required=True, metadata={
         "description": "The first instant the code is no longer valid (exclusive end)."})
     valid_until = fields.Method("_valid_until", metadata={
         "description": "The last second it is valid, in office time (for printing)."})
     superseded = fields.List(fields.UUID(), required=True)
+    already_issued = fields.Boolean(required=True, metadata={
+        "description": "false: this request issued the code."})
 
     def __init__(self, tz=None, **kwargs):
         super().__init__(**kwargs)
@@ -113,6 +144,38 @@ class IssuedCode(Schema):
 
     def _valid_until(self, issued) -> str:
         return (issued.expires_at - timedelta(seconds=1)).astimezone(self.tz).isoformat()
+
+
+class AlreadyIssued(IssuedCode):
+    """The 200 answer to a repeated `Idempotency-Key`: the first answer without its code."""
+
+    class Meta:
+        exclude = ("code", "code_display")
+
+    already_issued = fields.Boolean(required=True, metadata={
+        "description": "true: nothing was issued now; the plain code was shown only once."})
+    status = fields.String(required=True, metadata={
+        "enum": list(domain.STATUSES), "description": "The code's status now."})
+
+
+class JobSeekerView(Schema):
+    """R12 at the counter: what is known of a person and whether they have an account."""
+
+    job_seeker_number = fields.String(required=True)
+    known = fields.Boolean(required=True, metadata={
+        "description": "Told by an office system or recorded by an earlier issue."})
+    birth_date = fields.Date(allow_none=True, metadata={
+        "description": "The birth date on record (null when unknown)."})
+    closed = fields.Boolean(required=True, metadata={
+        "description": "The job seeker's registration has ended (job_seeker.closed)."})
+    account_status = fields.String(required=True, metadata={
+        "enum": ["open", "closed", "none"],
+        "description": "open: the person has a My Page account (R12: a new code cannot open "
+                       "a second one); closed: their account was closed (R18, a new code "
+                       "can open a new one); none: no account known."})
+    account_since = Instant(allow_none=True, metadata={
+        "description": "open: when the account was registered; closed: when it was closed; "
+                       "null for none."})
 
 
 class CodeView(Schema):

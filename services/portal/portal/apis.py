@@ -1,7 +1,7 @@
 """Clients of the two public HTTP APIs (DESIGN.md §4), as an outside gateway calls them.
 
-Every call forwards the person's address (X-Forwarded-For) and language
-(Accept-Language); an error answer becomes `ApiFailure` with the contract's code,
+Every call forwards the person's address (X-Forwarded-For), language (Accept-Language)
+and browser (User-Agent); an error answer becomes `ApiFailure` with the contract's code,
 message and per-field messages, already in the person's language.
 """
 
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 import requests
 
@@ -24,9 +25,20 @@ class ApiFailure(Exception):
     message: str = ""
     fields: dict[str, list[str]] = field(default_factory=dict)
     retry_after: int | None = None
+    # facts the API told beside the code (members of its error object other than code,
+    # message and fields), e.g. code-issuer's recorded_birth_date
+    details: dict[str, Any] = field(default_factory=dict)
 
     def __str__(self) -> str:
         return f"{self.status} {self.code}"
+
+    # --- seeker screens (issue 17) ---
+    @property
+    def attempts_left(self) -> int | None:
+        """Wrong keys still allowed after AUTH_KEY_MISMATCH or RESET_KEY_MISMATCH."""
+        left = self.details.get("attempts_left")
+        return left if isinstance(left, int) and not isinstance(left, bool) and left >= 0 \
+            else None
 
 
 @dataclass(frozen=True)
@@ -35,6 +47,7 @@ class Caller:
 
     address: str
     language: str
+    user_agent: str = ""  # R19/R20: registration names the browser family from it
 
 
 class Api:
@@ -54,6 +67,7 @@ class Api:
         json: dict[str, Any] | None = None,
         params: dict[str, str] | None = None,
         bearer: str | None = None,
+        extra_headers: dict[str, str] | None = None,
     ) -> Any:
         headers = {
             "Accept": "application/json",
@@ -62,8 +76,11 @@ class Api:
             # one id follows the person's request through both APIs to the mail
             "X-Correlation-ID": correlation_id() or "",
         }
+        if caller.user_agent:
+            headers["User-Agent"] = caller.user_agent[:300]
         if bearer:
             headers["Authorization"] = f"Bearer {bearer}"
+        headers.update(extra_headers or {})
         try:
             response = self.http.request(
                 method, f"{self.base_url}{path}", json=json, params=params,
@@ -101,6 +118,7 @@ def failure_from(response: requests.Response) -> ApiFailure:
         message=str(error.get("message") or ""),
         fields=fields,
         retry_after=int(retry) if retry.isdigit() else None,
+        details={str(k): v for k, v in error.items() if k not in ("code", "message", "fields")},
     )
 
 
@@ -129,6 +147,16 @@ class Registration:
     def log_out(self, caller: Caller, session_token: str) -> None:
         self.api.call("DELETE", "/v1/sessions/current", caller, bearer=session_token)
 
+    # --- R15 forgotten password ---
+    def request_reset(self, caller: Caller, form: dict[str, str]) -> dict[str, Any]:
+        """{email, job_seeker_number, birth_date} → 202 {reset_token, reset_key_expires_at},
+        the same answer whether or not anything matched."""
+        return self.api.call("POST", "/v1/password-resets", caller, json=form)
+
+    def complete_reset(self, caller: Caller, form: dict[str, str]) -> dict[str, Any]:
+        """{reset_token, reset_key, password, password_confirmation} → 200 {email}."""
+        return self.api.call("POST", "/v1/password-reset-completions", caller, json=form)
+
 
 class CodeIssuer:
     """The code-issuer's office API; every call carries the office key of the counter."""
@@ -140,9 +168,22 @@ class CodeIssuer:
         """Whether the office key is accepted (401 becomes ApiFailure), touching no data."""
         return self.api.call("GET", "/v1/whoami", caller, bearer=office_key)
 
-    def issue(self, caller: Caller, office_key: str, number: str, birth_date: str) -> dict[str, Any]:
-        return self.api.call("POST", "/v1/codes", caller, bearer=office_key,
-                             json={"job_seeker_number": number, "birth_date": birth_date})
+    def issue(self, caller: Caller, office_key: str, number: str, birth_date: str, *,
+              idempotency_key: str | None = None,
+              birth_date_confirmed: bool = False) -> dict[str, Any]:
+        """A new code (201, with the plain code), or the key's earlier issue again (200,
+        `already_issued`, without it): the answer tells which."""
+        body: dict[str, Any] = {"job_seeker_number": number, "birth_date": birth_date}
+        if birth_date_confirmed:
+            body["birth_date_confirmed"] = True
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
+        return self.api.call("POST", "/v1/codes", caller, bearer=office_key, json=body,
+                             extra_headers=headers)
+
+    def job_seeker(self, caller: Caller, office_key: str, number: str) -> dict[str, Any]:
+        """R12: the person as code-issuer knows them, with their account's status."""
+        return self.api.call("GET", f"/v1/job-seekers/{quote(number, safe='')}", caller,
+                             bearer=office_key)
 
     def codes(self, caller: Caller, office_key: str, number: str) -> list[dict[str, Any]]:
         return self.api.call("GET", "/v1/codes", caller, bearer=office_key,

@@ -158,6 +158,30 @@ class CounterSessions:
             self.records.replace(ticket.name, {**record, "number": number, "seen": iso(now)},
                                  self._seconds(since, now))
 
+    def keep(self, ticket: Ticket, name: str, value: dict | None, now: datetime) -> None:
+        """Hold `value` beside the session until replaced (issue 17: the slip to show once,
+        the issue awaiting staff's confirmation), sealed with the ticket's wrapping key like
+        the office key: the store alone cannot read it. None forgets it."""
+        record = self.records.get(ticket.name)
+        since = domain.parse_instant(str((record or {}).get("since", "")))
+        if record is None or since is None:
+            return
+        sealed = None if value is None else Fernet(ticket.wrapping_key.encode()).encrypt(
+            json.dumps(value).encode()).decode()
+        self.records.replace(ticket.name, {**record, f"kept_{name}": sealed, "seen": iso(now)},
+                             self._seconds(since, now))
+
+    def kept(self, ticket: Ticket, name: str) -> dict | None:
+        """What `keep` holds under `name`, or None."""
+        sealed = (self.records.get(ticket.name) or {}).get(f"kept_{name}")
+        if not sealed:
+            return None
+        try:
+            value = json.loads(Fernet(ticket.wrapping_key.encode()).decrypt(str(sealed)))
+        except (InvalidToken, ValueError):
+            return None
+        return value if isinstance(value, dict) else None
+
     def end(self, ticket: Ticket) -> None:
         self.records.remove(ticket.name)
 

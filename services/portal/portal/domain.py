@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from datetime import UTC, datetime, timedelta
@@ -29,6 +30,22 @@ def normalise_birth_date(text: str) -> str:
     return f"{year}-{int(month):02d}-{int(day):02d}"
 
 
+_NUMBER_PARTS = re.compile(r"^(\d{5})-?(\d{1,8})$")
+_DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u30fc\uff70"
+
+
+def normalise_job_seeker_number(text: str) -> str:
+    """R7: 12345-1234567, also typed in full width, with a look-alike dash, with spaces, or
+    without its hyphen (6-13 digits: the first 5 are the office part), since phone keypads
+    may lack a minus key. Anything else is passed on for the API to refuse."""
+    folded = unicodedata.normalize("NFKC", text).strip()
+    for dash in _DASHES:
+        folded = folded.replace(dash, "-")
+    folded = folded.replace(" ", "")
+    match = _NUMBER_PARTS.match(folded)
+    return f"{match.group(1)}-{match.group(2)}" if match else folded
+
+
 def parse_instant(text: str) -> datetime | None:
     """An ISO 8601 instant from an API (Z or offset); None when unreadable or naive."""
     try:
@@ -52,6 +69,17 @@ def local_time(at: datetime, tz: ZoneInfo, lang: str, seconds: bool = False) -> 
     clock = f"{local.hour}時{local.minute:02d}分" + (f"{local.second:02d}秒" if seconds else "")
     label = "日本時間" if zone == "JST" else zone
     return f"{local.year}年{local.month}月{local.day}日 {clock}（{label}）"
+
+
+def clock_time(at: datetime, tz: ZoneInfo, lang: str) -> str:
+    """Only the office's hour and minute, as the mail's time is named: 13時05分 / 13:05."""
+    local = at.astimezone(tz)
+    return f"{local:%H:%M}" if lang == "en" else f"{local.hour}時{local.minute:02d}分"
+
+
+def minutes_to_wait(seconds: int) -> int:
+    """A wait told in whole minutes, rounded up (899 s → 15), never less than 1."""
+    return max(1, math.ceil(max(0, seconds) / 60))
 
 
 def last_valid_moment(expires_at: datetime, tz: ZoneInfo) -> datetime:

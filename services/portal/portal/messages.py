@@ -113,8 +113,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "must_start_again": ("はじめからやり直してください。", "Please start again from the beginning."),
     "ask_counter": ("ハローワークの窓口でアカウント作成コードの再発行を受けてください。",
                     "Please ask the office counter to issue a new account creation code."),
-    "retry_after": ("{seconds}秒ほど待ってから再度お試しください。",
-                    "Please wait about {seconds} seconds and try again."),
+    "retry_after": ("約{minutes}分後から、もう一度お試しいただけます。",
+                    "You can try again in about {minutes} minute(s)."),
     # password (step 3)
     "password_title": ("パスワード登録", "Register your password"),
     "password_intro": ("登録するパスワードと、メールに記載されている「認証キー」を入力してください。",
@@ -163,6 +163,94 @@ TEXTS: dict[str, tuple[str, str]] = {
     "logged_out": ("ログアウトしました。", "You have logged out."),
     "session_over": ("ログインの有効期限が切れました。もう一度ログインしてください。",
                      "Your login has expired. Please log in again."),
+    # --- job seeker: issue 17's traps and R15's screens (seeker screens) -------------
+    "job_seeker_number_nohyphen": ("ハイフン（-）は省略して数字だけでも入力できます。",
+                                   "You may leave out the hyphen and type only the digits."),
+    "attempts_left": ("あと{n}回まで入力できます（5回誤ると、この手続きは無効になります）。",
+                      "{n} tries left (after 5 wrong keys this procedure is void)."),
+    "attempts_left_one": ("あと1回まで入力できます（次に誤ると、この手続きは無効になります）。",
+                          "1 try left (one more wrong key makes this procedure void)."),
+    "key_to_use": ("{time}に送信した「パスワード登録申込受付通知」メールに記載の認証キーを入力してください。",
+                   "Enter the auth key of the \"password registration application received\" "
+                   "mail sent at {time}."),
+    "replaces_earlier": ("このメールは、以前に送信したメールに代わるものです。"
+                         "以前のメールの認証キーは使えません。",
+                         "This mail replaces the earlier one: the earlier mail's key no longer "
+                         "works."),
+    "replaces_earlier_at": ("このメールは、{time}に送信したメールに代わるものです。以前のメールの認証キーは"
+                            "使えません。",
+                            "This mail replaces the one sent at {time}: the earlier mail's key no "
+                            "longer works."),
+    "start_over_title": ("はじめからやり直す場合", "To start again"),
+    "start_over_note": ("メールが届かない場合は、はじめからやり直すと新しい認証キーをお送りします。"
+                        "やり直すと、いま入力中の申込みは使えなくなります。",
+                        "If no mail arrives, starting again sends a new auth key. Starting again "
+                        "voids the application you are completing now."),
+    "start_again": ("はじめからやり直す", "Start again"),
+    "key_expired_title": ("認証キーの有効期限が過ぎました", "The auth key has expired"),
+    "key_expired_body": ("認証キーの有効期限（メール配信から50分）が過ぎたため、この申込みは使えません。"
+                         "お手元のアカウント作成コードで、はじめからやり直してください。",
+                         "The auth key has expired (50 minutes after the mail), so this "
+                         "application can no longer be completed. Start again with your "
+                         "account creation code."),
+    "key_void_title": ("申込みが無効になりました", "The application is void"),
+    "key_void_body": ("認証キーを5回誤って入力したため、この申込みは無効になりました。"
+                      "お手元のアカウント作成コードで、はじめからやり直してください。",
+                      "The auth key was entered wrongly 5 times, so this application is void. "
+                      "Start again with your account creation code."),
+    "go_login_link": ("ログイン画面へ", "Go to the login screen"),
+    "forgot_link": ("パスワードを忘れた方", "Forgot your password?"),
+    "throttled_forgot": ("パスワードをお忘れの場合は、「パスワードを忘れた方」から再設定できます。",
+                         "If you have forgotten your password, reset it with \"Forgot your "
+                         "password?\"."),
+    # R15: forgotten password
+    "forgot_title": ("パスワードを忘れた方", "Forgot your password?"),
+    "forgot_intro": ("登録したメールアドレス、求職番号、生年月日を入力してください。登録内容と一致する場合、"
+                     "パスワードの再設定に使う「認証キー」をメールでお送りします。",
+                     "Enter your registered email address, job-seeker number and birth date. "
+                     "If they match an account, we mail you a \"reset key\" to set a new "
+                     "password."),
+    "forgot_email_hint": ("マイページに登録したメールアドレス", "The address registered for My Page"),
+    "send_reset_key": ("認証キーを送信する", "Send the reset key"),
+    "reset_title": ("パスワード再設定", "Reset password"),
+    "reset_sent": ("入力された内容が登録と一致する場合、{time}に {email} 宛に"
+                   "「パスワード再設定の認証キーのお知らせ」メールを送信しました。",
+                   "If the details match an account, the mail \"Your key to reset your "
+                   "password\" was sent to {email} at {time}."),
+    "reset_key_to_use": ("複数回申請した場合は、最後に送信したメールの認証キーを入力してください。",
+                         "If you asked more than once, use the key of the newest mail."),
+    "reset_deadline": ("認証キーの有効期限", "The reset key is valid until"),
+    "reset_deadline_note": ("メールが配信されてから50分を過ぎると、認証キーは無効になります。",
+                            "The reset key becomes invalid 50 minutes after the mail is "
+                            "delivered."),
+    "reset_no_mail": ("メールが届かない場合は、入力内容を確認して、もう一度お申し込みください。",
+                      "If no mail arrives, check your details and ask again."),
+    "reset_no_mail_title": ("メールが届かない場合", "If no mail arrives"),
+    "reset_ask_again": ("認証キーをもう一度申し込む", "Ask for a reset key again"),
+    "reset_key": ("認証キー", "Reset key"),
+    "reset_key_hint": ("メールに記載されている8文字", "The 8 characters written in the mail"),
+    "new_password": ("新しいパスワード", "New password"),
+    "new_password_hint": ("半角数字、英字、記号を組み合わせて8桁以上32桁以内（現在のパスワードとは別のもの）",
+                          "8 to 32 characters mixing digits, letters and symbols (not your "
+                          "current password)"),
+    "new_password_confirmation": ("新しいパスワード（確認用）", "New password (confirmation)"),
+    "change_password": ("完了", "Done"),
+    "reset_expired_title": ("認証キーの有効期限が過ぎました", "The reset key has expired"),
+    "reset_expired_body": ("認証キーの有効期限（メール配信から50分）が過ぎたため、この手続きは使えません。"
+                           "もう一度、認証キーを申し込んでください。",
+                           "The reset key has expired (50 minutes after the mail), so this "
+                           "procedure can no longer be completed. Please ask for a new reset "
+                           "key."),
+    "reset_void_title": ("再設定の手続きが見つかりません", "No password reset in progress"),
+    "reset_void_body": ("パスワード再設定の手続きが見つからないか、無効になりました"
+                        "（認証キーを5回誤った場合など）。もう一度、認証キーを申し込んでください。",
+                        "No password reset is in progress, or it is void (for example after 5 "
+                        "wrong keys). Please ask for a new reset key."),
+    "reset_done_title": ("パスワードを変更しました", "Your password has been changed"),
+    "reset_done_body": ("新しいパスワードを登録しました。安全のため、すべての端末からログアウトしました。"
+                        "新しいパスワードでログインしてください。",
+                        "Your new password is set. For your safety you have been logged out "
+                        "everywhere. Please log in with the new password."),
     # counter
     "counter_title": ("窓口：アカウント作成コード発行", "Counter: account creation codes"),
     "counter_signin_title": ("窓口職員サインイン", "Office staff sign-in"),
@@ -229,6 +317,54 @@ TEXTS: dict[str, tuple[str, str]] = {
                      "lost one stops working)."),
     "print": ("印刷する", "Print"),
     "back_to_codes": ("コード一覧へ戻る", "Back to the list of codes"),
+    # counter: issue 17 (idempotent issue, account status, live failures, birth date)
+    "account_title": ("求職者マイページのアカウント", "My Page account"),
+    "account_open": ("アカウント登録済み（{since}から）", "Has an account (since {since})"),
+    "account_closed": ("アカウントは退会により閉鎖されています（{since}）",
+                       "The account was closed ({since})"),
+    "account_none": ("アカウントはありません", "No account"),
+    "account_unknown": ("アカウントの状態を確認できませんでした", "The account status could not be checked"),
+    "account_open_note": ("新しいコードを発行しても、2つ目のアカウントは作成できません。パスワードを忘れた"
+                          "場合は、ログイン画面の「パスワードを忘れた方」をご案内ください。",
+                          "A new code cannot open a second account. If the person forgot the "
+                          "password, direct them to \"Forgot your password?\" on the login screen."),
+    "last_failure": ("最後の誤入力", "Last failed attempt"),
+    "last_failure_value": ("{at}（{source} から）", "{at} (from {source})"),
+    "failures_note": ("誤入力回数は、求職者が求職番号・生年月日・コードを誤るたびに数秒以内に更新されます。"
+                      "10回目でコードは無効になります。",
+                      "Failed attempts are updated within seconds of each wrong entry of the "
+                      "number, birth date or code; the 10th invalidates the code."),
+    "confirm_title": ("発行前の確認", "Confirm before issuing"),
+    "confirm_account": ("この方はアカウント登録済みです（{since}から）。",
+                        "This person already has an account (since {since})."),
+    "confirm_birth_date": ("入力された生年月日が、前回の発行時に記録した生年月日と異なります。",
+                           "The birth date entered differs from the one recorded at the last issue."),
+    "recorded_birth_date": ("記録されている生年月日", "Birth date on record"),
+    "typed_birth_date": ("今回入力された生年月日", "Birth date entered now"),
+    "confirm_birth_date_body": ("本人確認書類で生年月日を確認してください。このまま発行すると、今回入力された"
+                                "生年月日でコードを発行し、それまでのコードは無効になります。",
+                                "Check the birth date on an identity document. Issuing now "
+                                "issues the code for the birth date entered, and every earlier "
+                                "code stops working."),
+    "confirm_issue": ("確認のうえ発行する", "Confirm and issue"),
+    "confirm_cancel": ("発行せずに戻る", "Go back without issuing"),
+    "issue_form_old": ("この入力画面は使用済みか、有効期限が切れています。"
+                       "表示し直した画面で入力してください。",
+                       "This form was already used or has expired. Please enter the details "
+                       "in the form shown again."),
+    "already_issued_title": ("このコードは発行済みです", "This code has already been issued"),
+    "already_issued_body": ("この発行はすでに完了しています。新しいコードは発行していません。"
+                            "コードは安全のため発行時に一度だけ表示され、再表示できません。",
+                            "This issue was already completed; no new code was issued. For "
+                            "safety the code is shown only once, when it is issued."),
+    "already_issued_lost": ("コードを控えていない場合は、コード一覧から再発行してください"
+                            "（このコードは無効になります）。",
+                            "If the code was not noted, issue a new one from the list of codes "
+                            "(this one then stops working)."),
+    "reprint_title": ("発行の控え（コードは表示されません）", "Issue record (the code is not shown)"),
+    "code_id": ("コードID", "Code ID"),
+    "slip_birth_date": ("生年月日（発行時）", "Birth date (as issued)"),
+    "status_now": ("現在の状態", "Status now"),
     "csrf_title": ("もう一度お試しください", "Please try again"),
     "csrf_body": ("画面の有効期限が切れたか、不正な送信です。前の画面に戻り、もう一度操作してください。",
                   "This form has expired or was not sent from this site. Go back and try again."),

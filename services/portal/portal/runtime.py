@@ -58,4 +58,5 @@ def current() -> Runtime:
 
 def caller() -> Caller:
     """The person behind this request, as the APIs must see them."""
-    return Caller(address=request.remote_addr or "", language=g.get("lang", "ja"))
+    return Caller(address=request.remote_addr or "", language=g.get("lang", "ja"),
+                  user_agent=request.headers.get("User-Agent", ""))

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from functools import wraps
 
 from flask import Blueprint, Response, g, request
+from marshmallow import ValidationError
 
 from registration import runtime, schemas
 from registration.commands import Caller, UseSession
@@ -39,6 +40,8 @@ REFUSALS = {
     "AUTH_KEY_NOT_DELIVERED": 410,
     # login (R13)
     "LOGIN_FAILED": 401, "RATE_LIMITED": 429,
+    # R19: not one of the account's open sessions
+    "SESSION_NOT_FOUND": 404,
     # R15 forgotten password
     "RESET_NOT_FOUND": 404, "RESET_KEY_MISMATCH": 400, "RESET_KEY_EXPIRED": 410,
     "PASSWORD_UNCHANGED": 422,
@@ -85,7 +88,7 @@ def limited(group: str) -> Callable:
 
 def caller() -> Caller:
     return Caller(client_address=g.client_address, correlation_id=g.get("correlation_id"),
-                  language=language())
+                  language=language(), user_agent=request.headers.get("User-Agent"))
 
 
 def created(body: dict) -> tuple[dict, int]:
@@ -174,6 +177,50 @@ def delete_session():
     return Response(status=204)
 
 
+# --- R19: the account's open sessions ---------------------------------------------------------
+@bp.get("/v1/me/sessions")
+@limited("reads")
+def list_my_sessions():
+    """The account's open sessions: started, last used, masked address, browser."""
+    rt = runtime.current()
+    cmd = bearer_token()
+    with rt.pool.connection() as conn, conn.transaction():
+        listed = sessions.list_sessions(conn, cmd, rt.clock.now(), config=rt.config)
+    if listed is None:
+        raise unauthorized()
+    return listed
+
+
+@bp.delete("/v1/me/sessions/<session_id>")
+@limited("reads")
+def end_my_session(session_id: str):
+    """End one of the account's open sessions, named by its session_id."""
+    rt = runtime.current()
+    token = bearer_token().session_token
+    try:
+        cmd = schemas.EndSessionRequest(session_token=token).load({"session_id": session_id})
+    except ValidationError as exc:
+        raise ApiError(422, "VALIDATION_FAILED", exc.messages) from None
+    with rt.pool.connection() as conn, conn.transaction():
+        ended = sessions.end_session(conn, cmd, rt.clock.now(), config=rt.config)
+    if not ended:
+        raise unauthorized()
+    return Response(status=204)
+
+
+@bp.delete("/v1/me/sessions")
+@limited("reads")
+def end_my_other_sessions():
+    """End every session of the account but the current one."""
+    rt = runtime.current()
+    cmd = bearer_token()
+    with rt.pool.connection() as conn, conn.transaction():
+        ended = sessions.end_other_sessions(conn, cmd, rt.clock.now(), config=rt.config)
+    if not ended:
+        raise unauthorized()
+    return Response(status=204)
+
+
 # --- R15 forgotten password -------------------------------------------------------------
 @bp.post("/v1/password-resets")
 @limited("password_resets")
@@ -215,6 +262,16 @@ OPERATIONS = [
               errors=(401, 429), auth=True, tags=("login",)),
     Operation("/v1/sessions/current", "delete", "Log out", {204: None},
               errors=(401, 429), auth=True, tags=("login",)),
+    # R19
+    Operation("/v1/me/sessions", "get",
+              "The account's open sessions (masked address, browser), the current one marked",
+              {200: schemas.SessionInfo(many=True)}, errors=(401, 429), auth=True,
+              tags=("sessions",)),
+    Operation("/v1/me/sessions/{session_id}", "delete",
+              "End one of the account's open sessions (SESSION_NOT_FOUND if it is none)",
+              {204: None}, errors=(401, 404, 422, 429), auth=True, tags=("sessions",)),
+    Operation("/v1/me/sessions", "delete", "End every session of the account but this one",
+              {204: None}, errors=(401, 429), auth=True, tags=("sessions",)),
     # R15 forgotten password
     Operation("/v1/password-resets", "post",
               "R15: email, job-seeker number and birth date; mails a reset key if they match "

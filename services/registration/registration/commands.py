@@ -20,6 +20,7 @@ class Caller:
     client_address: str
     correlation_id: str | None
     language: str = "ja"  # of the mails a request causes: "en" when it asked for English
+    user_agent: str | None = None  # R19, R20: read for the browser family only, never kept
 
 
 # --- the public API's requests (api.py) --------------------------------------------------
@@ -58,6 +59,15 @@ class UseSession:
     """A bearer session token: who is logged in (GET /v1/me), or log out."""
 
     session_token: str
+
+
+# --- R19: the account's sessions ------------------------------------------------------------
+@dataclass(frozen=True)
+class EndSession:
+    """End one of the account's open sessions, named by its public id (not its token)."""
+
+    session_token: str
+    session_id: uuid.UUID
 
 
 # --- R15 forgotten password (api.py) ------------------------------------------------------

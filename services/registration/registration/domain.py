@@ -123,3 +123,12 @@ def session_active(
     times: SessionTimes, now: datetime, idle: timedelta, absolute: timedelta
 ) -> bool:
     return now < session_expires_at(times, idle, absolute)
+
+
+# R19: a session's last use is written at most once a minute, so a request is no write;
+# idle expiry may come up to that much early, never late.
+SESSION_TOUCH_INTERVAL = timedelta(minutes=1)
+
+
+def session_touch_due(last_seen_at: datetime, now: datetime) -> bool:
+    return now - last_seen_at >= SESSION_TOUCH_INTERVAL

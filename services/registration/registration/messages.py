@@ -9,6 +9,7 @@ AGREEMENT_REQUIRED = "Agreement is required."
 NOT_CURRENT_VERSION = "The agreed version is not the current one."
 EMAIL_CONFIRMATION_DIFFERS = "Does not match the email address."
 BAD_TOKEN = "Not a valid token."  # noqa: S105 - a message, not a secret
+BAD_SESSION_ID = "Not a valid session id."
 
 ERRORS: dict[str, dict[str, str]] = {
     "TERMS_NOT_AGREED": {
@@ -81,6 +82,11 @@ ERRORS: dict[str, dict[str, str]] = {
     "LOGIN_FAILED": {
         "ja": "メールアドレスまたはパスワードが正しくありません。",
         "en": "The email address or password is incorrect.",
+    },
+    # R19: not one of this account's open sessions (ended, expired, another's, or none)
+    "SESSION_NOT_FOUND": {
+        "ja": "指定されたログイン中の端末が見つかりません。既にログアウトしている可能性があります。",
+        "en": "That session was not found. It may have ended already.",
     },
 }
 
@@ -178,6 +184,7 @@ FIELDS: dict[str, dict[str, str]] = {
     NOT_CURRENT_VERSION: {
         "ja": "同意した版が最新ではありません。"},
     AGREEMENT_REQUIRED: {"ja": "同意が必要です。"},
+    BAD_SESSION_ID: {"ja": "セッションIDの形式が正しくありません。"},  # R19
 }
 
 

@@ -20,6 +20,7 @@ from marshmallow import (
 from registration import commands, inputs, messages
 from registration.commands import (
     CompletePasswordReset,
+    EndSession,
     LogIn,
     RegisterPassword,
     RequestPasswordReset,
@@ -214,6 +215,34 @@ class Me(Schema):
     email = fields.String(required=True)
     job_seeker_number = fields.String(required=True)
     registered_at = fields.String(required=True)
+
+
+# --- R19: the account's sessions -----------------------------------------------------------
+class EndSessionRequest(_Strict):
+    """The path's session id (a UUID, never a token), with the bearer token of the caller."""
+
+    session_id = fields.UUID(required=True, error_messages={"invalid_uuid": messages.BAD_SESSION_ID})
+
+    def __init__(self, *, session_token: str, **kwargs):
+        super().__init__(**kwargs)
+        self.session_token = session_token
+
+    @post_load
+    def _command(self, data, **_kwargs) -> EndSession:
+        return EndSession(session_token=self.session_token, session_id=data["session_id"])
+
+
+class SessionInfo(Schema):
+    session_id = fields.UUID(required=True, metadata={
+        "description": "the session's public id (not its token)"})
+    current = fields.Boolean(required=True, metadata={"description": "the session asking"})
+    started_at = fields.String(required=True)
+    last_used_at = fields.String(required=True, metadata={
+        "description": "written at most once a minute"})
+    client_address = fields.String(required=True, metadata={
+        "description": "the login's address masked to /24 (IPv6 /48), or 'unknown'"})
+    browser = fields.String(required=True, metadata={
+        "description": "browser family from the login's User-Agent, e.g. 'Firefox on Windows'"})
 
 
 # --- the events registration reads more leniently than the catalog (consumer.py) ------------

@@ -109,10 +109,12 @@ class Office:
     def __init__(self, client):
         self.client = client
 
-    def issue(self, number="12345-1234567", birth_date="1990-01-02", **headers):
+    def issue(self, number="12345-1234567", birth_date="1990-01-02", confirmed=None, **headers):
         body = {"job_seeker_number": number}
         if birth_date is not None:
             body["birth_date"] = birth_date
+        if confirmed is not None:
+            body["birth_date_confirmed"] = confirmed
         return self.client.post("/v1/codes", json=body, headers={**AUTH, **headers})
 
     def codes(self, number="12345-1234567"):

@@ -237,6 +237,7 @@ def test_operations_endpoints_and_openapi(client):
     assert ready.status_code == 200 and ready.get_json()["checks"] == {"database": "ok"}
     assert b"http_request_duration_seconds_count" in client.get("/metrics").data
     document = client.get("/openapi.json").get_json()
-    assert set(document["paths"]) == {"/v1/codes", "/v1/codes/{code_id}/revoke", "/v1/whoami"}
+    assert set(document["paths"]) == {"/v1/codes", "/v1/codes/{code_id}/revoke", "/v1/whoami",
+                                      "/v1/job-seekers/{job_seeker_number}"}
     assert "IssueRequest" in document["components"]["schemas"]
     assert client.get("/docs").status_code == 200

@@ -154,8 +154,12 @@ def test_person_never_announced_is_issued_with_number_and_birth_date_and_recorde
     clock.advance(seconds=1)
     assert office.issue(birth_date=None).status_code == 201  # known now
     clock.advance(seconds=1)
-    # No event integration: a corrected birth date typed at the counter replaces the old one.
-    assert office.issue(birth_date="1990-01-03").status_code == 201
+    # No event integration: a corrected birth date typed at the counter replaces the old one
+    # once staff confirm it (issue 17).
+    refused = office.issue(birth_date="1990-01-03")
+    assert refused.status_code == 409
+    assert refused.get_json()["error"]["code"] == "BIRTH_DATE_DIFFERS"
+    assert office.issue(birth_date="1990-01-03", confirmed=True).status_code == 201
     with pool.connection() as conn:
         row = conn.execute("SELECT birth_date, announced FROM job_seekers").fetchone()
     assert row == (date(1990, 1, 3), False)

@@ -29,6 +29,26 @@ def test_office_tool_issues_reissues_lists_and_revokes(server, capsys, clock):
     assert code == EXIT_REFUSED and "CODE_NOT_ACTIVE" in err and "no longer active" in err
 
 
+def test_issue17_office_tool_idempotency_key_birth_date_confirmation_and_person(server, capsys,
+                                                                            clock):
+    base = ("--url", server, "--key", "dev-office-key")
+    issue = (*base, "issue", "--number", "12345-1234567", "--birth-date", "1990-01-02",
+             "--idempotency-key", "tool-1")
+    code, first, _ = run(capsys, *issue)
+    assert code == 0 and len(first["code"]) == 10
+    code, again, _ = run(capsys, *issue)
+    assert code == 0 and again["already_issued"] is True and "code" not in again
+    assert again["code_id"] == first["code_id"]
+    clock.advance(seconds=1)
+    other = (*base, "reissue", "--number", "12345-1234567", "--birth-date", "1990-01-03")
+    code, _, err = run(capsys, *other)
+    assert code == EXIT_REFUSED and "BIRTH_DATE_DIFFERS" in err
+    code, reissued, _ = run(capsys, *other, "--confirm-birth-date")
+    assert code == 0 and reissued["birth_date"] == "1990-01-03"
+    code, person, _ = run(capsys, *base, "person", "--number", "12345-1234567")
+    assert code == 0 and person["birth_date"] == "1990-01-03" and person["account_status"] == "none"
+
+
 def test_office_tool_reports_a_wrong_key_and_an_unreachable_server(server, capsys):
     code, _, err = run(capsys, "--url", server, "--key", "wrong", "list", "--number", "12345-1")
     assert code == EXIT_REFUSED and "UNAUTHORIZED" in err

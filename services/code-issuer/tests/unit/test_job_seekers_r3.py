@@ -45,13 +45,20 @@ def test_announced_person_can_be_issued_with_the_number_alone():
 
 def test_announced_person_with_another_birth_date_is_refused():
     with pytest.raises(Refused) as refused:
-        domain.birth_date_for_issue(person(), date(1991, 1, 2))
-    assert refused.value.code == "BIRTH_DATE_MISMATCH"
+        domain.birth_date_for_issue(person(), date(1991, 1, 2), confirmed=True)
+    assert refused.value.code == "BIRTH_DATE_MISMATCH"  # a correction is the office's event
+    assert refused.value.details["recorded_birth_date"] == BORN.isoformat()
 
 
-def test_person_known_only_from_issues_takes_the_newly_typed_birth_date():
+def test_person_known_only_from_issues_takes_a_newly_typed_birth_date_once_confirmed():
     known = person(announced=False)
-    assert domain.birth_date_for_issue(known, date(1991, 1, 2)) == date(1991, 1, 2)
+    with pytest.raises(Refused) as refused:
+        domain.birth_date_for_issue(known, date(1991, 1, 2))
+    assert refused.value.code == "BIRTH_DATE_DIFFERS"
+    assert refused.value.details == {"recorded_birth_date": BORN.isoformat(),
+                                     "birth_date": "1991-01-02"}
+    assert domain.birth_date_for_issue(known, date(1991, 1, 2), confirmed=True) == date(1991, 1, 2)
+    assert domain.birth_date_for_issue(known, BORN) == BORN  # the same date needs no confirmation
     later = T0 + timedelta(hours=1)
     assert domain.known_after_issue(known, NUMBER, date(1991, 1, 2), later).birth_date_as_of == later
 

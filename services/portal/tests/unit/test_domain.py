@@ -61,3 +61,32 @@ def test_r2_code_expiring_at_midnight_is_shown_valid_until_235959_of_the_fifth_d
     assert domain.local_time(shown, JST, "ja", seconds=True) == "2026年4月6日 23時59分59秒（日本時間）"
     other = datetime(2026, 4, 6, 14, 59, 59, tzinfo=UTC)  # already the last second
     assert domain.last_valid_moment(other, JST) == other
+
+
+def test_r7_job_seeker_number_typed_without_its_hyphen_or_in_full_width_is_normalised():
+    assert domain.normalise_job_seeker_number("12345-1234567") == "12345-1234567"
+    assert domain.normalise_job_seeker_number("123451234567") == "12345-1234567"
+    assert domain.normalise_job_seeker_number("123451") == "12345-1"
+    assert domain.normalise_job_seeker_number("１２３４５－１２３４５６７") == "12345-1234567"
+    assert domain.normalise_job_seeker_number("12345ー1234567") == "12345-1234567"
+    assert domain.normalise_job_seeker_number(" 12345 1234567 ") == "12345-1234567"
+
+
+def test_r7_unreadable_job_seeker_number_is_passed_on_for_the_api_to_refuse():
+    assert domain.normalise_job_seeker_number("12345") == "12345"  # 5 digits: no serial part
+    assert domain.normalise_job_seeker_number("1234512345678901") == "1234512345678901"
+    assert domain.normalise_job_seeker_number("abc") == "abc"
+
+
+def test_waits_are_told_in_minutes_rounded_up():
+    assert domain.minutes_to_wait(899) == 15
+    assert domain.minutes_to_wait(900) == 15
+    assert domain.minutes_to_wait(901) == 16
+    assert domain.minutes_to_wait(1) == 1
+    assert domain.minutes_to_wait(0) == 1
+
+
+def test_the_mails_time_is_named_in_office_time():
+    at = datetime(2026, 4, 1, 4, 5, tzinfo=UTC)
+    assert domain.clock_time(at, JST, "ja") == "13時05分"
+    assert domain.clock_time(at, JST, "en") == "13:05"

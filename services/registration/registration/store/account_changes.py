@@ -81,11 +81,15 @@ def replace_audit_address(conn: Connection, account_id: uuid.UUID, address: str,
 
 def erase_other_copies(conn: Connection, account_id: uuid.UUID) -> None:
     """R18: the address kept elsewhere in this database: the applications of the account's
-    code, and the account.registered events the relay already published (their bodies stay
+    code, the networks and browsers its sessions were opened from, and the
+    account.registered events the relay already published (their bodies stay
     as a record; one not yet published keeps it until it is, since office systems need it)."""
     conn.execute(
         "UPDATE applications SET email = NULL WHERE status <> 'open' AND code_id = "
         "(SELECT code_id FROM accounts WHERE account_id = %s)", (account_id,))
+    conn.execute(  # R19's view of where its sessions were opened (r0007)
+        "UPDATE sessions SET client_address = NULL, browser = NULL WHERE account_id = %s",
+        (account_id,))
     conn.execute(
         "UPDATE outbox SET body = jsonb_set(body, '{payload,email}', 'null'::jsonb) "
         "WHERE kind = 'event' AND destination = 'account.registered' "

@@ -22,6 +22,7 @@ from registration.events import account_closed, account_password_changed
 from registration.limits import Limits
 from registration.passwords import COMMON_PASSWORDS, Passwords
 from registration.store import account_changes, audit, changes, resets
+from registration.store import clients as seen_clients
 from registration.usecases import sessions
 from shared.clock import Clock, iso
 from shared.contracts import tasks
@@ -175,6 +176,7 @@ def withdraw(
         account_changes.close_and_erase(conn, account_id, keyed_digest(
             config.digest_secret, locked["email_canonical"], "closed_email"), now)
         account_changes.erase_other_copies(conn, account_id)
+        seen_clients.forget_account(conn, account_id)  # R20's sightings
         account_changes.end_other_sessions(conn, account_id, None, now)
         changes.void_open_changes(conn, account_id, now)
         resets.void_open_resets(conn, account_id, now, keep=True)  # R15's key stops working

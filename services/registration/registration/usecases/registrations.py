@@ -21,6 +21,7 @@ from registration.config import Config
 from registration.events import account_registered, code_used
 from registration.passwords import COMMON_PASSWORDS, Passwords
 from registration.store import accounts, applications, audit, codes
+from registration.usecases.clients import record_client
 from shared.clock import Clock, iso
 from shared.contracts import tasks
 from shared.errors import Refused
@@ -143,6 +144,7 @@ def _open_account(conn, token_digest, key_digest, password_hash, now, config, ca
     add_event(conn, account_registered(account, caller.correlation_id))
     add_event(conn, code_used(code.code_id, account["account_id"], now, caller.correlation_id))
     _notify_complete(conn, account, now, config, caller)
+    record_client(conn, account["account_id"], caller, now)  # R20: the registering client is seen
     _audit(conn, "CREATED", now, caller, application, account["account_id"])
     return None, {"account_id": str(account["account_id"]), "email": account["email"]}
 

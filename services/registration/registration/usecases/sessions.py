@@ -1,4 +1,5 @@
-"""Login and sessions (R13): throttled, one answer for every failure, opaque tokens."""
+"""Login and sessions (R13): throttled, one answer for every failure, opaque tokens; the
+account's open sessions listed and ended (R19); a login from a new client noticed (R20)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,13 @@ from datetime import datetime, timedelta
 from psycopg import Connection
 from psycopg_pool import ConnectionPool
 
-from registration import domain, inputs
-from registration.commands import Caller, LogIn, UseSession
+from registration import clients, domain, inputs
+from registration.commands import Caller, EndSession, LogIn, UseSession
 from registration.config import Config
 from registration.limits import Limits
 from registration.passwords import Passwords
 from registration.store import accounts, audit, sessions
+from registration.usecases.clients import notice_new_client
 from shared.clock import Clock, iso
 from shared.errors import Refused
 from shared.tokens import keyed_digest, random_token
@@ -71,13 +73,17 @@ def log_in(
         new_hash = passwords.hash(cmd.password)  # parameters changed since it was made
     token = random_token(32)
     opened_at = clock.now()
+    client = clients.client_of(caller.user_agent, caller.client_address)
     with pool.connection() as conn, conn.transaction():
         if new_hash:
             accounts.replace_password_hash(conn, account["account_id"],
                                            account["password_hash"], new_hash)
+        first_login = not sessions.has_had_sessions(conn, account["account_id"])
         sessions.insert_session(conn, uuid.uuid4(), account["account_id"],
                                 keyed_digest(config.digest_secret, token, "session_token"),
-                                opened_at)
+                                opened_at, client_address=client.client_address,
+                                browser=client.browser)
+        notice_new_client(conn, account, client, first_login, opened_at, config, caller)
         expires_at = domain.session_expires_at(domain.SessionTimes(opened_at, opened_at),
                                                *_windows(config))
         _audit(conn, "CREATED", opened_at, caller, account["account_id"])
@@ -101,7 +107,8 @@ def current_session(conn: Connection, cmd: UseSession, now: datetime, *,
     if not domain.session_active(times, now, *_windows(config)):
         sessions.end_session(conn, row["session_id"], now)
         return None
-    sessions.touch_session(conn, row["session_id"], now)
+    if domain.session_touch_due(row["last_seen_at"], now):  # R19: not every request a write
+        sessions.touch_session(conn, row["session_id"], now)
     return row
 
 
@@ -121,6 +128,55 @@ def log_out(conn: Connection, cmd: UseSession, now: datetime, *, config: Config)
     if row is None:
         return False
     sessions.end_session(conn, row["session_id"], now)
+    return True
+
+
+# --- R19: the account's open sessions -------------------------------------------------------
+def _live_since(now: datetime, config: Config) -> tuple[datetime, datetime]:
+    """(last use, login) after which a session is not yet expired (R13's two windows)."""
+    idle, absolute = _windows(config)
+    return now - idle, now - absolute
+
+
+def list_sessions(conn: Connection, cmd: UseSession, now: datetime, *,
+                  config: Config) -> list[dict] | None:
+    """R19: the account's open sessions (neither ended nor expired), the current one marked;
+    None without a live session."""
+    current = current_session(conn, cmd, now, config=config)
+    if current is None:
+        return None
+    return [{
+        "session_id": str(row["session_id"]),
+        "current": row["session_id"] == current["session_id"],
+        "started_at": iso(row["created_at"]),
+        "last_used_at": iso(row["last_seen_at"]),
+        "client_address": row["client_address"],
+        "browser": row["browser"],
+    } for row in sessions.open_sessions(conn, current["account_id"], *_live_since(now, config))]
+
+
+def end_session(conn: Connection, cmd: EndSession, now: datetime, *,
+                config: Config) -> bool:
+    """R19: end one of the account's open sessions (the current one too, if named); False
+    without a live session; SESSION_NOT_FOUND if it is not one of the account's open ones."""
+    current = current_session(conn, UseSession(cmd.session_token), now, config=config)
+    if current is None:
+        return False
+    if not sessions.end_open_session(conn, current["account_id"], cmd.session_id, now,
+                                     *_live_since(now, config)):
+        raise Refused("SESSION_NOT_FOUND")
+    return True
+
+
+def end_other_sessions(conn: Connection, cmd: UseSession, now: datetime, *,
+                       config: Config) -> bool:
+    """R19: end every session of the account but the current one; False without a live
+    session."""
+    current = current_session(conn, cmd, now, config=config)
+    if current is None:
+        return False
+    sessions.end_sessions_of_account(conn, current["account_id"], now,
+                                     keep=current["session_id"])
     return True
 
 

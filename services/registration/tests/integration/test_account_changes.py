@@ -420,6 +420,12 @@ def test_r18_withdrawal_closes_the_account_ends_every_session_and_erases_email_a
                         "client_address = '127.0.0.1'", (row[0],)).fetchone()[0] == 0
     assert conn.execute("SELECT count(*) FROM audit_log WHERE account_id = %s",
                         (row[0],)).fetchone()[0] >= 3
+    # nor where its sessions came from (R19, R20)
+    assert conn.execute("SELECT count(*) FROM sessions WHERE account_id = %s AND "
+                        "(client_address IS NOT NULL OR browser IS NOT NULL)",
+                        (row[0],)).fetchone()[0] == 0
+    assert conn.execute("SELECT count(*) FROM seen_clients WHERE account_id = %s",
+                        (row[0],)).fetchone()[0] == 0
 
 
 def test_r18_the_erased_account_frees_email_and_number_for_a_new_code(

@@ -1,95 +1,15 @@
-"""The code-issuer's rules (R1-R3 and the job-seeker record of issue 9); no I/O, `now` passed in."""
+"""R3 and issue 9: who may get a code, and the person as the offices' events tell."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import UTC, date, datetime
 
-from shared import tokens
-from shared.contracts import formats
 from shared.errors import Refused
 
-ACTIVE = "active"
-ENDED_STATUSES = ("used", "expired", "superseded", "revoked", "invalidated")
-STATUSES = (ACTIVE, *ENDED_STATUSES)
 # marshmallow's text for a missing field: a birth date the person's record cannot supply
 # is answered as the request's own missing field (422 VALIDATION_FAILED naming birth_date).
 MISSING = "Missing data for required field."
-
-
-# --- R1: the code -------------------------------------------------------------------
-def new_code() -> str:
-    """A fresh random code (made with `secrets`)."""
-    return tokens.random_crockford(formats.CODE_LENGTH)
-
-
-def normalise_code(text: str) -> str | None:
-    """The canonical 10 characters of a typed code, or None if it cannot be one."""
-    folded = tokens.normalise_crockford(text)
-    return folded if tokens.is_crockford(folded, formats.CODE_LENGTH) else None
-
-
-def code_digest(secret: str, code: str) -> str:
-    """The keyed digest stored and published instead of the code (purpose `code`)."""
-    return tokens.keyed_digest(secret, code, "code")
-
-
-# --- R7: input normalisation (the contract's formats) -------------------------------
-def normalise_number(text: str) -> str | None:
-    """`12345-1234567` from any full-width, look-alike or hyphen-less spelling, or None."""
-    return formats.job_seeker_number(text)
-
-
-def parse_birth_date(text: str, today: date) -> date | None:
-    """A real past date written YYYY-MM-DD (western calendar), or None."""
-    try:
-        return formats.birth_date(text, today)
-    except formats.BadBirthDate:
-        return None
-
-
-# --- R2: expiry ---------------------------------------------------------------------
-def expires_at(issued_at: datetime, tz: ZoneInfo, validity_days: int = 5) -> datetime:
-    """The first instant the code is no longer valid (exclusive end).
-
-    Valid until 23:59:59 office time of the `validity_days`-th day after the issue date,
-    so the end is midnight (office time) starting the day after that: issued 4/1 at any
-    hour -> valid through 4/6 23:59:59.999999 JST, expired from 4/7 00:00:00 JST.
-    """
-    if issued_at.tzinfo is None:
-        raise ValueError("issued_at must be timezone-aware")
-    issue_date = issued_at.astimezone(tz).date()
-    end_date = issue_date + timedelta(days=validity_days + 1)
-    return datetime.combine(end_date, time(0), tzinfo=tz).astimezone(UTC)
-
-
-def is_expired(expires: datetime, now: datetime) -> bool:
-    return now >= expires
-
-
-def ending(wanted: str, expires: datetime, now: datetime) -> str:
-    """How an open code ends when it is superseded (R3) or revoked: `wanted`, unless its
-    time already ran out, in which case it died of expiry first (R2)."""
-    return "expired" if is_expired(expires, now) else wanted
-
-
-@dataclass(frozen=True)
-class CodeState:
-    """What the store keeps about a code's life."""
-
-    ended_status: str | None
-    expires_at: datetime
-
-
-def status(code: CodeState, now: datetime) -> str:
-    """active, or why the code died; the first recorded death wins, then time (R2)."""
-    if code.ended_status is not None:
-        return code.ended_status
-    return "expired" if is_expired(code.expires_at, now) else ACTIVE
-
-
-# --- R3 and issue 9: who may get a code ------------------------------------------------
 NEVER = datetime(1970, 1, 1, tzinfo=UTC)  # "as of" of a fact no office event has set yet
 
 
@@ -107,12 +27,15 @@ class JobSeeker:
     state_as_of: datetime
 
 
-def birth_date_for_issue(known: JobSeeker | None, given: date | None) -> date:
+def birth_date_for_issue(known: JobSeeker | None, given: date | None,
+                         confirmed: bool = False) -> date:
     """The birth date a new code is issued for, or why no code can be issued.
 
     A person announced by an office event keeps the announced birth date: a different one
-    is refused. A person known only from earlier issues (an office without the event
-    integration) takes the newly typed date: the new code supersedes the old ones (R3).
+    is refused (a correction is the office's `job_seeker.corrected`). A person known only
+    from earlier issues (an office without the event integration) takes a different typed
+    date only when staff confirm it (issue 17: a silent change made the person's true
+    birth date fail later as a mismatch); the new code then supersedes the old ones (R3).
     """
     if known is not None and known.closed:
         raise Refused("JOB_SEEKER_CLOSED")
@@ -120,8 +43,14 @@ def birth_date_for_issue(known: JobSeeker | None, given: date | None) -> date:
         if known is None or known.birth_date is None:
             raise Refused("VALIDATION_FAILED", fields={"birth_date": [MISSING]})
         return known.birth_date
-    if known is not None and known.announced and given != known.birth_date:
-        raise Refused("BIRTH_DATE_MISMATCH")
+    if known is None or known.birth_date is None or given == known.birth_date:
+        return given
+    details = {"recorded_birth_date": known.birth_date.isoformat(),
+               "birth_date": given.isoformat()}
+    if known.announced:
+        raise Refused("BIRTH_DATE_MISMATCH", details=details)
+    if not confirmed:
+        raise Refused("BIRTH_DATE_DIFFERS", details=details)
     return given
 
 
