@@ -44,6 +44,10 @@ OPERATIONS = {
                      "GET /v1/me/sessions", "DELETE /v1/me/sessions",
                      "DELETE /v1/me/sessions/{session_id}"],
 }
+# R16-R18 (issue 18): fuzzed without a session, so every body meets the 401 of the edge
+OPERATIONS["registration"] += ["PUT /v1/me/password", "POST /v1/me/email-changes",
+                               "POST /v1/me/email-change-confirmations",
+                               "POST /v1/me/withdrawal"]
 HEADERS = {"code-issuer": {"Authorization": "Bearer dev-office-key"}, "registration": {}}
 
 
@@ -60,6 +64,7 @@ def apps():
         public = registration_app(RegistrationConfig(
             database_url=dsn, redis_url=REDIS, redis_prefix=prefix, argon2_memory_kib=8192,
             argon2_time_cost=1, rate_limit_applications=10**6,
+            rate_limit_account_changes=10**6,  # R16-R18
             rate_limit_password_registrations=10**6, rate_limit_sessions=10**6,
             rate_limit_reads=10**6, login_failures_per_account=10**6,
             login_failures_per_address=10**6, rate_limit_password_resets=10**6,
@@ -179,7 +184,7 @@ def test_item6_every_operation_with_a_json_body_is_fuzzed_with_surrogates(schema
         (service, label.split(" ", 1)[1]) for service in OPERATIONS
         for label, operation in operations(schemas[service]).items()
         if operation.body)
-    assert with_bodies == sorted(BODIES)
+    assert with_bodies == sorted(BODIES + [("registration", path) for _, path in SESSION_BODIES])
 
 
 @pytest.mark.parametrize(("service", "path"), BODIES)
@@ -211,3 +216,56 @@ def test_item6_a_lone_surrogate_in_any_field_is_a_422_naming_that_field(apps, se
                              content_type="application/json", headers=HEADERS[service])
     assert regression.status_code == 422
     assert list(regression.get_json()["error"]["fields"]) == [names[0]]
+
+
+# R16-R18 (issue 18): their bodies are read only with a live session, so they are fuzzed
+# with one (an account put straight into the fuzzing database, then a login).
+SESSION_BODIES = [("put", "/v1/me/password"), ("post", "/v1/me/email-changes"),
+                  ("post", "/v1/me/email-change-confirmations"), ("post", "/v1/me/withdrawal")]
+
+
+@pytest.fixture(scope="module")
+def session_headers(apps):
+    runtime = apps["registration"].extensions["registration"]
+    password = "Fuzz-w0rk-2026"  # noqa: S105 - the fuzzing account's password
+    code_id = uuid.uuid4()
+    with runtime.pool.connection() as conn:
+        conn.execute("INSERT INTO codes (code_id) VALUES (%s)", (code_id,))
+        conn.execute(
+            "INSERT INTO accounts (account_id, email, email_canonical, job_seeker_number, "
+            "code_id, password_hash, registered_at, privacy_policy_version, "
+            "terms_of_use_version) VALUES (%s, 'fuzz@example.jp', 'fuzz@example.jp', "
+            "'12345-1', %s, %s, now(), 'v', 'v')",
+            (uuid.uuid4(), code_id, runtime.passwords.hash(password)))
+    login = apps["registration"].test_client().post(
+        "/v1/sessions", json={"email": "fuzz@example.jp", "password": password})
+    assert login.status_code == 201, login.get_json()
+    return {"Authorization": f"Bearer {login.get_json()['session_token']}"}
+
+
+@pytest.mark.parametrize(("method", "path"), SESSION_BODIES)
+def test_item6_r16_r18_a_lone_surrogate_in_any_field_is_a_422_naming_that_field(
+        apps, session_headers, method, path):
+    client = apps["registration"].test_client()
+    document = client.get("/openapi.json").get_json()
+    ref = document["paths"][path][method]["requestBody"]["content"]["application/json"][
+        "schema"]["$ref"]
+    names = sorted(document["components"]["schemas"][ref.rsplit("/", 1)[1]]["properties"])
+    seen: dict[int, int] = {}
+
+    @seed(SEED)
+    @settings(max_examples=EXAMPLES // 4, deadline=None, database=None,
+              suppress_health_check=list(HealthCheck))
+    @given(st.fixed_dictionaries({name: TEXT for name in names}), st.sampled_from(names),
+           SURROGATES, st.integers(0, 30))
+    def fuzz(body, field, surrogate, at):
+        body[field] = body[field][:at] + surrogate + body[field][at:]
+        response = getattr(client, method)(path, data=json.dumps(body),
+                                           content_type="application/json",
+                                           headers=session_headers)
+        seen[response.status_code] = seen.get(response.status_code, 0) + 1
+        assert response.status_code == 422, (body, response.get_data(as_text=True)[:300])
+        assert field in response.get_json()["error"]["fields"]
+
+    fuzz()
+    assert set(seen) == {422}

@@ -1,7 +1,7 @@
 """Clients of the two public HTTP APIs (DESIGN.md §4), as an outside gateway calls them.
 
-Every call forwards the person's address (X-Forwarded-For) and language
-(Accept-Language); an error answer becomes `ApiFailure` with the contract's code,
+Every call forwards the person's address (X-Forwarded-For), language (Accept-Language)
+and browser (User-Agent); an error answer becomes `ApiFailure` with the contract's code,
 message and per-field messages, already in the person's language.
 """
 
@@ -47,8 +47,7 @@ class Caller:
 
     address: str
     language: str
-    # the person's browser, as registration names a session's browser from it (R19, R20)
-    user_agent: str = ""
+    user_agent: str = ""  # R19/R20: registration names the browser family from it
 
 
 class Api:
@@ -74,10 +73,11 @@ class Api:
             "Accept": "application/json",
             "Accept-Language": caller.language,
             "X-Forwarded-For": caller.address,
-            "User-Agent": caller.user_agent or "jobportal-portal",
             # one id follows the person's request through both APIs to the mail
             "X-Correlation-ID": correlation_id() or "",
         }
+        if caller.user_agent:
+            headers["User-Agent"] = caller.user_agent[:300]
         if bearer:
             headers["Authorization"] = f"Bearer {bearer}"
         headers.update(extra_headers or {})

@@ -59,9 +59,4 @@ def current() -> Runtime:
 def caller() -> Caller:
     """The person behind this request, as the APIs must see them."""
     return Caller(address=request.remote_addr or "", language=g.get("lang", "ja"),
-                  user_agent=_printable(request.headers.get("User-Agent", ""))[:512])
-
-
-def _printable(header: str) -> str:
-    """A header value passed on as printable ASCII only (nothing for requests to refuse)."""
-    return "".join(ch for ch in header if " " <= ch <= "~").strip()
+                  user_agent=request.headers.get("User-Agent", ""))

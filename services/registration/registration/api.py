@@ -46,6 +46,11 @@ REFUSALS = {
     "RESET_NOT_FOUND": 404, "RESET_KEY_MISMATCH": 400, "RESET_KEY_EXPIRED": 410,
     "PASSWORD_UNCHANGED": 422,
 }
+# R16-R18 with a session (usecases/account.py, usecases/email_changes.py)
+REFUSALS.update({
+    "CURRENT_PASSWORD_WRONG": 400,  # PASSWORD_UNCHANGED 422: R15's, above
+    "CHANGE_NOT_FOUND": 404, "CHANGE_KEY_MISMATCH": 400, "CHANGE_KEY_EXPIRED": 410,
+})
 
 
 # The limit a use case's 429 refusal stands for (throttle_refusals_total's `limit`); any
@@ -283,9 +288,12 @@ OPERATIONS = [
 
 
 def openapi_document() -> dict:
-    document = build("jobportal registration", "1.0.0", OPERATIONS,
+    from registration import account_api  # R16-R18's views use this module's edge
+
+    document = build("jobportal registration", "1.0.0", OPERATIONS + account_api.OPERATIONS,
                      security_scheme={"type": "http", "scheme": "bearer"})
     _describe_issue17_answers(document["paths"])
+    account_api.describe_answers(document["paths"], _KEY_MISMATCH)
     return document
 
 

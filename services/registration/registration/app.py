@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from registration import api
+from registration import account_api, api
 from registration.config import SERVICE, Config
 from registration.messages import MESSAGES
 from registration.runtime import Runtime, build
@@ -25,5 +25,6 @@ def create_app(config: Config, runtime: Runtime | None = None) -> Flask:
             readiness={"database": probes.database(runtime.pool)})
     probes.watch_broker(config.broker_url)
     app.register_blueprint(api.bp)
+    app.register_blueprint(account_api.bp)  # R16-R18
     app.register_blueprint(openapi.blueprint(api.openapi_document()))
     return app

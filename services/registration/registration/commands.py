@@ -152,3 +152,38 @@ class RecordNoticeDeliveryFailure:
 @dataclass(frozen=True)
 class ResendAuthKey:
     application_id: uuid.UUID
+
+
+# --- R16-R18 with a session (api.py; the bearer token comes as UseSession beside them) ----
+@dataclass(frozen=True)
+class ChangePassword:
+    """R16: the current password, and the new one (R11) with its confirmation."""
+
+    current_password: str
+    password: str
+    password_confirmation: str
+
+
+@dataclass(frozen=True)
+class RequestEmailChange:
+    """R17: the current password and the new address (R6, already equal to its
+    confirmation)."""
+
+    current_password: str
+    email: str
+
+
+@dataclass(frozen=True)
+class ConfirmEmailChange:
+    """R17: the change token of the request's answer and the key mailed to the new
+    address."""
+
+    change_token: str
+    key: str
+
+
+@dataclass(frozen=True)
+class Withdraw:
+    """R18: the current password."""
+
+    current_password: str

@@ -73,6 +73,11 @@ class Config:
     login_throttle_seconds: int = setting(900, doc="R13: window of the login throttles")
     login_failures_per_account: int = setting(5, doc="R13: wrong logins per account and window")
     login_failures_per_address: int = setting(30, doc="R13: wrong logins per address and window")
+    # R16-R18 (a wrong current password counts in R13's login throttles above)
+    email_change_mails_per_account_per_hour: int = setting(
+        3, doc="R17: email-change key mails per account per hour")
+    rate_limit_account_changes: int = setting(
+        20, doc="R16-R18 requests (password, email, withdrawal) per address and window")
     # requests per client address per window, per endpoint group
     rate_limit_window_seconds: int = setting(60, doc="window of the per-address request limits")
     rate_limit_applications: int = setting(20, doc="step-2 requests per address and window")

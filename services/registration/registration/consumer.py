@@ -19,7 +19,7 @@ from psycopg_pool import ConnectionPool
 
 from registration import commands, schemas
 from registration.config import SERVICE, Config
-from registration.usecases import applications, codes, resets
+from registration.usecases import applications, codes, email_changes, resets
 from shared.bus import EventConsumer, Topology, connect
 from shared.clock import Clock
 from shared.contracts.events import Event
@@ -64,16 +64,20 @@ def auth_key_expired(conn: DbConnection, event: Event, payload: dict, now: datet
     applications.record_key_expiry(conn, commands.RecordKeyExpiry(**payload), now)
 
 
-# --- R15: the reset-key mail's delivery (other kinds are ignored by the use case) --------
+# --- R15, R17: the key mails' deliveries (each use case ignores the other kinds) ---------
 @handlers.on("notice.mailed", reads=fields_of(commands.RecordNoticeDelivery))
 def notice_mailed(conn: DbConnection, event: Event, payload: dict, now: datetime) -> None:
-    resets.record_key_mail_delivery(conn, commands.RecordNoticeDelivery(**payload), now)
+    cmd = commands.RecordNoticeDelivery(**payload)
+    resets.record_key_mail_delivery(conn, cmd, now)
+    email_changes.record_key_mail_delivery(conn, cmd, now)
 
 
 @handlers.on("notice.delivery_failed", reads=fields_of(commands.RecordNoticeDeliveryFailure))
 def notice_delivery_failed(conn: DbConnection, event: Event, payload: dict,
                            now: datetime) -> None:
-    resets.record_key_mail_failure(conn, commands.RecordNoticeDeliveryFailure(**payload), now)
+    cmd = commands.RecordNoticeDeliveryFailure(**payload)
+    resets.record_key_mail_failure(conn, cmd, now)
+    email_changes.record_key_mail_failure(conn, cmd, now)
 
 
 def make_consumer(config: Config, pool: ConnectionPool, clock: Clock,

@@ -37,6 +37,23 @@ def code_used(code_id: uuid.UUID, account_id: uuid.UUID, now: datetime,
                      producer=PRODUCER, now=now, correlation_id=correlation_id)
 
 
+# --- R17, R18 -------------------------------------------------------------------------
+def account_email_changed(account_id: uuid.UUID, now: datetime,
+                          correlation_id: str | None) -> Event:
+    """R17: no address in it (office systems that need the new one ask registration)."""
+    return new_event("account.email_changed", {"account_id": account_id, "changed_at": now},
+                     producer=PRODUCER, now=now, correlation_id=correlation_id)
+
+
+def account_closed(account_id: uuid.UUID, job_seeker_number: str, now: datetime,
+                   correlation_id: str | None) -> Event:
+    """R18: the number is free for a new account (from a new code at the counter)."""
+    return new_event("account.closed", {"account_id": account_id,
+                                        "job_seeker_number": job_seeker_number,
+                                        "closed_at": now, "reason": "withdrawal"},
+                     producer=PRODUCER, now=now, correlation_id=correlation_id)
+
+
 def account_registered(account: dict, correlation_id: str | None) -> Event:
     payload = {key: account[key] for key in (
         "account_id", "job_seeker_number", "email", "registered_at", "privacy_policy_version",

@@ -90,7 +90,42 @@ ERRORS: dict[str, dict[str, str]] = {
     },
 }
 
+# --- R16-R18 with a session --------------------------------------------------------------
+# The email-change key is 認証キー in Japanese, as the notifier's key mail names it.
+BAD_CHANGE_TOKEN = "Not a valid change token."  # noqa: S105 - a message, not a secret
+BAD_CHANGE_KEY = "Enter the 8-character key from the mail."
+CURRENT_PASSWORD_IS_WRONG = "The current password is incorrect."  # noqa: S105
+EMAIL_IS_CURRENT = "This is already your email address."
+ERRORS.update({  # PASSWORD_UNCHANGED and PASSWORD_IS_CURRENT are R15's (below)
+    "CURRENT_PASSWORD_WRONG": {
+        "ja": "現在のパスワードが正しくありません。"
+              "続けて誤るとしばらくの間ログインもできなくなります。",
+        "en": "The current password is incorrect. After repeated mistakes, logging in is "
+              "also blocked for a while.",
+    },
+    "CHANGE_NOT_FOUND": {
+        "ja": "メールアドレス変更の受付が見つからないか、無効になっています。"
+              "はじめからやり直してください。",
+        "en": "The email change was not found or is no longer valid. Please start again.",
+    },
+    "CHANGE_KEY_MISMATCH": {
+        "ja": "認証キーが正しくありません。",
+        "en": "The key is incorrect.",
+    },
+    "CHANGE_KEY_EXPIRED": {
+        "ja": "認証キーの有効期限（メール配信から50分）が過ぎています。"
+              "メールアドレス変更をはじめからやり直してください。",
+        "en": "The key has expired (50 minutes after the mail). Please start the email "
+              "change again.",
+    },
+})
+
 FIELDS: dict[str, dict[str, str]] = {
+    # R16-R18
+    BAD_CHANGE_TOKEN: {"ja": "変更トークンの形式が正しくありません。"},
+    BAD_CHANGE_KEY: {"ja": "メールに記載された認証キー（8文字）を正しく入力してください。"},
+    CURRENT_PASSWORD_IS_WRONG: {"ja": "現在のパスワードが正しくありません。"},
+    EMAIL_IS_CURRENT: {"ja": "現在登録されているメールアドレスです。"},
     "Must not contain control characters.": {"ja": "制御文字は使用できません。"},
     "Use half-width characters only.": {"ja": "半角文字で入力してください。"},
     "Must be at most 100 characters.": {"ja": "100文字以内で入力してください。"},

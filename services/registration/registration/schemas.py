@@ -17,7 +17,7 @@ from marshmallow import (
     validates_schema,
 )
 
-from registration import inputs, messages
+from registration import commands, inputs, messages
 from registration.commands import (
     CompletePasswordReset,
     EndSession,
@@ -261,3 +261,80 @@ class CodeRevoked(catalog.CodeRevoked):
         unknown = EXCLUDE
 
     reason = fields.String(required=True, validate=validate.Length(min=1, max=100))
+
+
+# --- R16-R18 with a session ---------------------------------------------------------------
+def _change_key(raw: str) -> str:
+    """R17: the key mailed to the new address, 8 Crockford characters normalised (R10)."""
+    value = normalise_crockford(raw)
+    if not is_crockford(value, formats.KEY_LENGTH):
+        raise inputs.InputProblem(messages.BAD_CHANGE_KEY)
+    return value
+
+
+class PasswordChangeRequest(_Strict):
+    """R16: the current password and the new one; R11 is checked by the use case, which
+    knows the account's email and number."""
+
+    current_password = Text(required=True, max_length=200)
+    password = Text(required=True, max_length=200)
+    password_confirmation = Text(required=True, max_length=200)
+
+    @post_load
+    def _command(self, data, **_kwargs) -> commands.ChangePassword:
+        return commands.ChangePassword(**data)
+
+
+class EmailChangeRequest(_Strict):
+    """R17: the current password and the new address (R6's format, as step 2's)."""
+
+    current_password = Text(required=True, max_length=200)
+    email = Text(required=True, max_length=200, rule=inputs.check_email)
+    email_confirmation = Text(required=True, max_length=200)
+
+    @validates_schema(skip_on_field_errors=False)
+    def _confirm(self, data, **_kwargs):
+        confirmation = data.get("email_confirmation")
+        if "email" in data and confirmation is not None and confirmation != self._raw_email:
+            raise ValidationError({"email_confirmation": [messages.EMAIL_CONFIRMATION_DIFFERS]})
+
+    def load(self, data, **kwargs):
+        # As at step 2: the confirmation is compared with what was typed.
+        self._raw_email = data.get("email") if isinstance(data, dict) else None
+        return super().load(data, **kwargs)
+
+    @post_load
+    def _command(self, data, **_kwargs) -> commands.RequestEmailChange:
+        return commands.RequestEmailChange(current_password=data["current_password"],
+                                  email=data["email"])
+
+
+class EmailChangeConfirmationRequest(_Strict):
+    """R17: the change token and the key mailed to the new address."""
+
+    change_token = Text(required=True, max_length=100, validate=validate.Regexp(
+        r"^[A-Za-z0-9_-]{20,100}$", error=messages.BAD_CHANGE_TOKEN))
+    key = Text(required=True, max_length=40, rule=_change_key)
+
+    @post_load
+    def _command(self, data, **_kwargs) -> commands.ConfirmEmailChange:
+        return commands.ConfirmEmailChange(**data)
+
+
+class WithdrawalRequest(_Strict):
+    """R18: the current password."""
+
+    current_password = Text(required=True, max_length=200)
+
+    @post_load
+    def _command(self, data, **_kwargs) -> commands.Withdraw:
+        return commands.Withdraw(**data)
+
+
+class EmailChangeAccepted(Schema):
+    change_token = fields.String(required=True)
+    key_expires_at = fields.String(required=True)
+
+
+class EmailChangeConfirmed(Schema):
+    email = fields.String(required=True)

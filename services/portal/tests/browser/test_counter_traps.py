@@ -80,7 +80,7 @@ def test_issue17_reloading_the_slip_or_resubmitting_the_form_issues_nothing(coun
     expect(counter.locator("#slip-code-id")).to_have_text(issued["code_id"])
     expect(counter.locator("#slip-birth-date")).to_have_text("1990年4月1日")
     expect(counter.get_by_role("button", name="印刷する")).to_be_visible()
-    accessible(counter, "30-counter-already-issued")
+    accessible(counter, "40-counter-already-issued")
 
     counter.go_back()  # Back: the look-up page, rendered anew; nothing is resent
     expect(counter.get_by_role("heading", level=1)).to_have_text("窓口：アカウント作成コード発行")
@@ -138,13 +138,13 @@ def test_r12_the_counter_states_an_account_and_asks_to_confirm_before_issuing(co
         counter.reload()
     expect(counter.locator("#account-status")).to_contain_text(
         re.compile(r"アカウント登録済み（\d{4}年\d{1,2}月\d{1,2}日から）"))
-    accessible(counter, "31-counter-account-exists")
+    accessible(counter, "41-counter-account-exists")
     before = len(office_codes(system, number))
     issue(counter)
     expect(counter.get_by_role("heading", level=1)).to_have_text("発行前の確認")
     expect(counter.locator("#confirm-account")).to_contain_text("この方はアカウント登録済みです")
     assert counter.url.endswith("/counter/confirm")
-    accessible(counter, "32-counter-confirm-account")
+    accessible(counter, "42-counter-confirm-account")
     counter.reload()  # the confirmation page reloads without issuing
     assert len(office_codes(system, number)) == before
     counter.get_by_role("button", name="確認のうえ発行する").click()
@@ -184,7 +184,7 @@ def test_issue17_the_counter_shows_failed_attempts_live_and_where_they_came_from
     expect(counter.locator("tbody tr .last-failure")).to_contain_text("198.51.100.0/24 から")
     expect(counter.locator("tbody tr .last-failure")).to_contain_text("（日本時間）")
     expect(counter.get_by_role("columnheader", name="最後の誤入力")).to_be_visible()
-    accessible(counter, "33-counter-failed-attempts")
+    accessible(counter, "43-counter-failed-attempts")
 
 
 def test_issue17_a_different_birth_date_asks_to_confirm_showing_both(counter, system):
@@ -197,7 +197,7 @@ def test_issue17_a_different_birth_date_asks_to_confirm_showing_both(counter, sy
     expect(counter.get_by_role("heading", level=1)).to_have_text("発行前の確認")
     expect(counter.locator("#recorded-birth-date")).to_have_text("1990年4月1日")
     expect(counter.locator("#typed-birth-date")).to_have_text("1990年4月2日")
-    accessible(counter, "34-counter-confirm-birth-date")
+    accessible(counter, "44-counter-confirm-birth-date")
     assert len(office_codes(system, number)) == 1
     counter.get_by_role("button", name="確認のうえ発行する").click()
     expect(counter.get_by_role("heading", level=1)).to_have_text("アカウント作成コードのお知らせ")
@@ -213,13 +213,13 @@ def test_issue17_no_counter_screen_overflows_at_320_px(counter, system):
     expect(counter.locator("#slip-code")).to_be_visible()
     no_horizontal_overflow(counter, "slip")
     counter.set_viewport_size({"width": 375, "height": 740})
-    screenshot(counter, "35-counter-slip-375")
+    screenshot(counter, "45-counter-slip-375")
     counter.set_viewport_size({"width": 320, "height": 640})
     counter.reload()
     expect(counter.get_by_role("heading", level=1)).to_have_text("このコードは発行済みです")
     no_horizontal_overflow(counter, "already issued")
     counter.set_viewport_size({"width": 375, "height": 740})
-    screenshot(counter, "36-counter-already-issued-375")
+    screenshot(counter, "46-counter-already-issued-375")
     counter.set_viewport_size({"width": 320, "height": 640})
     look_up(counter, number)
     no_horizontal_overflow(counter, "look-up with codes and account")

@@ -150,20 +150,20 @@ def test_r16_password_change_ends_other_sessions_on_the_whole_system(browser, sy
     email, password = open_account(system, page)
     other = new_page(browser, system)
     log_in(other, email, password)
-    shoot(page, "40-mypage-menu")
+    shoot(page, "60-mypage-menu")
     page.get_by_role("link", name="パスワードの変更").click()
     expect(heading(page)).to_have_text("パスワードの変更")
-    shoot(page, "41-mypage-password")
+    shoot(page, "61-mypage-password")
 
     change_password(page, "Wrong-pass-0", NEW_PASSWORD)
     expect(page.locator("#current_password-error")).to_be_visible()
     expect(page.locator("#current_password")).to_have_value("")
-    shoot(page, "42-mypage-password-wrong")
+    shoot(page, "62-mypage-password-wrong")
     change_password(page, password, password)
     expect(page.locator("#password-error")).to_be_visible()  # PASSWORD_UNCHANGED
     change_password(page, password, NEW_PASSWORD)
     expect(heading(page)).to_have_text("パスワードを変更しました")
-    shoot(page, "43-mypage-password-done")
+    shoot(page, "63-mypage-password-done")
 
     other.goto("/mypage")  # the other device's session has ended
     expect(other).to_have_url(re.compile(r"/login$"))
@@ -177,22 +177,22 @@ def test_r17_email_change_with_the_mailed_key_on_the_whole_system(system, page):
     email, password = open_account(system, page)
     new = new_email()
     page.goto("/mypage/email")
-    shoot(page, "44-mypage-email")
+    shoot(page, "64-mypage-email")
     ask_email_change(page, password, new)
     expect(heading(page)).to_have_text("メールアドレスの変更（認証キーの入力）")
     assert "token" not in page.url
     expect(page.locator("main")).to_contain_text(new)
-    shoot(page, "45-mypage-email-key")
+    shoot(page, "65-mypage-email-key")
     key = newest_key(system, new, after=0)
 
     enter_key(page, "ZZZZZZZZ" if key != "ZZZZZZZZ" else "YYYYYYYY")
     expect(page.locator("#key-error")).to_contain_text("あと")
     expect(page.locator("#key")).to_have_value("")
-    shoot(page, "46-mypage-email-key-wrong")
+    shoot(page, "66-mypage-email-key-wrong")
     enter_key(page, key.lower())
     expect(heading(page)).to_have_text("メールアドレスを変更しました")
     expect(page.locator("main")).to_contain_text(new)
-    shoot(page, "47-mypage-email-done")
+    shoot(page, "67-mypage-email-done")
 
     page.get_by_role("link", name="マイページへ戻る").click()
     expect(page.locator(".details")).to_contain_text(new)
@@ -208,7 +208,7 @@ def test_r19_sessions_listed_and_other_devices_logged_out_on_the_whole_system(br
     page.goto("/mypage/sessions")
     expect(page.locator(".my-sessions > li")).to_have_count(3)
     expect(page.locator(".my-sessions > li").first).to_contain_text("この端末")
-    shoot(page, "48-mypage-sessions")
+    shoot(page, "68-mypage-sessions")
 
     page.locator(".my-sessions > li").nth(1).get_by_role("button").click()
     expect(page.get_by_role("status")).to_have_text("ログインを1件終了しました。")
@@ -216,7 +216,7 @@ def test_r19_sessions_listed_and_other_devices_logged_out_on_the_whole_system(br
     page.get_by_role("button", name="この端末以外のすべての端末からログアウトする").click()
     expect(page.get_by_role("status")).to_have_text("この端末以外のログインをすべて終了しました。")
     expect(page.locator(".my-sessions > li")).to_have_count(1)
-    shoot(page, "48b-mypage-sessions-only-this")
+    shoot(page, "68b-mypage-sessions-only-this")
     for other in others:
         other.goto("/mypage")
         expect(other).to_have_url(re.compile(r"/login$"))
@@ -228,12 +228,12 @@ def test_r18_withdrawal_closes_the_account_on_the_whole_system(system, page):
     email, password = open_account(system, page)
     page.goto("/mypage/withdrawal")
     expect(page.get_by_role("note")).to_contain_text("消去されます")
-    shoot(page, "49-mypage-withdrawal")
+    shoot(page, "69-mypage-withdrawal")
     withdraw(page, "Wrong-pass-0")
     expect(page.locator("#current_password-error")).to_be_visible()
     withdraw(page, password)
     expect(heading(page)).to_have_text("退会しました")
-    shoot(page, "50-mypage-withdrawal-done")
+    shoot(page, "70-mypage-withdrawal-done")
 
     page.goto("/login")
     page.fill("#email", email)
@@ -250,10 +250,10 @@ def test_my_page_screens_in_english_on_the_whole_system(system, page):
     expect(heading(page)).to_have_text("Change your password")
     change_password(page, "Wrong-pass-0", NEW_PASSWORD)
     expect(page.locator("#current_password-error")).to_be_visible()
-    shoot(page, "51-mypage-password-english")
+    shoot(page, "71-mypage-password-english")
     page.goto("/mypage/sessions")
     expect(heading(page)).to_have_text("Where you are logged in")
-    shoot(page, "52-mypage-sessions-english")
+    shoot(page, "72-mypage-sessions-english")
 
 
 # --- against the fake of the contract -----------------------------------------------------

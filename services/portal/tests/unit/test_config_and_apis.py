@@ -41,6 +41,14 @@ def test_calls_forward_the_client_address_and_language(fake):
     assert sent["Accept-Language"] == "en"
 
 
+
+def test_r19_r20_calls_forward_the_persons_browser_for_its_family(fake):
+    """Registration names a session's browser (R19) and a new client (R20) from the
+    User-Agent: the portal passes on the person's, not its requests library's."""
+    registration = Registration(Api(fake.url, 3))
+    registration.terms(Caller("203.0.113.7", "ja", user_agent="Mozilla/5.0 Firefox/128.0"))
+    assert fake.last("/v1/terms")["headers"]["User-Agent"] == "Mozilla/5.0 Firefox/128.0"
+
 def test_an_error_answer_becomes_a_failure_with_code_message_and_fields(fake):
     fake.fail_next("POST", "/v1/applications", 422, "VALIDATION_FAILED", {"email": "format"})
     with pytest.raises(ApiFailure) as caught:

@@ -670,3 +670,8 @@ def test_a_kept_form_is_shown_only_on_its_own_screen(client, fake):
     html = text(client.get("/password-reset"))  # another screen first: the kept login is dropped
     assert 'class="error-summary"' not in html and 'value="x@example.jp"' not in html
     assert 'class="error-summary"' not in text(client.get("/login"))
+
+
+def test_r19_r20_the_persons_user_agent_reaches_registration(client, fake):
+    client.get("/register", headers={"User-Agent": "Mozilla/5.0 (iPhone) Mobile/15E148 Safari/604.1"})
+    assert fake.last("/v1/terms")["headers"]["User-Agent"].endswith("Safari/604.1")

@@ -48,7 +48,8 @@ def test_item3_the_upgrade_backfills_email_canonical_and_indexes_it(first_releas
         assert conn.execute("SELECT email, email_canonical FROM accounts ORDER BY email"
                             ).fetchall() == [("Taro.Yamada@example.jp", "taro.yamada@example.jp"),
                                              ("hanako@example.jp", "hanako@example.jp")]
-        with pytest.raises(psycopg.errors.NotNullViolation):
+        # r0006: only a closed (R18-erased) account may lack it
+        with pytest.raises(psycopg.errors.CheckViolation, match="erased_only_when_closed"):
             add_account(conn, "jiro@example.jp")
         with pytest.raises(psycopg.errors.UniqueViolation):
             add_account(conn, "TARO.yamada@example.jp", email_canonical="taro.yamada@example.jp")
@@ -86,3 +87,21 @@ def test_r12_the_upgrade_keeps_second_accounts_opened_before_the_rule_and_marks_
         ).fetchall() == [("first@example.jp", False, None), ("second@example.jp", True, None)]
         with pytest.raises(psycopg.errors.UniqueViolation):  # no third, from now on
             add_account(conn, "third@example.jp", email_canonical="third@example.jp")
+
+
+def test_r18_r0006_lets_only_a_closed_account_lose_its_email_and_password_hash(conn):
+    add_account(conn, "erase@example.jp", email_canonical="erase@example.jp")
+    for column in ("email", "email_canonical", "password_hash"):
+        with pytest.raises(psycopg.errors.CheckViolation):
+            conn.execute(f"UPDATE accounts SET {column} = NULL WHERE email = "  # noqa: S608
+                         "'erase@example.jp'")
+    conn.execute("UPDATE accounts SET closed_at = now(), email = NULL, "
+                 "email_canonical = NULL, password_hash = NULL WHERE email_canonical = "
+                 "'erase@example.jp'")
+    # two erased accounts do not collide in R6's unique index
+    add_account(conn, "erase2@example.jp", email_canonical="erase2@example.jp")
+    conn.execute("UPDATE accounts SET closed_at = now(), email = NULL, "
+                 "email_canonical = NULL, password_hash = NULL WHERE email_canonical = "
+                 "'erase2@example.jp'")
+    assert conn.execute("SELECT count(*) FROM accounts WHERE email_canonical IS NULL"
+                        ).fetchone()[0] == 2
