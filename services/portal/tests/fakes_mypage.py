@@ -16,12 +16,15 @@ from .fakes import CROCKFORD, FIELD_TEXTS, MESSAGES, FakeApis, _iso, _norm, _now
 MY_MESSAGES = {
     "PASSWORD_UNCHANGED": ("現在のパスワードとは別のパスワードにしてください。",
                            "Choose a password other than the current one."),
-    "CURRENT_PASSWORD_WRONG": ("現在のパスワードが正しくありません。",
+    "CURRENT_PASSWORD_WRONG": ("現在のパスワードが正しくありません。何度も誤るとログインも一時的に制限されます。",
                                "The current password is wrong."),
     "CHANGE_NOT_FOUND": ("メールアドレス変更の手続きが見つかりません。", "No such email change."),
     "CHANGE_KEY_MISMATCH": ("認証キーが正しくありません。", "The key is wrong."),
     "CHANGE_KEY_EXPIRED": ("認証キーの有効期限が過ぎています。", "The key has expired."),
     "NOT_FOUND": ("見つかりません。", "Not found."),
+}
+MY_FIELD_TEXTS = {
+    "wrong_current": ("現在のパスワードが正しくありません。", "The current password is wrong."),
 }
 _PASSWORD = re.compile(r"(?=.*\d)(?=.*[A-Za-z])(?=.*[^\dA-Za-z])[!-~]{8,32}")
 
@@ -41,7 +44,8 @@ class MyPageFakeApis(FakeApis):
         details = extra.pop("details", None)  # the seeker branch's name for the members
         error = {"code": code, "message": message, **(details or {}), **extra}
         if fields:
-            error["fields"] = {k: [FIELD_TEXTS[v][i]] for k, v in fields.items()}
+            texts = {**FIELD_TEXTS, **MY_FIELD_TEXTS}
+            error["fields"] = {k: [texts[v][i]] for k, v in fields.items()}
         response = self._json({"error": error}, status)
         for name, value in (headers or {}).items():
             response.headers[name] = value

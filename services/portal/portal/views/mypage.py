@@ -112,14 +112,15 @@ def _place(form: Form, failure: ApiFailure) -> None:
         message += " " + text("retry_after", lang, minutes=minutes)
     if failure.code == "CHANGE_KEY_MISMATCH" and failure.attempts_left:
         message += " " + text("my_attempts_left", lang, n=failure.attempts_left)
+    target = FIELD_OF_CODE.get(failure.code)
     unplaced = []
     for name, texts in failure.fields.items():
         if name in form.fields:
             for one in texts:
-                form.add(name, one)
+                if not (name == target and one.strip() in message):  # said once, not twice
+                    form.add(name, one)
         else:
             unplaced += texts
-    target = FIELD_OF_CODE.get(failure.code)
     if target in form.fields:
         form.add(target, message)
     elif not failure.fields or unplaced:

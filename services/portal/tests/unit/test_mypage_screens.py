@@ -112,7 +112,7 @@ def test_r16_a_wrong_current_password_is_shown_next_to_it_after_a_redirect(me):
     page = follow(me, response)
     html = text(page)
     assert page.status_code == 400
-    assert field_error(html, "current_password").endswith("現在のパスワードが正しくありません。")
+    assert "現在のパスワードが正しくありません。" in field_error(html, "current_password")
     assert "<title>エラー:" in html
     assert "Wrong-pass-9" not in html and NEW not in html  # passwords are never typed back
     again = me.get("/mypage/password")  # a reload shows the screen fresh
@@ -201,7 +201,7 @@ def test_r17_a_taken_address_is_shown_next_to_the_new_email(me, fake):
 
 def test_r17_a_wrong_current_password_is_refused_next_to_it(me):
     page = follow(me, change_email(me, password="Wrong-1-pass"))
-    assert field_error(text(page), "current_password").endswith("現在のパスワードが正しくありません。")
+    assert "現在のパスワードが正しくありません。" in field_error(text(page), "current_password")
 
 
 def test_r17_a_wrong_key_says_how_many_tries_are_left_and_is_not_typed_back(me, fake):
@@ -323,7 +323,7 @@ def test_r18_withdrawal_says_what_happens_then_closes_the_account(me, fake):
 def test_r18_a_wrong_password_keeps_the_account(me, fake):
     page = follow(me, post(me, "/mypage/withdrawal", {"current_password": "Nope-1-nope"}))
     assert page.status_code == 400
-    assert field_error(text(page), "current_password").endswith("現在のパスワードが正しくありません。")
+    assert "現在のパスワードが正しくありません。" in field_error(text(page), "current_password")
     assert EMAIL in fake.accounts and me.get("/mypage").status_code == 200
 
 
@@ -368,3 +368,12 @@ def test_r17_a_change_left_by_one_login_is_not_shown_after_another_login(me, fak
     post(me, "/login", {"email": EMAIL, "password": PASSWORD})
     assert me.get("/mypage/email/key").headers["Location"].endswith("/mypage/email")
     assert "jiro@example.jp" not in text(me.get("/mypage/email"))
+
+
+def test_a_field_text_the_codes_message_already_says_is_shown_once(me, fake):
+    fake.fail_next("PUT", "/v1/me/password", 400, "CURRENT_PASSWORD_WRONG",
+                   fields={"current_password": "wrong_current"})
+    page = follow(me, post(me, "/mypage/password", {
+        "current_password": "x", "password": NEW, "password_confirmation": NEW}))
+    assert field_error(text(page), "current_password") == \
+        "エラー: 現在のパスワードが正しくありません。何度も誤るとログインも一時的に制限されます。"
