@@ -299,8 +299,7 @@ def sessions():
         "session_id": str(one.get("session_id", "")),
         "current": one.get("current") is True,
         "browser": _browser(str(one.get("browser") or "")),
-        "client_address": str(one.get("client_address") or "")
-        or text("my_session_unknown", g.lang),
+        "client_address": _known(str(one.get("client_address") or "")),
         "started_at": _when(one.get("started_at")),
         "last_used_at": _when(one.get("last_used_at")),
         "_last": str(one.get("last_used_at") or ""),
@@ -308,6 +307,11 @@ def sessions():
     rows.sort(key=lambda row: row["_last"], reverse=True)
     rows.sort(key=lambda row: not row["current"])
     return render_template("mypage/sessions.html", rows=rows, form=Form(()), notice=notice)
+
+
+def _known(address: str) -> str:
+    """A masked address, or 不明 where registration could not tell ("unknown")."""
+    return address if address and address != "unknown" else text("my_session_unknown", g.lang)
 
 
 def _browser(family: str) -> str:

@@ -285,9 +285,10 @@ def test_r19_log_out_of_other_devices_keeps_this_one(me, fake):
 def test_r19_the_browser_family_is_told_in_the_persons_language(me, fake):
     next(iter(fake.session_facts.values()))["browser"] = "Firefox on Windows"  # this one
     other = log_in_elsewhere(fake)
-    fake.session_facts[other]["browser"] = "Other browser on Android"
+    fake.session_facts[other].update(browser="Other browser on Android", client_address="unknown")
     html = text(me.get("/mypage/sessions"))
     assert "<h2>Firefox（Windows）" in html and "<h2>その他のブラウザ（Android）" in html
+    assert "<dd>不明</dd>" in html and "unknown" not in html
     me.get("/mypage?lang=en")
     html = text(me.get("/mypage/sessions"))
     assert "<h2>Firefox on Windows" in html and "<h2>Other browser on Android" in html
