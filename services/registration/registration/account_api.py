@@ -1,7 +1,7 @@
-"""R16-R18's HTTP edge (DESIGN.md §4): password change, email change and withdrawal with a
-Bearer session. Views as api.py's (its per-address limits, bearer token, caller and 401),
-on a blueprint of their own; their refusals' statuses are in api.REFUSALS, their
-operations join api.openapi_document."""
+"""R16-R18's views (DESIGN.md §4): password change, email change and withdrawal with a
+Bearer session. Like api.py's, on the same edge (edge.py: per-address limits, the Bearer
+session, the caller, REFUSALS), on a blueprint of their own; their operations join
+api.openapi_document."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from contextlib import contextmanager
 from flask import Blueprint, Response
 
 from registration import runtime, schemas
-from registration.api import bearer_token, caller, limited, unauthorized
 from registration.commands import UseSession
+from registration.edge import bearer_token, caller, limited, unauthorized
 from registration.usecases import account, email_changes
 from shared.errors import Refused
 from shared.openapi import Operation

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from registration import account_api, api
+from registration import account_api, api, edge
 from registration.config import SERVICE, Config
 from registration.messages import MESSAGES
 from registration.runtime import Runtime, build
@@ -20,7 +20,7 @@ def create_app(config: Config, runtime: Runtime | None = None) -> Flask:
     app.extensions[SERVICE] = runtime
     # Ready while the database answers; the broker's state is the jobportal_broker_up gauge
     # and a log line: step 2 writes its mail to the outbox and answers 201 through an outage.
-    install(app, service="registration", messages=MESSAGES, refusals=api.REFUSALS,
+    install(app, service="registration", messages=MESSAGES, refusals=edge.REFUSALS,
             trusted_proxies=config.trusted_proxies,
             readiness={"database": probes.database(runtime.pool)})
     probes.watch_broker(config.broker_url)

@@ -1,5 +1,5 @@
 """Pure rules of codes, applications and sessions (R4, R5, R9, R10, R13); `now` comes in.
-No I/O and no HTTP: a refusal is its code, api.REFUSALS gives its status."""
+No I/O and no HTTP: a refusal is its code, edge.REFUSALS gives its status."""
 
 from __future__ import annotations
 

@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from marshmallow import ValidationError
 from registration import schemas
-from registration.api import REFUSALS, openapi_document
+from registration.api import openapi_document
 from registration.commands import ChangePassword, ConfirmEmailChange, RequestEmailChange, Withdraw
 from registration.config import Config
+from registration.edge import REFUSALS
 from registration.messages import MESSAGES
 from registration.usecases.email_changes import attempts_left, change_refusal
 

@@ -6,15 +6,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import registration
-from registration.api import REFUSALS
 from registration.config import Config
+from registration.edge import REFUSALS
 from registration.messages import MESSAGES
 from registration.runtime import build
 
 from shared.clock import FixedClock
 
 PACKAGE = Path(registration.__file__).parent
-HTTP = {"flask", "werkzeug", "shared.web", "registration.api", "registration.app"}
+HTTP = {"flask", "werkzeug", "shared.web", "registration.api", "registration.edge",
+        "registration.account_api", "registration.app"}
 
 
 def imports(path: Path) -> set[str]:
