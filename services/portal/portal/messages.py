@@ -370,7 +370,7 @@ TEXTS: dict[str, tuple[str, str]] = {
                   "This form has expired or was not sent from this site. Go back and try again."),
     "not_found_title": ("ページが見つかりません", "Page not found"),
     "error_title": ("エラーが発生しました", "Something went wrong"),
-    # --- My Page: password, email, sessions, withdrawal (R16-R19; views/mypage.py) ---
+    # --- My Page: password, email, sessions, withdrawal (R16-R19; views/mypage/) ---
     "my_menu": ("マイページのメニュー", "My Page menu"),
     "my_back": ("マイページへ戻る", "Back to My Page"),
     "my_current_password": ("現在のパスワード", "Current password"),
