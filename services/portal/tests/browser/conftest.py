@@ -101,9 +101,22 @@ def accessible(page: Page, name: str) -> None:
     screenshot(page, name)
 
 
+PHONE_WIDTH = 375
+
+
 def screenshot(page: Page, name: str) -> None:
+    """The screen as it stands, and (from a wider window) again at a phone's 375 px as
+    `name`-375; the window's size is put back."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    size = page.viewport_size
+    if name.endswith(f"-{PHONE_WIDTH}") or not size or size["width"] <= PHONE_WIDTH:
+        return
+    page.set_viewport_size({"width": PHONE_WIDTH, "height": size["height"]})
+    try:
+        page.screenshot(path=str(SCREENSHOTS / f"{name}-{PHONE_WIDTH}.png"), full_page=True)
+    finally:
+        page.set_viewport_size(size)
 
 
 def auth_key_mail(system: System, email: str, after: int = 0, timeout: float = 20) -> str:
