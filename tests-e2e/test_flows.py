@@ -28,6 +28,15 @@ def test_happy_path_from_issue_at_the_counter_to_my_page(flow, system):
     assert me.json()["job_seeker_number"] == flow.number and me.json()["email"] == flow.email
     eventually(lambda: flow.status_of(issued["code_id"]) == "used", timeout=15)
 
+    def completion_notice() -> dict | None:  # issue 17: mailed after step 3
+        messages = requests.get(f"{system.mail_url}/api/messages", timeout=5).json()
+        return next((m for m in messages if flow.email in str(m["to"])
+                     and m["subject"] == "パスワード登録完了のお知らせ"), None)
+
+    eventually(lambda: completion_notice() is not None, timeout=20)
+    notice = completion_notice()
+    assert "お心当たり" in notice["text"] and key not in notice["text"]
+
 
 def test_reissue_makes_the_lost_code_superseded(flow):
     first = flow.issue()
