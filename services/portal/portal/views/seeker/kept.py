@@ -72,6 +72,19 @@ def keep_new_passwords(form: Form, source) -> None:
         form.values.update({name: str(source.get(name, ""))[:200] for name in NEW_PASSWORDS})
 
 
+def ended_state(held: dict | None) -> str | None:
+    """"expired" or "void" for an application or reset the session holds that has ended
+    (registration said so, or its deadline has passed on the portal's clock), else None."""
+    if not held:
+        return "void"
+    state = held.get("state")
+    if state is None:
+        expires_at = domain.parse_instant(held.get("expires_at", ""))
+        if expires_at and domain.seconds_left(expires_at, current().clock.now()) == 0:
+            state = "expired"
+    return state if state in ("expired", "void") else None
+
+
 def start_again(title: str, body: str, action_url: str, action: str, status: int = 200):
     """One clear message and one action (R14: the only way on is to start again)."""
     return render_template("seeker/start_again.html", title=title, body=body,

@@ -15,6 +15,7 @@ from portal.views.seeker.kept import (
     DETAILS,
     PASSWORD,
     TERMS,
+    ended_state,
     failure_status,
     keep_new_passwords,
     now_iso,
@@ -145,12 +146,8 @@ def _password_page(application: dict, form: Form, status: int = 200):
 
 def _application_over(application: dict):
     """The expired or voided application's page (one message, "start again"), or None."""
-    state = application.get("state")
+    state = ended_state(application)
     if state is None:
-        expires_at = domain.parse_instant(application.get("expires_at", ""))
-        if expires_at and domain.seconds_left(expires_at, current().clock.now()) == 0:
-            state = "expired"
-    if state not in ("expired", "void"):
         return None
     key = "key_expired" if state == "expired" else "key_void"
     return start_again(text(f"{key}_title", g.lang), text(f"{key}_body", g.lang),

@@ -13,6 +13,7 @@ from portal.views.seeker import bp
 from portal.views.seeker.kept import (
     FORGOT,
     RESET,
+    ended_state,
     failure_status,
     keep_new_passwords,
     now_iso,
@@ -49,12 +50,8 @@ def forgot():
 
 def _reset_over(reset: dict | None):
     """The page of a reset that is missing, void or expired (one message, ask again)."""
-    state = reset.get("state") if reset else "void"
+    state = ended_state(reset)
     if state is None:
-        expires_at = domain.parse_instant(reset.get("expires_at", ""))
-        if expires_at and domain.seconds_left(expires_at, current().clock.now()) == 0:
-            state = "expired"
-    if state not in ("expired", "void"):
         return None
     key = "reset_expired" if state == "expired" else "reset_void"
     return start_again(text(f"{key}_title", g.lang), text(f"{key}_body", g.lang),
