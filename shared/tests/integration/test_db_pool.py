@@ -1,5 +1,5 @@
 """The services' connection pools (shared.db.make_pool) on the real PostgreSQL: a pooled
-connection the server ended is never handed out, the check costs no round trip on a healthy
+connection the server ended is never handed out (nor waited on for long), the check costs no round trip on a healthy
 connection, and a pool is whole again within about a second of an outage's end."""
 
 import time
@@ -42,6 +42,31 @@ def test_a_healthy_connection_costs_no_round_trip_and_one_the_server_ended_is_re
             assert conn.execute("SELECT 1").fetchone() == (1,)
             assert conn.info.backend_pid != pid
         assert checks == [1]  # the readable socket made it check, and replace
+    finally:
+        pool.close()
+
+
+def test_ten_idle_connections_the_server_ended_are_passed_within_readiness_timeout(dsn):
+    """The chaos suite's /readyz answered 503 PoolTimeout while the database answered: a
+    worker's pool held idle connections the server had ended, and psycopg_pool waited its
+    backoff (1 s, then 2 s) after each one it found broken, outlasting the probe's 2 s."""
+    pool = make_pool(dsn, min_size=10, max_size=10)
+    try:
+        pool.wait(timeout=10)
+        held = [pool.getconn() for _ in range(10)]
+        pids = [conn.info.backend_pid for conn in held]
+        for conn in held:
+            conn.rollback()
+            pool.putconn(conn)
+        with psycopg.connect(dsn, autocommit=True) as admin:
+            for pid in pids:
+                admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        time.sleep(0.3)  # every FATAL message reaches its idle connection's socket
+        began = time.monotonic()
+        with pool.connection(timeout=2) as conn:  # the readiness check's timeout
+            assert conn.execute("SELECT 1").fetchone() == (1,)
+            assert conn.info.backend_pid not in pids
+        assert time.monotonic() - began < 1.5
     finally:
         pool.close()
 
