@@ -67,37 +67,44 @@ class Answers:
 
 class Mailbox:
     """Reads the local SMTP server's store (its files survive the server's restarts) and
-    indexes every auth-key mail by recipient; parses each message once."""
+    indexes every auth-key mail by recipient. A message is parsed only when someone asks
+    for its recipient's keys, and once: a session's store holds thousands of mails, and
+    parsing them all on a loaded machine outlasted a test's wait for its own few."""
 
     def __init__(self, directory: Path):
         self.directory = Path(directory)
         self.by_recipient: dict[str, list[str]] = {}
-        self._seen: set[str] = set()
+        self._unread: dict[str, list[str]] = {}  # recipient -> ids of messages not parsed
         self._index = IndexReader(self.directory)
         self._lock = threading.Lock()
 
     def refresh(self) -> None:
         with self._lock:
             for entry in self._index.read():
-                if entry["id"] in self._seen:
-                    continue
-                raw = (self.directory / f"{entry['id']}.eml").read_bytes()
-                message = BytesParser(policy=policy.default).parsebytes(raw)
-                match = _KEY.search(message.get_body(preferencelist=("plain",)).get_content())
-                self._seen.add(entry["id"])
-                if match:
-                    self.by_recipient.setdefault(entry["to"].lower(), []).append(match.group(1))
+                self._unread.setdefault(entry["to"].lower(), []).append(entry["id"])
+
+    def _keys(self, email: str) -> list[str]:
+        """The keys mailed to `email` (call with the lock held)."""
+        email = email.lower()
+        keys = self.by_recipient.setdefault(email, [])
+        for message_id in self._unread.pop(email, []):
+            raw = (self.directory / f"{message_id}.eml").read_bytes()
+            message = BytesParser(policy=policy.default).parsebytes(raw)
+            match = _KEY.search(message.get_body(preferencelist=("plain",)).get_content())
+            if match:
+                keys.append(match.group(1))
+        return keys
 
     def keys_for(self, email: str) -> list[str]:
         self.refresh()
         with self._lock:
-            return list(self.by_recipient.get(email.lower(), []))
+            return list(self._keys(email))
 
     def figures(self, emails: list[str]) -> tuple[int, int]:
         """(mails delivered to these people, extra copies of a mail already delivered)."""
         self.refresh()
         with self._lock:
-            keys = [key for email in emails for key in self.by_recipient.get(email.lower(), [])]
+            keys = [key for email in emails for key in self._keys(email)]
         return len(keys), len(keys) - len(set(keys))
 
 
