@@ -164,7 +164,8 @@ def section(results, per_second: float = 100.0) -> str:
             "and the notices they send). Cores = rate × CPU per flow; provisioned at "
             f"{100 * HEADROOM:.0f} % busy, the autoscalers' threshold; a replica has the CPU "
             "limit of its Deployment in `deploy/kubernetes/base` (registration 2 cores, the "
-            "others 1).",
+            "others 1). The servers' rows count every process of theirs on the machine (on a "
+            "shared machine, other suites' work too).",
             "",
             markdown_table(["process", "CPU per flow", f"busy cores at {per_second:g}/s",
                             f"cores at {100 * HEADROOM:.0f} %", "replicas"], sized),

@@ -53,7 +53,7 @@ class SqlCeiling:
 
     def reset_counters(self) -> None:
         """Every seeded code active again, as before the first run."""
-        with psycopg.connect(self.dsn, autocommit=True) as conn:
+        with connect_patiently(self.dsn) as conn:
             conn.execute("UPDATE codes SET failed_attempts = 0, invalidated_at = NULL "
                          "WHERE failed_attempts > 0")
 
@@ -90,6 +90,19 @@ class SqlCeiling:
 
     def close(self) -> None:
         drop_database(self.dsn)
+
+
+def connect_patiently(dsn: str, attempts: int = 13, pause: float = 5.0) -> psycopg.Connection:
+    """An autocommit connection, waiting while other suites on the machine hold most of
+    max_connections for a moment (as pgbench's own runs wait)."""
+    for attempt in range(attempts):
+        try:
+            return psycopg.connect(dsn, autocommit=True)
+        except psycopg.OperationalError as exc:
+            if "too many clients" not in str(exc) or attempt == attempts - 1:
+                raise
+            time.sleep(pause)
+    raise AssertionError("unreachable")
 
 
 def percentile(sorted_values: list[float], p: float) -> float:
