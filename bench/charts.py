@@ -203,6 +203,13 @@ def b3(results, out: Path) -> Path | None:
 
 
 def write_all(results, out: Path) -> list[Path]:
-    """Every chart the results allow, into `out` (docs/bench/ for `make bench`)."""
-    drawn = [draw(results, out) for draw in (b1, b4, b2, b3)]
-    return [path for path in drawn if path is not None]
+    """Every chart the results allow, into `out` (docs/bench/ for `make bench`); a chart of
+    a phase this run left out is removed, so that no figure of an older run lingers."""
+    drawn = []
+    for draw in (b1, b4, b2, b3):
+        path = draw(results, out)
+        if path is None:
+            (out / f"{draw.__name__}.png").unlink(missing_ok=True)
+        else:
+            drawn.append(path)
+    return drawn

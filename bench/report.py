@@ -338,7 +338,10 @@ def write_document(results, table, header, path: Path = DOC, charts: list[Path] 
         "# Benchmarks",
         "",
         "Rewritten by `make bench` (`python -m bench.run`, code in `bench/`); the tuning notes "
-        "come from `bench/analysis.md` and the profiles from `bench/profiles/`.",
+        "come from `bench/analysis.md`, the lever notes from `bench/levers/` and the profiles "
+        "from `bench/profiles/`. `python -m bench.run --json FILE` keeps a run's raw results "
+        "(the latency samples too); `python -m bench.report FILE --out DIR` draws this page, "
+        "its charts and SCALING.md's capacity section from them again.",
         "",
         f"- **Commit:** {info['commit']}; **date:** {info['date']}; whole run {elapsed:.0f} s.",
         f"- **Machine:** {info['cores']} cores ({info['cpu']}), {info['memory_gib']} GiB memory; "

@@ -1,8 +1,11 @@
 """`make bench`: start the whole system, measure B1-B5 and the relays beside their ceilings,
-print one table and rewrite docs/BENCHMARKS.md (see that file for what each figure is).
+print one table and rewrite docs/BENCHMARKS.md with its charts (docs/bench/*.png) and the
+capacity section of docs/SCALING.md (see BENCHMARKS.md for what each figure is).
 
 Options let one phase run alone while tuning, e.g.
-`python -m bench.run --only b1 --env WEB_CONCURRENCY=4 --no-doc`.
+`python -m bench.run --only b1 --env WEB_CONCURRENCY=4 --no-doc`; `--doc-dir DIR` writes
+the documents and charts into DIR instead of docs/, and `--json FILE` keeps the raw results,
+which `python -m bench.report FILE --out DIR` renders again.
 """
 
 from __future__ import annotations

@@ -167,10 +167,12 @@ def test_the_charts_are_png_files(tmp_path):
         assert path.read_bytes()[:8] == PNG_MAGIC and path.stat().st_size > 5000
 
 
-def test_a_chart_is_left_out_when_its_phase_did_not_run(tmp_path):
+def test_a_chart_is_left_out_and_removed_when_its_phase_did_not_run(tmp_path):
+    charts.write_all(made_up(), tmp_path)
     results = made_up()
     results.b2, results.b3 = {}, []
     assert [p.name for p in charts.write_all(results, tmp_path)] == ["b1.png", "b4.png"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["b1.png", "b4.png"]  # none stale
 
 
 def test_b4_marks_the_hashes_out_of_registrations_share():
