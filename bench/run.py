@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -421,6 +422,7 @@ def main(argv: list[str] | None = None) -> int:
                     getattr(bench, phase)()
                 except Exception as exc:  # noqa: BLE001 - the other phases still run
                     log(f"{phase} failed: {exc!r}")
+                    traceback.print_exc(file=sys.stderr)
                     results.notes.append(f"{phase} failed: {str(exc)[:300]}")
     finally:
         log("stopping the system")
