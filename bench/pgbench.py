@@ -89,7 +89,16 @@ class SqlCeiling:
                       percentile(latencies, 99), failed, done.cpu)
 
     def close(self) -> None:
-        drop_database(self.dsn)
+        """Drop the database, waiting out a moment of too many clients (so that a failed
+        run's own error is the one reported)."""
+        for attempt in range(13):
+            try:
+                drop_database(self.dsn)
+                return
+            except psycopg.OperationalError as exc:
+                if "too many clients" not in str(exc) or attempt == 12:
+                    raise
+                time.sleep(5)
 
 
 def connect_patiently(dsn: str, attempts: int = 13, pause: float = 5.0) -> psycopg.Connection:
