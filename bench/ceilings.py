@@ -1,8 +1,10 @@
-"""Ceilings that are not SQL: argon2id hashes per second, and kombu's confirmed publishes."""
+"""Ceilings that are not SQL: argon2id hashes per second, kombu's confirmed publishes, and
+the serial ceiling of step 2 (the rate the cores allow if a request cost only its parts)."""
 
 from __future__ import annotations
 
 import json
+import math
 import multiprocessing
 import os
 import time
@@ -52,6 +54,65 @@ def argon2_rate(seconds: float, memory_kib: int, time_cost: int, parallelism: in
         w.join()
     return HashRate(sum(count / took for count, took, _ in results), processes,
                     1000 * sum(cpu for _, _, cpu in results) / sum(n for n, _, _ in results))
+
+
+@dataclass(frozen=True)
+class SerialCeiling:
+    """B1's serial ceiling: what the cores allow if a step 2 cost only the trivial
+    endpoint's CPU, its SQL's CPU in PostgreSQL (as pgbench runs it) and Redis's CPU for
+    its rate-limit round trip, and nothing else (no pool, no Flask view, no JSON log)."""
+
+    per_second: float
+    trivial_ms: float  # the trivial JSON endpoint's CPU per request
+    sql_ms: float  # PostgreSQL's CPU per pgbench transaction of the same statements
+    redis_ms: float  # Redis's CPU per step 2
+
+    @property
+    def cost_ms(self) -> float:
+        return self.trivial_ms + self.sql_ms + self.redis_ms
+
+
+def cpu_ms_per(cpu_seconds: float, work: int) -> float:
+    """Milliseconds of CPU per unit of work; NaN when no work was done."""
+    return 1000 * cpu_seconds / work if work else math.nan
+
+
+def serial_ceiling(cores: int, trivial_ms: float, sql_ms: float, redis_ms: float) -> SerialCeiling:
+    """cores ÷ (CPU per trivial request + CPU per SQL transaction + Redis's CPU per
+    request), in requests per second; NaN if a part is missing or the sum is not positive.
+    Redis's part may be 0 (below /proc's 10 ms tick over a whole run) but not missing."""
+    cost = trivial_ms + sql_ms + redis_ms
+    rate = 1000 * cores / cost if cost > 0 and not math.isnan(cost) else math.nan
+    return SerialCeiling(rate, trivial_ms, sql_ms, redis_ms)
+
+
+TRIVIAL = "trivial JSON endpoint"  # the session name of bench/trivial.py's server
+
+
+def serial_ceilings(results, kind: str, clients: int, cores: int) -> list[SerialCeiling]:
+    """One serial ceiling per run of B1's `kind` triple at `clients`: run n pairs the
+    trivial endpoint's run n, pgbench's run n of the same statements, and Redis's CPU
+    during the HTTP run n (the rate-limit round trip), as those runs alternate."""
+    trivial = results.cpu_runs.get(f"b1-trivial-{clients}", [])
+    sql = results.cpu_runs.get(f"b1-sql_{kind}-{clients}", [])
+    http = results.cpu_runs.get(f"b1-{kind}-{clients}", [])
+    return [serial_ceiling(cores, cpu_ms_per(t["cpu"].get(TRIVIAL, 0.0), t["work"]),
+                           cpu_ms_per(q["cpu"].get("PostgreSQL", 0.0), q["work"]),
+                           cpu_ms_per(h["cpu"].get("Redis", 0.0), h["work"]))
+            for t, q, h in zip(trivial, sql, http, strict=False)]
+
+
+def flow_cpu_outside_hashes(results, hashes_per_flow: int = 2) -> list[float]:
+    """B4's CPU per whole flow (every process of the system and the servers) less its
+    argon2id hashes, each costing what a hash cost in the ceiling run just before; in ms,
+    one value per run."""
+    out = []
+    for run, rate in zip(results.cpu_runs.get("b4", []), results.argon2.get("b4", []),
+                         strict=False):
+        if run["work"]:
+            total = cpu_ms_per(sum(run["cpu"].values()), run["work"])
+            out.append(total - hashes_per_flow * rate.cpu_ms)
+    return out
 
 
 def _event_body(i: int) -> dict:

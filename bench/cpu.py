@@ -11,7 +11,12 @@ SERVERS = {"postgres": "PostgreSQL", "beam.smp": "RabbitMQ", "redis-server": "Re
 
 
 def _stat(pid: str) -> tuple[str, int, float] | None:
-    """(command name, session id, CPU seconds) of a live process."""
+    """(command name, session id, CPU seconds) of a live process, with the CPU of its
+    children that have ended (cutime, cstime): a PostgreSQL backend lives only as long as
+    its connection (pgbench's, a test's), and when it ends its CPU moves into the
+    postmaster's children's time. Counted so, a group's total never goes back when one of
+    its processes ends, and the CPU of processes that lived between two snapshots is not
+    lost."""
     try:
         raw = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
@@ -19,7 +24,7 @@ def _stat(pid: str) -> tuple[str, int, float] | None:
     name = raw[raw.index("(") + 1 : raw.rindex(")")]
     fields = raw[raw.rindex(")") + 2 :].split()
     session = int(fields[3])
-    cpu = (int(fields[11]) + int(fields[12])) / TICK
+    cpu = sum(int(f) for f in fields[11:15]) / TICK  # utime, stime, cutime, cstime
     return name, session, cpu
 
 

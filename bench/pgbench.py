@@ -53,7 +53,7 @@ class SqlCeiling:
 
     def reset_counters(self) -> None:
         """Every seeded code active again, as before the first run."""
-        with psycopg.connect(self.dsn, autocommit=True) as conn:
+        with connect_patiently(self.dsn) as conn:
             conn.execute("UPDATE codes SET failed_attempts = 0, invalidated_at = NULL "
                          "WHERE failed_attempts > 0")
 
@@ -89,7 +89,29 @@ class SqlCeiling:
                       percentile(latencies, 99), failed, done.cpu)
 
     def close(self) -> None:
-        drop_database(self.dsn)
+        """Drop the database, waiting out a moment of too many clients (so that a failed
+        run's own error is the one reported)."""
+        for attempt in range(13):
+            try:
+                drop_database(self.dsn)
+                return
+            except psycopg.OperationalError as exc:
+                if "too many clients" not in str(exc) or attempt == 12:
+                    raise
+                time.sleep(5)
+
+
+def connect_patiently(dsn: str, attempts: int = 13, pause: float = 5.0) -> psycopg.Connection:
+    """An autocommit connection, waiting while other suites on the machine hold most of
+    max_connections for a moment (as pgbench's own runs wait)."""
+    for attempt in range(attempts):
+        try:
+            return psycopg.connect(dsn, autocommit=True)
+        except psycopg.OperationalError as exc:
+            if "too many clients" not in str(exc) or attempt == attempts - 1:
+                raise
+            time.sleep(pause)
+    raise AssertionError("unreachable")
 
 
 def percentile(sorted_values: list[float], p: float) -> float:

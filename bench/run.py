@@ -1,8 +1,11 @@
 """`make bench`: start the whole system, measure B1-B5 and the relays beside their ceilings,
-print one table and rewrite docs/BENCHMARKS.md (see that file for what each figure is).
+print one table and rewrite docs/BENCHMARKS.md with its charts (docs/bench/*.png) and the
+capacity section of docs/SCALING.md (see BENCHMARKS.md for what each figure is).
 
 Options let one phase run alone while tuning, e.g.
-`python -m bench.run --only b1 --env WEB_CONCURRENCY=4 --no-doc`.
+`python -m bench.run --only b1 --env WEB_CONCURRENCY=4 --no-doc`; `--doc-dir DIR` writes
+the documents and charts into DIR instead of docs/, and `--json FILE` keeps the raw results,
+which `python -m bench.report FILE --out DIR` renders again.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -65,6 +69,11 @@ class Results:
     relay: dict = field(default_factory=dict)
     cpu: dict = field(default_factory=dict)  # phase -> {process group: CPU seconds}
     work: dict = field(default_factory=dict)  # phase -> requests or flows done
+    # phase -> one {"work", "cpu", "units"} per run: the serial ceiling pairs the runs of
+    # its parts, and the capacity table divides each process's work by its own CPU
+    cpu_runs: dict = field(default_factory=dict)
+    units: dict = field(default_factory=dict)  # phase -> {unit of work: count}, all runs
+    meta: dict = field(default_factory=dict)  # machine, its state, the run's length
     profiles: dict = field(default_factory=dict)  # name -> summary text
     notes: list = field(default_factory=list)
 
@@ -84,13 +93,21 @@ class Bench:
         self.config = RegistrationConfig.from_env({})
 
     # --- helpers ----------------------------------------------------------------------
-    def account(self, phase: str, before: Counter, work: int = 0) -> None:
-        """Add the CPU used since `before` to `phase`, with the requests or flows done."""
+    def account(self, phase: str, before: Counter, work: int = 0,
+                units: dict[str, int] | None = None) -> None:
+        """Add the CPU used since `before` to `phase`, with the requests or flows done and
+        the other units of work (mails, events) the capacity table divides by."""
         used = cpu.used_between(before, cpu.snapshot(self.sessions))
         self.results.work[phase] = self.results.work.get(phase, 0) + work
         into = self.results.cpu.setdefault(phase, {})
         for name, seconds in used.items():
             into[name] = into.get(name, 0.0) + seconds
+        units = units or {}
+        totals = self.results.units.setdefault(phase, {})
+        for unit, count in units.items():
+            totals[unit] = totals.get(unit, 0) + count
+        self.results.cpu_runs.setdefault(phase, []).append(
+            {"work": work, "cpu": used, "units": units})
 
     def profiled(self, name: str, pid: int, seconds: float):
         """py-spy on `pid` for the next `seconds` (only with --profile)."""
@@ -120,9 +137,13 @@ class Bench:
     def b1(self) -> None:
         plan, system = self.plan, self.system
         log(f"B1: seeding {plan.wrong_codes + plan.correct_codes} codes through code-issuer")
+        # measured too: code-issuer's API, its relay and the consumers of code.issued
+        # (registration's and notifier's) each handle one request or event per code
+        before = cpu.snapshot(self.sessions)
         codes = seed.issue_many(system.code_issuer_url, plan.wrong_codes + plan.correct_codes,
                                 prefix=10001, threads=8)
         harness.wait_codes_known(system, len(codes))
+        self.account("seed", before, len(codes), {"codes issued": len(codes)})
         terms = harness.terms_versions(system)
         wrong_codes, correct_codes = codes[:plan.wrong_codes], codes[plan.wrong_codes:]
         # R4: a code takes nine wrong triples before the tenth invalidates it; the bodies
@@ -144,7 +165,7 @@ class Bench:
         trivial = self.start_trivial() if "trivial" in parts else None
         sql = pgbench.SqlCeiling(max(20000, len(codes))) if "sql" in parts else None
         if trivial:
-            self.sessions[self._trivial.pid] = "trivial JSON endpoint"
+            self.sessions[self._trivial.pid] = ceilings.TRIVIAL
         b1 = self.results.b1
         offsets = {"wrong": 0, "correct": 0}
         try:
@@ -162,8 +183,11 @@ class Bench:
                             continue
                         if sql:
                             log(f"B1 pgbench {kind} triple SQL, {c} clients, run {n + 1}")
-                            b1.setdefault(f"sql_{kind}", {}).setdefault(c, []).append(
-                                sql.run(f"step2_{kind}.sql", c, plan.b1_seconds))
+                            before = cpu.snapshot(self.sessions)
+                            done = sql.run(f"step2_{kind}.sql", c, plan.b1_seconds)
+                            # PostgreSQL's CPU per transaction: the serial ceiling's SQL part
+                            self.account(f"b1-sql_{kind}-{c}", before, done.transactions)
+                            b1.setdefault(f"sql_{kind}", {}).setdefault(c, []).append(done)
                         log(f"B1 {kind} triple, {c} clients, run {n + 1}")
                         before = cpu.snapshot(self.sessions)
                         recording = (self.profiled(f"b1-{kind}-{c}", registration_pid,
@@ -231,7 +255,8 @@ class Bench:
             before = cpu.snapshot(self.sessions)
             loaded.append(flows.mail_latency_at_rate(system, people, plan.b2_rate,
                                                      plan.b2_seconds))
-            self.account("b2-loaded", before)
+            mails = len(loaded[-1].samples)
+            self.account("b2-loaded", before, mails, {"mails": mails, "step-2 requests": mails})
             harness.clear_mail(system)
         self.results.b2 = {"idle": idle, "loaded": loaded}
 
@@ -268,7 +293,12 @@ class Bench:
             self.results.b4.append(flows.whole_flows(self.system, 40004 + n,
                                                      self.plan.b4_clients, self.plan.b4_seconds))
             self.finish_profile(recording)
-            self.account("b4", before, self.results.b4[-1].flows)
+            # the flows' last mails (step 3's notice) are their work too: counted in
+            self.wait_mail_delivered()
+            done = self.results.b4[-1].flows
+            self.account("b4", before, done, {
+                "flows": done, "registration requests": 3 * done,
+                "code-issuer requests": done, "mails": len(harness.mail_index(self.system))})
         harness.clear_mail(self.system)
 
     def wait_mail_delivered(self, timeout: float = 120) -> None:
@@ -321,7 +351,8 @@ class Bench:
                 before = cpu.snapshot(self.sessions)
                 relay_rates.append(bench.through_relay(self.system.databases["registration"],
                                                        self.plan.relay_messages))
-                self.account("relay", before, self.plan.relay_messages)
+                self.account("relay", before, self.plan.relay_messages,
+                             {"events relayed": self.plan.relay_messages})
         finally:
             bench.close()
         self.results.relay = {"kombu": kombu_rates, "pipelined": pipelined_rates,
@@ -356,6 +387,9 @@ def main(argv: list[str] | None = None) -> int:
                              "(default: $BENCH_WAIT_QUIET, else 0)")
     parser.add_argument("--profile", action="store_true", help="py-spy the busiest phases")
     parser.add_argument("--no-doc", action="store_true", help="print only; keep the document")
+    parser.add_argument("--doc-dir", type=Path, default=None,
+                        help="write BENCHMARKS.md, SCALING.md and the charts (bench/*.png) "
+                             "into this folder instead of docs/ (trials on a noisy machine)")
     parser.add_argument("--json", type=Path, help="also write the raw results here")
     args = parser.parse_args(argv)
     phases = tuple(p for p in args.only.split(",") if p)
@@ -388,6 +422,7 @@ def main(argv: list[str] | None = None) -> int:
                     getattr(bench, phase)()
                 except Exception as exc:  # noqa: BLE001 - the other phases still run
                     log(f"{phase} failed: {exc!r}")
+                    traceback.print_exc(file=sys.stderr)
                     results.notes.append(f"{phase} failed: {str(exc)[:300]}")
     finally:
         log("stopping the system")
@@ -395,6 +430,7 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(workdir, ignore_errors=True)
     state["load_after"] = machine.load_average()
     elapsed = time.monotonic() - started
+    results.meta = {"info": info, "state": state, "elapsed": elapsed}
     rows, header = report.rows(results)
     print(report.terminal(header, rows))
     print(report.cpu_lines(results))
@@ -406,9 +442,9 @@ def main(argv: list[str] | None = None) -> int:
         report.save_profiles(results, info, state)
     if args.json:
         args.json.write_text(json.dumps(asdict(results), default=str, indent=1))
-    if not args.no_doc:
-        path = report.write_document(results, rows, header, info, state, elapsed)
-        print(f"wrote {path}")
+    if args.doc_dir is not None or not args.no_doc:
+        for path in report.write_all(results, args.doc_dir or report.DOCS):
+            print(f"wrote {path}")
     return 0
 
 
