@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import math
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from psycopg import Connection
+from psycopg.pq import TransactionStatus
 
 from registration import domain, messages
 from registration.commands import (
@@ -19,26 +22,43 @@ from registration.commands import (
     SubmitApplication,
 )
 from registration.config import Config
-from registration.events import code_failure_counted, code_invalidated
+from registration.events import code_failure_counted
 from registration.store import accounts, applications, audit, codes
 from shared.clock import iso
 from shared.contracts import formats, tasks
 from shared.errors import Refused
 from shared.metrics import AUTH_KEYS_EXPIRED, CODES_INVALIDATED
-from shared.outbox import add_event, add_quiet_events, add_task
+from shared.outbox import add_task
 from shared.tokens import keyed_digest, random_crockford, random_token
 
 
 def submit_application(conn: Connection, cmd: SubmitApplication, now: datetime, *,
                        config: Config, caller: Caller) -> dict[str, str]:
-    """Steps 1-2 in one transaction of its own: a failure is counted, or an application
-    opened. A refusal is raised once its audit row and its counted failures are committed."""
+    """Steps 1-2: a failure is counted, or an application opened. A refusal is raised once
+    its audit row and its counted failures are committed.
+
+    The look-up and, for a triple that does not match an active code (the common attack
+    path, R4), the whole refusal are one statement in autocommit: one round trip. Only a
+    matching triple goes on, in a transaction of its own that locks the code."""
     _check_terms(cmd, config)
-    with conn.transaction():
+    with _autocommit(conn):
         refusal, created = _submit(conn, cmd, now, config, caller)
     if refusal is not None:
         raise refusal
     return created
+
+
+@contextmanager
+def _autocommit(conn: Connection) -> Iterator[None]:
+    """`conn` in autocommit for the block, as it was afterwards (a pool's connection goes
+    back as it came); setting it is no round trip."""
+    before = conn.autocommit
+    conn.autocommit = True
+    try:
+        yield
+    finally:
+        if not conn.closed and conn.info.transaction_status == TransactionStatus.IDLE:
+            conn.autocommit = before
 
 
 def _check_terms(cmd: SubmitApplication, config: Config) -> None:
@@ -56,15 +76,35 @@ def _check_terms(cmd: SubmitApplication, config: Config) -> None:
 
 
 def _submit(conn, cmd: SubmitApplication, now, config, caller):
-    number, birth_date = cmd.job_seeker_number, cmd.birth_date
-    # R5: the same digest and the same lookup whatever was entered.
+    # R5: the same digest and the same look-up whatever was entered.
     digest = keyed_digest(config.digest_secret, cmd.account_creation_code, "code")
-    by_value, by_number = codes.codes_for_step2(conn, digest, number, now)
-    refusal = domain.identity_refusal(by_value, number, birth_date, now)
-    if refusal is not None:
-        return _refuse_identity(conn, refusal, by_number, by_value, now, config, caller), None
+    checked = codes.check_or_charge(
+        conn, digest=digest, number=cmd.job_seeker_number, birth_date=cmd.birth_date,
+        now=now, limit=config.max_failed_attempts, client_address=caller.client_address,
+        correlation_id=caller.correlation_id, announcement=_announcement(now, caller))
+    if checked.refusal is not None:
+        _count_invalidations(checked.charged, config)
+        return Refused(checked.refusal), None
+    with conn.transaction():
+        return _pass(conn, cmd, checked.code_id, now, config, caller)
 
-    code = codes.lock_code(conn, by_value.code_id)  # serialises step 2 of one code
+
+def _announcement(now: datetime, caller: Caller) -> dict:
+    """R4: this request's code.failure_counted, strictly built through the catalog, as the
+    template of the statement's announcements. Built for every submission, counted or
+    not, so the answer's time does not tell whether a failure was counted (R5)."""
+    return code_failure_counted(uuid.UUID(int=0), 1, caller.client_address, now,
+                                caller.correlation_id).to_message()
+
+
+def _count_invalidations(charged: dict[uuid.UUID, int], config: Config) -> None:
+    CODES_INVALIDATED.inc(sum(1 for count in charged.values()
+                              if count == config.max_failed_attempts))
+
+
+def _pass(conn, cmd: SubmitApplication, code_id: uuid.UUID, now, config, caller):
+    """A triple that matched an active code, in the transaction: the code's row locked."""
+    code = codes.lock_code(conn, code_id)  # serialises step 2 of one code
     status = domain.code_status(code, now)
     if status != domain.ACTIVE:  # e.g. the 10th failure landed while we looked
         return _audited(conn, Refused(domain.REFUSALS[status]), now, caller, code.code_id), None
@@ -92,27 +132,6 @@ def _mail_limit(conn, code_id: uuid.UUID, now: datetime, config: Config) -> Refu
     oldest_counted = mails[len(mails) - config.mails_per_code_per_hour]
     wait = (oldest_counted + timedelta(hours=1) - now).total_seconds()
     return Refused("MAIL_LIMIT_REACHED", retry_after=max(1, math.ceil(wait)))
-
-
-def _refuse_identity(conn, refusal: str, by_number, by_value, now, config, caller) -> Refused:
-    """R4: one atomic count per affected code, announced at once to the office view
-    (code.failure_counted); the 10th also invalidates the code (code.invalidated)."""
-    known = by_number or by_value
-    refused = _audited(conn, Refused(refusal), now, caller, known.code_id if known else None)
-    # R5: one statement for every mismatch, whether it counts against 0, 1 or 2 codes.
-    charged = codes.charge_failures(conn, domain.codes_to_charge(by_number, by_value, now),
-                                    now, config.max_failed_attempts)
-    # R5 again: an announcement is built and sent whether or not a failure was counted (a
-    # decoy the database does not keep), without NOTIFY, so the answer's time tells nothing.
-    counted = sorted(charged.items()) or [(uuid.UUID(int=0), 1)]
-    add_quiet_events(conn, [
-        code_failure_counted(code_id, count, caller.client_address, now, caller.correlation_id)
-        for code_id, count in counted], keep=bool(charged))
-    for code_id, count in sorted(charged.items()):
-        if count == config.max_failed_attempts:
-            add_event(conn, code_invalidated(code_id, count, now, caller.correlation_id))
-            CODES_INVALIDATED.inc()
-    return refused
 
 
 def _open_application(conn, cmd: SubmitApplication, code, now, config, caller) -> dict[str, str]:
