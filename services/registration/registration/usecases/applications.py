@@ -23,7 +23,7 @@ from registration.commands import (
 )
 from registration.config import Config
 from registration.events import code_failure_counted
-from registration.store import accounts, applications, audit, codes
+from registration.store import applications, audit, codes
 from shared.clock import iso
 from shared.contracts import formats, tasks
 from shared.errors import Refused
@@ -108,25 +108,27 @@ def _pass(conn, cmd: SubmitApplication, code_id: uuid.UUID, now, config, caller)
     status = domain.code_status(code, now)
     if status != domain.ACTIVE:  # e.g. the 10th failure landed while we looked
         return _audited(conn, Refused(domain.REFUSALS[status]), now, caller, code.code_id), None
+    checks = applications.step2_checks(conn, code.code_id, code.job_seeker_number, cmd.email,
+                                       domain.mail_window_start(now))
     # R12 (issue 17) once the code check passed, before R9 and R6: it depends on the number
     # alone (proven by the triple), so it tells nothing of emails, and it is what the person
     # needs whatever email they typed: log in, or reset the password (R15).
-    if accounts.has_open_account(conn, code.job_seeker_number):
+    if checks.account_exists:
         return _audited(conn, Refused("ACCOUNT_EXISTS"), now, caller, code.code_id), None
     # R9 before R6 (issue 13 item 12): past the mail limit every email gets the same answer,
     # so a code cannot be used to test which emails have accounts.
-    limited = _mail_limit(conn, code.code_id, now, config)
+    limited = _mail_limit(checks.mails, now, config)
     if limited is not None:
         return _audited(conn, limited, now, caller, code.code_id), None
-    if accounts.email_registered(conn, cmd.email):
+    if checks.email_registered:
         return _audited(conn, Refused("EMAIL_ALREADY_REGISTERED"), now, caller,
                         code.code_id), None
     return None, _open_application(conn, cmd, code, now, config, caller)
 
 
-def _mail_limit(conn, code_id: uuid.UUID, now: datetime, config: Config) -> Refused | None:
-    """R9: at most `mails_per_code_per_hour` auth-key mails per code within the hour."""
-    mails = applications.mails_since(conn, code_id, domain.mail_window_start(now))
+def _mail_limit(mails: list[datetime], now: datetime, config: Config) -> Refused | None:
+    """R9: at most `mails_per_code_per_hour` auth-key mails per code within the hour
+    (`mails`: the code's since domain.mail_window_start, oldest first)."""
     if len(mails) < config.mails_per_code_per_hour:
         return None
     oldest_counted = mails[len(mails) - config.mails_per_code_per_hour]
@@ -135,13 +137,13 @@ def _mail_limit(conn, code_id: uuid.UUID, now: datetime, config: Config) -> Refu
 
 
 def _open_application(conn, cmd: SubmitApplication, code, now, config, caller) -> dict[str, str]:
-    """R9: void the earlier open application, open a new one, mail its key (outbox)."""
-    replaces_earlier = applications.void_open_applications(conn, code.code_id, now)
+    """R9: void the earlier open application, open a new one (audited), mail its key
+    (outbox)."""
     application_id = uuid.uuid4()
     token = random_token(32)  # 256 bits; only its digest is kept
     auth_key = random_crockford(formats.KEY_LENGTH)
     valid_until = domain.auth_key_valid_until(now, None, config.auth_key_minutes)
-    applications.insert_application(conn, {
+    replaces_earlier = applications.open_application(conn, {
         "application_id": application_id,
         "code_id": code.code_id,
         "email": cmd.email,
@@ -150,10 +152,11 @@ def _open_application(conn, cmd: SubmitApplication, code, now, config, caller) -
         "issued_at": now,
         "privacy_policy_version": cmd.privacy_policy_version,
         "terms_of_use_version": cmd.terms_of_use_version,
+        "client_address": caller.client_address,
+        "correlation_id": caller.correlation_id,
     })
     _mail_key(conn, application_id, cmd.email, auth_key, now, valid_until, config, caller,
               replaces_earlier=replaces_earlier)
-    _audit(conn, "CREATED", now, caller, code.code_id, application_id)
     return {"application_token": token, "email": cmd.email,
             "auth_key_expires_at": iso(valid_until)}
 
@@ -190,7 +193,8 @@ def resend_auth_key(conn: Connection, cmd: ResendAuthKey, now: datetime, *,
         if application["delivered_at"] is not None:
             raise Refused("AUTH_KEY_DELIVERED")
         code_id = application["code_id"]
-        limited = _mail_limit(conn, code_id, now, config)
+        limited = _mail_limit(
+            applications.mails_since(conn, code_id, domain.mail_window_start(now)), now, config)
         if limited is not None:
             raise limited
         auth_key = random_crockford(formats.KEY_LENGTH)
