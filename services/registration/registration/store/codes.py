@@ -113,7 +113,7 @@ class Step2Check:
 # code_id order. The envelope of the announcements is built and checked in Python
 # (`announcement`, strict through the catalog) and only its code id, count and event id
 # are filled in here.
-_STEP2 = f"""
+CHECK_OR_CHARGE = f"""
 WITH found AS MATERIALIZED (
     (SELECT 'value' AS found_by, {_CODE_COLUMNS} FROM codes WHERE code_digest = %(digest)s)
     UNION ALL
@@ -183,7 +183,7 @@ def check_or_charge(
 
     `announcement` is a code.failure_counted message of this request (any code id and
     count): the template of the events written for each counted failure."""
-    refusal, code_id, ids, counts, _ = conn.execute(_STEP2, {
+    refusal, code_id, ids, counts, _ = conn.execute(CHECK_OR_CHARGE, {
         "digest": digest, "number": number, "birth_date": birth_date, "now": now,
         "limit": limit, "client_address": client_address, "correlation_id": correlation_id,
         "announcement": Jsonb(announcement), "channel": CHANNEL,

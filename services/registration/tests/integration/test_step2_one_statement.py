@@ -4,16 +4,21 @@ the whole refusal; its SQL verdict is domain.identity_refusal's, and what it wri
 the Python path wrote (the audit row, R4's count, the catalog's events, NOTIFY only on the
 invalidation)."""
 
+import json
+import re
 import tempfile
 import uuid
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import timedelta
+from pathlib import Path
 
 import psycopg
 import pytest
 from psycopg import pq
 from registration import domain
+from registration.events import code_failure_counted
+from registration.store import applications as application_store
 from registration.store import codes as code_store
 from registration.usecases import applications
 
@@ -184,3 +189,48 @@ def test_issue19_the_statements_events_pass_the_catalog_and_only_the_tenth_notif
     with pytest.raises(Refused):
         submit(conn, config, clock, application(mine, number))
     assert len(_outbox(conn)) == len(events)
+
+
+# --- bench/sql/step2_*.sql run the very statements (the pgbench ceiling of B1) ------------
+BENCH_SQL = Path(__file__).resolve().parents[4] / "bench" / "sql"
+_SEEDED = {  # bench.pgbench seeds job seekers 99999-k born 1990-04-01, codes md5(k)
+    "number": "'99999-' || :k", "birth_date": "'1990-04-01'::date", "now": "now()",
+    "limit": ":limit", "client_address": "'203.0.113.7'", "channel": f"'{CHANNEL}'",
+    "correlation_id": "'c0a8e5f2-3f0e-4c52-9d1e-6a3b1e0f2d7a'",
+    "announcement": "'" + json.dumps(code_failure_counted(
+        uuid.UUID(int=0), 1, "203.0.113.7", START, "c0a8e5f2-3f0e-4c52-9d1e-6a3b1e0f2d7a",
+    ).to_message() | {"event_id": str(uuid.UUID(int=0))}) + "'",
+    "code_id": "md5(:k::text)::uuid", "email": "'p' || :k || '@example.jp'",
+    "since": "now() - interval '1 hour'", "application_id": "gen_random_uuid()",
+    "token_digest": "md5(random()::text) || md5(random()::text)",
+    "auth_key_digest": "md5(random()::text) || md5(random()::text)", "issued_at": "now()",
+    "privacy_policy_version": "'2026-04-01'", "terms_of_use_version": "'2026-04-01'",
+}
+WRONG = {**_SEEDED, "digest": "'f' || lpad(:k::text, 63, '0')"}  # a digest nobody has
+CORRECT = {**_SEEDED, "digest": "lpad(:k::text, 64, '0')"}
+
+
+def pgbench_form(statement: str, values: dict[str, str]) -> str:
+    """A statement of the app with pgbench's expressions for its parameters, on one line."""
+    return " ".join(re.sub(r"%\((\w+)\)s", lambda m: values[m.group(1)], statement).split())
+
+
+def statements_of(script: str) -> list[str]:
+    """A pgbench script's SQL commands (comments and meta-commands left out), each on one
+    line."""
+    sql = "\n".join(line for line in script.splitlines()
+                    if not line.startswith(("--", "\\")))
+    return [" ".join(command.split()) for command in sql.split(";") if command.strip()]
+
+
+def test_issue19_the_pgbench_ceiling_runs_the_wrong_step2s_one_statement():
+    assert statements_of((BENCH_SQL / "step2_wrong.sql").read_text()) == [
+        pgbench_form(code_store.CHECK_OR_CHARGE, WRONG)]
+
+
+def test_issue19_the_pgbench_ceiling_runs_the_correct_step2s_new_statements():
+    commands = statements_of((BENCH_SQL / "step2_correct.sql").read_text())
+    assert commands[:2] == [pgbench_form(code_store.CHECK_OR_CHARGE, CORRECT), "BEGIN"]
+    assert pgbench_form(application_store.STEP2_CHECKS, CORRECT) in commands
+    assert pgbench_form(application_store.OPEN_APPLICATION, CORRECT) in commands
+    assert commands[-1] == "END"
