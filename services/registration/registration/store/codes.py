@@ -10,9 +10,11 @@ from typing import Any
 
 from psycopg import Connection
 from psycopg.rows import dict_row
-from psycopg.types.json import Jsonb
 
 from registration.domain import Code
+from shared.clock import iso
+from shared.contracts.events import ENVELOPE_VERSION
+from shared.logs import mask_address
 from shared.outbox import CHANNEL
 
 _CODE_COLUMNS = (
@@ -110,9 +112,10 @@ class Step2Check:
 # The refusal is domain.identity_refusal written in SQL (tests compare the two). The
 # UPDATE re-checks its WHERE after each row lock, so counting stays exact under any
 # concurrency; its ids come from an InitPlan array, so the index scan locks the rows in
-# code_id order. The envelope of the announcements is built and checked in Python
-# (`announcement`, strict through the catalog) and only its code id, count and event id
-# are filled in here.
+# code_id order. The events are built here as registration.events builds them (the
+# catalog's envelope and payloads: tests load them strictly and compare them with
+# events.code_failure_counted's), since a marshmallow dump and load per request cost
+# more CPU than the rest of a refused step 2's Python.
 CHECK_OR_CHARGE = f"""
 WITH found AS MATERIALIZED (
     (SELECT 'value' AS found_by, {_CODE_COLUMNS} FROM codes WHERE code_digest = %(digest)s)
@@ -155,10 +158,13 @@ WITH found AS MATERIALIZED (
          WHERE failed_attempts >= %(limit)s) AS e
 ), announced AS (
     INSERT INTO outbox (message_id, kind, destination, body, headers, created_at)
-    SELECT event_id, 'event', type, %(announcement)s::jsonb || jsonb_build_object(
-               'event_id', event_id, 'type', type, 'payload', CASE
-               WHEN type = 'code.failure_counted' THEN (%(announcement)s::jsonb -> 'payload')
-                    || jsonb_build_object('code_id', code_id, 'failed_attempts', failed_attempts)
+    SELECT event_id, 'event', type, jsonb_build_object(
+               'event_id', event_id, 'type', type, 'version', %(version)s::int,
+               'occurred_at', %(occurred_at)s::text, 'producer', %(producer)s::text,
+               'correlation_id', %(event_correlation_id)s::text, 'payload', CASE
+               WHEN type = 'code.failure_counted' THEN jsonb_build_object(
+                   'code_id', code_id, 'failed_attempts', failed_attempts,
+                   'client_address', %(masked_address)s::text)
                ELSE jsonb_build_object('code_id', code_id, 'reason', 'too_many_attempts',
                                        'failed_attempts', failed_attempts) END),
            '{{}}', %(now)s
@@ -176,17 +182,18 @@ SELECT refusal, value_code_id,
 
 def check_or_charge(
     conn: Connection, *, digest: str, number: str, birth_date: date, now: datetime,
-    limit: int, client_address: str, correlation_id: str | None, announcement: dict[str, Any],
+    limit: int, client_address: str, correlation_id: str | None, producer: str,
 ) -> Step2Check:
     """Step 2's first statement (R4, R5): the same look-up whatever was entered, and for a
-    refusal its whole effect, committed by itself when `conn` is in autocommit.
-
-    `announcement` is a code.failure_counted message of this request (any code id and
-    count): the template of the events written for each counted failure."""
+    refusal its whole effect, committed by itself when `conn` is in autocommit. The audit
+    row keeps `correlation_id` as given; the events carry a new one when it is None (as
+    shared.contracts.events.new_event does)."""
     refusal, code_id, ids, counts, _ = conn.execute(CHECK_OR_CHARGE, {
         "digest": digest, "number": number, "birth_date": birth_date, "now": now,
         "limit": limit, "client_address": client_address, "correlation_id": correlation_id,
-        "announcement": Jsonb(announcement), "channel": CHANNEL,
+        "version": ENVELOPE_VERSION, "occurred_at": iso(now), "producer": producer,
+        "event_correlation_id": correlation_id or str(uuid.uuid4()),
+        "masked_address": mask_address(client_address), "channel": CHANNEL,
     }).fetchone()
     return Step2Check(refusal, code_id, dict(zip(ids, counts, strict=True)))
 

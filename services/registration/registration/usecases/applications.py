@@ -21,8 +21,7 @@ from registration.commands import (
     ResendAuthKey,
     SubmitApplication,
 )
-from registration.config import Config
-from registration.events import code_failure_counted
+from registration.config import PRODUCER, Config
 from registration.store import applications, audit, codes
 from shared.clock import iso
 from shared.contracts import formats, tasks
@@ -81,20 +80,12 @@ def _submit(conn, cmd: SubmitApplication, now, config, caller):
     checked = codes.check_or_charge(
         conn, digest=digest, number=cmd.job_seeker_number, birth_date=cmd.birth_date,
         now=now, limit=config.max_failed_attempts, client_address=caller.client_address,
-        correlation_id=caller.correlation_id, announcement=_announcement(now, caller))
+        correlation_id=caller.correlation_id, producer=PRODUCER)
     if checked.refusal is not None:
         _count_invalidations(checked.charged, config)
         return Refused(checked.refusal), None
     with conn.transaction():
         return _pass(conn, cmd, checked.code_id, now, config, caller)
-
-
-def _announcement(now: datetime, caller: Caller) -> dict:
-    """R4: this request's code.failure_counted, strictly built through the catalog, as the
-    template of the statement's announcements. Built for every submission, counted or
-    not, so the answer's time does not tell whether a failure was counted (R5)."""
-    return code_failure_counted(uuid.UUID(int=0), 1, caller.client_address, now,
-                                caller.correlation_id).to_message()
 
 
 def _count_invalidations(charged: dict[uuid.UUID, int], config: Config) -> None:

@@ -4,7 +4,6 @@ the whole refusal; its SQL verdict is domain.identity_refusal's, and what it wri
 the Python path wrote (the audit row, R4's count, the catalog's events, NOTIFY only on the
 invalidation)."""
 
-import json
 import re
 import tempfile
 import uuid
@@ -129,7 +128,7 @@ def test_issue19_the_statements_verdict_is_domain_identity_refusal(conn, clock, 
     checked = code_store.check_or_charge(
         conn, digest=row["code_digest"], number=number_in, birth_date=birth_in,
         now=clock.now(), limit=10, client_address="192.0.2.7", correlation_id="c",
-        announcement=applications._announcement(clock.now(), CALLER))
+        producer="registration")
     assert checked.refusal == domain.identity_refusal(code, number_in, birth_in, clock.now())
     active = domain.code_status(code, clock.now()) == domain.ACTIVE
     # R4: a refusal counts against the code entered while it is active; a pass writes nothing
@@ -182,6 +181,11 @@ def test_issue19_the_statements_events_pass_the_catalog_and_only_the_tenth_notif
         assert created_at == clock.now()
         assert event.producer == "registration"
         assert event.correlation_id == CALLER.correlation_id
+    # as registration.events builds them, but for the event id
+    first = events[0].to_message()
+    assert first == code_failure_counted(
+        uuid.UUID(first["payload"]["code_id"]), 1, CALLER.client_address, clock.now(),
+        CALLER.correlation_id).to_message() | {"event_id": first["event_id"]}
     assert events[0].payload["client_address"] == "192.0.2.0/24"
     assert events[-1].payload["reason"] == "too_many_attempts"
     assert len({e.event_id for e in events}) == len(events)
@@ -197,9 +201,9 @@ _SEEDED = {  # bench.pgbench seeds job seekers 99999-k born 1990-04-01, codes md
     "number": "'99999-' || :k", "birth_date": "'1990-04-01'::date", "now": "now()",
     "limit": ":limit", "client_address": "'203.0.113.7'", "channel": f"'{CHANNEL}'",
     "correlation_id": "'c0a8e5f2-3f0e-4c52-9d1e-6a3b1e0f2d7a'",
-    "announcement": "'" + json.dumps(code_failure_counted(
-        uuid.UUID(int=0), 1, "203.0.113.7", START, "c0a8e5f2-3f0e-4c52-9d1e-6a3b1e0f2d7a",
-    ).to_message() | {"event_id": str(uuid.UUID(int=0))}) + "'",
+    "version": "1", "occurred_at": "'2026-11-25T12:00:00Z'", "producer": "'registration'",
+    "event_correlation_id": "'c0a8e5f2-3f0e-4c52-9d1e-6a3b1e0f2d7a'",
+    "masked_address": "'203.0.113.0/24'",
     "code_id": "md5(:k::text)::uuid", "email": "'p' || :k || '@example.jp'",
     "since": "now() - interval '1 hour'", "application_id": "gen_random_uuid()",
     "token_digest": "md5(random()::text) || md5(random()::text)",
