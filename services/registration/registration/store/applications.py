@@ -4,14 +4,45 @@ The wrong-key counter changes with one atomic UPDATE ... RETURNING (R10)."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from psycopg import Connection
 from psycopg.rows import dict_row
 
+from registration.inputs import canonical_email
+
 
 # --- step 2 ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Step2Checks:
+    """What a passing step 2 checks once its code is locked (R12, R9, R6)."""
+
+    account_exists: bool  # the job seeker has an open account (R12)
+    mails: list[datetime]  # the code's auth-key mails since the window's start, oldest first
+    email_registered: bool  # the email is an account's (R6)
+
+
+STEP2_CHECKS = (
+    "SELECT EXISTS (SELECT 1 FROM accounts WHERE job_seeker_number = %(number)s "
+    "AND closed_at IS NULL), ARRAY(SELECT issued_at FROM auth_key_mails "
+    "WHERE code_id = %(code_id)s AND issued_at > %(since)s ORDER BY issued_at), "
+    "EXISTS (SELECT 1 FROM accounts WHERE email_canonical = %(email)s)"
+)
+
+
+def step2_checks(conn: Connection, code_id: uuid.UUID, job_seeker_number: str, email: str,
+                 since: datetime) -> Step2Checks:
+    """R12, R9 and R6 in one statement. Run it after the code's row is locked (a statement
+    of its own): its snapshot then holds whatever the lock's previous holder committed."""
+    row = conn.execute(
+        STEP2_CHECKS,
+        {"number": job_seeker_number, "code_id": code_id, "since": since,
+         "email": canonical_email(email)}).fetchone()
+    return Step2Checks(*row)
+
+
 def mails_since(conn: Connection, code_id: uuid.UUID, since: datetime) -> list[datetime]:
     """R9: when this code's auth-key mails were made within the window, oldest first."""
     rows = conn.execute(
@@ -20,26 +51,34 @@ def mails_since(conn: Connection, code_id: uuid.UUID, since: datetime) -> list[d
     return [row[0] for row in rows]
 
 
-def void_open_applications(conn: Connection, code_id: uuid.UUID, now: datetime) -> bool:
-    """R9: a new passing step 2 voids the earlier open application of the code; whether
-    there was one (its mail's key is then replaced)."""
-    return conn.execute(
-        "UPDATE applications SET status = 'voided', closed_at = %s, auth_key_digest = NULL "
-        "WHERE code_id = %s AND status = 'open'", (now, code_id)).rowcount > 0
+OPEN_APPLICATION = (
+    "WITH voided AS (UPDATE applications SET status = 'voided', closed_at = %(issued_at)s, "
+    "auth_key_digest = NULL WHERE code_id = %(code_id)s AND status = 'open' "
+    "RETURNING application_id), "
+    "opened AS (INSERT INTO applications (application_id, code_id, email, token_digest, "
+    "auth_key_digest, issued_at, privacy_policy_version, terms_of_use_version) "
+    "SELECT %(application_id)s, %(code_id)s, %(email)s, %(token_digest)s, "
+    "%(auth_key_digest)s, %(issued_at)s, %(privacy_policy_version)s, "
+    "%(terms_of_use_version)s FROM (SELECT count(*) FROM voided) AS after_the_void "
+    "RETURNING application_id, code_id, issued_at), "
+    "mailed AS (INSERT INTO auth_key_mails (application_id, code_id, issued_at) "
+    "SELECT application_id, code_id, issued_at FROM opened), "
+    "audited AS (INSERT INTO audit_log (occurred_at, action, client_address, outcome, "
+    "code_id, application_id, correlation_id) SELECT issued_at, 'application', "
+    "%(client_address)s, 'CREATED', code_id, application_id, %(correlation_id)s "
+    "FROM opened) "
+    "SELECT EXISTS (SELECT 1 FROM voided)"
+)
 
 
-def insert_application(conn: Connection, a: dict[str, Any]) -> None:
-    """The application and its first auth-key mail (R9 counts mails)."""
-    conn.execute(
-        "WITH opened AS (INSERT INTO applications (application_id, code_id, email, "
-        "token_digest, auth_key_digest, issued_at, privacy_policy_version, "
-        "terms_of_use_version) VALUES (%(application_id)s, %(code_id)s, %(email)s, "
-        "%(token_digest)s, %(auth_key_digest)s, %(issued_at)s, %(privacy_policy_version)s, "
-        "%(terms_of_use_version)s) RETURNING application_id, code_id, issued_at) "
-        "INSERT INTO auth_key_mails (application_id, code_id, issued_at) "
-        "SELECT application_id, code_id, issued_at FROM opened",
-        a,
-    )
+def open_application(conn: Connection, a: dict[str, Any]) -> bool:
+    """R9 in one statement: void the code's open application, open the new one, count its
+    auth-key mail, and write its audit row (CREATED); whether an open one was voided (the
+    new mail's key then replaces the earlier one's).
+
+    The insert reads the void's whole result first, so the void has happened when the
+    unique index of open applications per code checks the new row."""
+    return conn.execute(OPEN_APPLICATION, a).fetchone()[0]
 
 
 def application_by_id(conn: Connection, application_id: uuid.UUID) -> dict | None:

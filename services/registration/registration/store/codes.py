@@ -4,13 +4,18 @@ failure counter of step 2 (R4, R5)."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 from psycopg import Connection
 from psycopg.rows import dict_row
 
 from registration.domain import Code
+from shared.clock import iso
+from shared.contracts.events import ENVELOPE_VERSION
+from shared.logs import mask_address
+from shared.outbox import CHANNEL
 
 _CODE_COLUMNS = (
     "code_id, job_seeker_number, birth_date, issued_at, expires_at, failed_attempts, "
@@ -86,20 +91,111 @@ def expire(conn: Connection, code_id: uuid.UUID, expired_at: datetime) -> None:
 
 
 # --- step 2 --------------------------------------------------------------------------
-def codes_for_step2(
-    conn: Connection, digest: str, number: str, now: datetime
-) -> tuple[Code | None, Code | None]:
-    """R5: the code whose value was entered and the number's active code, in one statement
-    whatever was entered. Returns (by value, by number)."""
-    with conn.cursor(row_factory=dict_row) as cur:
-        rows = cur.execute(
-            f"(SELECT 'value' AS found_by, {_CODE_COLUMNS} FROM codes WHERE code_digest = %(digest)s) "
-            f"UNION ALL (SELECT 'number' AS found_by, {_CODE_COLUMNS} FROM codes "
-            f"WHERE job_seeker_number = %(number)s AND {_ACTIVE} ORDER BY issued_at DESC LIMIT 1)",
-            {"digest": digest, "number": number, "now": now},
-        ).fetchall()
-    found = {row.pop("found_by"): Code(**row) for row in rows}
-    return found.get("value"), found.get("number")
+@dataclass(frozen=True)
+class Step2Check:
+    """What step 2's first statement found and did: `refusal` is None when the triple
+    matched an active code (`code_id`; nothing was written), else the refusal's code, whose
+    audit row, counted failures (`charged`: code id -> new count) and announcements are
+    already committed."""
+
+    refusal: str | None
+    code_id: uuid.UUID | None
+    charged: dict[uuid.UUID, int]
+
+
+# R4, R5: the look-up of both codes (the one whose value was entered, the number's active
+# one), the same whatever was entered, and, when the triple does not match an active code,
+# everything a refusal writes, as one statement run in autocommit (one round trip, one
+# transaction): the audit row, one failure on each affected code still active (the
+# limit-th invalidates), code.failure_counted for each count (quiet: no NOTIFY, R5) and
+# code.invalidated for the limit-th (with NOTIFY, as shared.outbox.add_event does).
+# The refusal is domain.identity_refusal written in SQL (tests compare the two). The
+# UPDATE re-checks its WHERE after each row lock, so counting stays exact under any
+# concurrency; its ids come from an InitPlan array, so the index scan locks the rows in
+# code_id order. The events are built here as registration.events builds them (the
+# catalog's envelope and payloads: tests load them strictly and compare them with
+# events.code_failure_counted's), since a marshmallow dump and load per request cost
+# more CPU than the rest of a refused step 2's Python.
+CHECK_OR_CHARGE = f"""
+WITH found AS MATERIALIZED (
+    (SELECT 'value' AS found_by, {_CODE_COLUMNS} FROM codes WHERE code_digest = %(digest)s)
+    UNION ALL
+    (SELECT 'number' AS found_by, {_CODE_COLUMNS} FROM codes
+      WHERE job_seeker_number = %(number)s AND {_ACTIVE} ORDER BY issued_at DESC LIMIT 1)
+), verdict AS MATERIALIZED (
+    SELECT v.code_id AS value_code_id, COALESCE(n.code_id, v.code_id) AS known_code_id,
+           CASE WHEN v.job_seeker_number IS DISTINCT FROM %(number)s
+                  OR v.birth_date IS DISTINCT FROM %(birth_date)s THEN 'IDENTITY_MISMATCH'
+                WHEN v.used_at IS NOT NULL THEN 'CODE_ALREADY_USED'
+                WHEN v.invalidated_at IS NOT NULL THEN 'CODE_INVALIDATED'
+                WHEN v.superseded_at IS NOT NULL OR v.revoke_reason = 'superseded'
+                     THEN 'CODE_SUPERSEDED'
+                WHEN v.revoked_at IS NOT NULL OR v.issued_at IS NULL OR v.expires_at IS NULL
+                     THEN 'CODE_REVOKED'
+                WHEN v.expired_at IS NOT NULL OR v.expires_at <= %(now)s THEN 'CODE_EXPIRED'
+           END AS refusal
+      FROM (SELECT) AS one
+      LEFT JOIN found v ON v.found_by = 'value'
+      LEFT JOIN found n ON n.found_by = 'number'
+), audited AS (
+    INSERT INTO audit_log (occurred_at, action, client_address, outcome, code_id,
+                           correlation_id)
+    SELECT %(now)s, 'application', %(client_address)s, refusal, known_code_id,
+           %(correlation_id)s
+      FROM verdict WHERE refusal IS NOT NULL
+), charged AS (
+    UPDATE codes SET failed_attempts = failed_attempts + 1, invalidated_at = CASE
+           WHEN failed_attempts + 1 >= %(limit)s THEN %(now)s ELSE NULL END
+     WHERE code_id = ANY(ARRAY(SELECT code_id FROM found))
+       AND EXISTS (SELECT FROM verdict WHERE refusal IS NOT NULL)
+       AND failed_attempts < %(limit)s AND {_ACTIVE}
+    RETURNING code_id, failed_attempts
+), events AS MATERIALIZED (
+    SELECT gen_random_uuid() AS event_id, type, code_id, failed_attempts, rank FROM (
+        SELECT 'code.failure_counted' AS type, code_id, failed_attempts, 1 AS rank FROM charged
+        UNION ALL
+        SELECT 'code.invalidated', code_id, failed_attempts, 2 FROM charged
+         WHERE failed_attempts >= %(limit)s) AS e
+), announced AS (
+    INSERT INTO outbox (message_id, kind, destination, body, headers, created_at)
+    SELECT event_id, 'event', type, jsonb_build_object(
+               'event_id', event_id, 'type', type, 'version', %(version)s::int,
+               'occurred_at', %(occurred_at)s::text, 'producer', %(producer)s::text,
+               'correlation_id', %(event_correlation_id)s::text, 'payload', CASE
+               WHEN type = 'code.failure_counted' THEN jsonb_build_object(
+                   'code_id', code_id, 'failed_attempts', failed_attempts,
+                   'client_address', %(masked_address)s::text)
+               ELSE jsonb_build_object('code_id', code_id, 'reason', 'too_many_attempts',
+                                       'failed_attempts', failed_attempts) END),
+           '{{}}', %(now)s
+      FROM events ORDER BY rank, code_id
+), notified AS MATERIALIZED (
+    SELECT pg_notify(%(channel)s, '') FROM events WHERE type = 'code.invalidated' LIMIT 1
+)
+SELECT refusal, value_code_id,
+       ARRAY(SELECT code_id FROM charged ORDER BY code_id) AS charged_ids,
+       ARRAY(SELECT failed_attempts FROM charged ORDER BY code_id) AS charged_counts,
+       (SELECT count(*) FROM notified) AS notified
+  FROM verdict
+"""
+
+
+def check_or_charge(
+    conn: Connection, *, digest: str, number: str, birth_date: date, now: datetime,
+    limit: int, client_address: str, correlation_id: str | None, producer: str,
+) -> Step2Check:
+    """Step 2's first statement (R4, R5): the same look-up whatever was entered, and for a
+    refusal its whole effect, committed by itself when `conn` is in autocommit. The audit
+    row keeps `correlation_id` as given; the events carry a new one when it is None (as
+    shared.contracts.events.new_event does)."""
+    refusal, code_id, ids, counts, _ = conn.execute(CHECK_OR_CHARGE, {
+        "digest": digest, "number": number, "birth_date": birth_date, "now": now,
+        "limit": limit, "client_address": client_address, "correlation_id": correlation_id,
+        "version": ENVELOPE_VERSION, "occurred_at": iso(now), "producer": producer,
+        "event_correlation_id": correlation_id or str(uuid.uuid4()),
+        "masked_address": mask_address(client_address), "channel": CHANNEL,
+    }).fetchone()
+    return Step2Check(refusal, code_id, dict(zip(ids, counts, strict=True)))
 
 
 def lock_code(conn: Connection, code_id: uuid.UUID) -> Code | None:
@@ -108,25 +204,6 @@ def lock_code(conn: Connection, code_id: uuid.UUID) -> Code | None:
         return _code(cur.execute(
             f"SELECT {_CODE_COLUMNS} FROM codes WHERE code_id = %s FOR UPDATE",
             (code_id,)).fetchone())
-
-
-def charge_failures(
-    conn: Connection, code_ids: list[uuid.UUID], now: datetime, limit: int
-) -> dict[uuid.UUID, int]:
-    """R4: one more failure on each of these codes still active; the limit-th invalidates.
-
-    Returns each counted code's new count (a code no longer active, or already at the
-    limit, is not counted). One statement for any number of codes, none included, so every
-    mismatch costs the same (R5); the index scan locks the rows in code_id order.
-    """
-    rows = conn.execute(
-        "UPDATE codes SET failed_attempts = failed_attempts + 1, invalidated_at = CASE "
-        "WHEN failed_attempts + 1 >= %(limit)s THEN %(now)s ELSE NULL END "
-        f"WHERE code_id = ANY(%(ids)s::uuid[]) AND failed_attempts < %(limit)s AND {_ACTIVE} "
-        "RETURNING code_id, failed_attempts",
-        {"ids": list(code_ids), "now": now, "limit": limit},
-    ).fetchall()
-    return {code_id: count for code_id, count in rows}
 
 
 def mark_code_used(

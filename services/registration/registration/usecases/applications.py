@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import math
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from psycopg import Connection
+from psycopg.pq import TransactionStatus
 
 from registration import domain, messages
 from registration.commands import (
@@ -18,27 +21,43 @@ from registration.commands import (
     ResendAuthKey,
     SubmitApplication,
 )
-from registration.config import Config
-from registration.events import code_failure_counted, code_invalidated
-from registration.store import accounts, applications, audit, codes
+from registration.config import PRODUCER, Config
+from registration.store import applications, audit, codes
 from shared.clock import iso
 from shared.contracts import formats, tasks
 from shared.errors import Refused
 from shared.metrics import AUTH_KEYS_EXPIRED, CODES_INVALIDATED
-from shared.outbox import add_event, add_quiet_events, add_task
+from shared.outbox import add_task
 from shared.tokens import keyed_digest, random_crockford, random_token
 
 
 def submit_application(conn: Connection, cmd: SubmitApplication, now: datetime, *,
                        config: Config, caller: Caller) -> dict[str, str]:
-    """Steps 1-2 in one transaction of its own: a failure is counted, or an application
-    opened. A refusal is raised once its audit row and its counted failures are committed."""
+    """Steps 1-2: a failure is counted, or an application opened. A refusal is raised once
+    its audit row and its counted failures are committed.
+
+    The look-up and, for a triple that does not match an active code (the common attack
+    path, R4), the whole refusal are one statement in autocommit: one round trip. Only a
+    matching triple goes on, in a transaction of its own that locks the code."""
     _check_terms(cmd, config)
-    with conn.transaction():
+    with _autocommit(conn):
         refusal, created = _submit(conn, cmd, now, config, caller)
     if refusal is not None:
         raise refusal
     return created
+
+
+@contextmanager
+def _autocommit(conn: Connection) -> Iterator[None]:
+    """`conn` in autocommit for the block, as it was afterwards (a pool's connection goes
+    back as it came); setting it is no round trip."""
+    before = conn.autocommit
+    conn.autocommit = True
+    try:
+        yield
+    finally:
+        if not conn.closed and conn.info.transaction_status == TransactionStatus.IDLE:
+            conn.autocommit = before
 
 
 def _check_terms(cmd: SubmitApplication, config: Config) -> None:
@@ -56,37 +75,51 @@ def _check_terms(cmd: SubmitApplication, config: Config) -> None:
 
 
 def _submit(conn, cmd: SubmitApplication, now, config, caller):
-    number, birth_date = cmd.job_seeker_number, cmd.birth_date
-    # R5: the same digest and the same lookup whatever was entered.
+    # R5: the same digest and the same look-up whatever was entered.
     digest = keyed_digest(config.digest_secret, cmd.account_creation_code, "code")
-    by_value, by_number = codes.codes_for_step2(conn, digest, number, now)
-    refusal = domain.identity_refusal(by_value, number, birth_date, now)
-    if refusal is not None:
-        return _refuse_identity(conn, refusal, by_number, by_value, now, config, caller), None
+    checked = codes.check_or_charge(
+        conn, digest=digest, number=cmd.job_seeker_number, birth_date=cmd.birth_date,
+        now=now, limit=config.max_failed_attempts, client_address=caller.client_address,
+        correlation_id=caller.correlation_id, producer=PRODUCER)
+    if checked.refusal is not None:
+        _count_invalidations(checked.charged, config)
+        return Refused(checked.refusal), None
+    with conn.transaction():
+        return _pass(conn, cmd, checked.code_id, now, config, caller)
 
-    code = codes.lock_code(conn, by_value.code_id)  # serialises step 2 of one code
+
+def _count_invalidations(charged: dict[uuid.UUID, int], config: Config) -> None:
+    CODES_INVALIDATED.inc(sum(1 for count in charged.values()
+                              if count == config.max_failed_attempts))
+
+
+def _pass(conn, cmd: SubmitApplication, code_id: uuid.UUID, now, config, caller):
+    """A triple that matched an active code, in the transaction: the code's row locked."""
+    code = codes.lock_code(conn, code_id)  # serialises step 2 of one code
     status = domain.code_status(code, now)
     if status != domain.ACTIVE:  # e.g. the 10th failure landed while we looked
         return _audited(conn, Refused(domain.REFUSALS[status]), now, caller, code.code_id), None
+    checks = applications.step2_checks(conn, code.code_id, code.job_seeker_number, cmd.email,
+                                       domain.mail_window_start(now))
     # R12 (issue 17) once the code check passed, before R9 and R6: it depends on the number
     # alone (proven by the triple), so it tells nothing of emails, and it is what the person
     # needs whatever email they typed: log in, or reset the password (R15).
-    if accounts.has_open_account(conn, code.job_seeker_number):
+    if checks.account_exists:
         return _audited(conn, Refused("ACCOUNT_EXISTS"), now, caller, code.code_id), None
     # R9 before R6 (issue 13 item 12): past the mail limit every email gets the same answer,
     # so a code cannot be used to test which emails have accounts.
-    limited = _mail_limit(conn, code.code_id, now, config)
+    limited = _mail_limit(checks.mails, now, config)
     if limited is not None:
         return _audited(conn, limited, now, caller, code.code_id), None
-    if accounts.email_registered(conn, cmd.email):
+    if checks.email_registered:
         return _audited(conn, Refused("EMAIL_ALREADY_REGISTERED"), now, caller,
                         code.code_id), None
     return None, _open_application(conn, cmd, code, now, config, caller)
 
 
-def _mail_limit(conn, code_id: uuid.UUID, now: datetime, config: Config) -> Refused | None:
-    """R9: at most `mails_per_code_per_hour` auth-key mails per code within the hour."""
-    mails = applications.mails_since(conn, code_id, domain.mail_window_start(now))
+def _mail_limit(mails: list[datetime], now: datetime, config: Config) -> Refused | None:
+    """R9: at most `mails_per_code_per_hour` auth-key mails per code within the hour
+    (`mails`: the code's since domain.mail_window_start, oldest first)."""
     if len(mails) < config.mails_per_code_per_hour:
         return None
     oldest_counted = mails[len(mails) - config.mails_per_code_per_hour]
@@ -94,35 +127,14 @@ def _mail_limit(conn, code_id: uuid.UUID, now: datetime, config: Config) -> Refu
     return Refused("MAIL_LIMIT_REACHED", retry_after=max(1, math.ceil(wait)))
 
 
-def _refuse_identity(conn, refusal: str, by_number, by_value, now, config, caller) -> Refused:
-    """R4: one atomic count per affected code, announced at once to the office view
-    (code.failure_counted); the 10th also invalidates the code (code.invalidated)."""
-    known = by_number or by_value
-    refused = _audited(conn, Refused(refusal), now, caller, known.code_id if known else None)
-    # R5: one statement for every mismatch, whether it counts against 0, 1 or 2 codes.
-    charged = codes.charge_failures(conn, domain.codes_to_charge(by_number, by_value, now),
-                                    now, config.max_failed_attempts)
-    # R5 again: an announcement is built and sent whether or not a failure was counted (a
-    # decoy the database does not keep), without NOTIFY, so the answer's time tells nothing.
-    counted = sorted(charged.items()) or [(uuid.UUID(int=0), 1)]
-    add_quiet_events(conn, [
-        code_failure_counted(code_id, count, caller.client_address, now, caller.correlation_id)
-        for code_id, count in counted], keep=bool(charged))
-    for code_id, count in sorted(charged.items()):
-        if count == config.max_failed_attempts:
-            add_event(conn, code_invalidated(code_id, count, now, caller.correlation_id))
-            CODES_INVALIDATED.inc()
-    return refused
-
-
 def _open_application(conn, cmd: SubmitApplication, code, now, config, caller) -> dict[str, str]:
-    """R9: void the earlier open application, open a new one, mail its key (outbox)."""
-    replaces_earlier = applications.void_open_applications(conn, code.code_id, now)
+    """R9: void the earlier open application, open a new one (audited), mail its key
+    (outbox)."""
     application_id = uuid.uuid4()
     token = random_token(32)  # 256 bits; only its digest is kept
     auth_key = random_crockford(formats.KEY_LENGTH)
     valid_until = domain.auth_key_valid_until(now, None, config.auth_key_minutes)
-    applications.insert_application(conn, {
+    replaces_earlier = applications.open_application(conn, {
         "application_id": application_id,
         "code_id": code.code_id,
         "email": cmd.email,
@@ -131,10 +143,11 @@ def _open_application(conn, cmd: SubmitApplication, code, now, config, caller) -
         "issued_at": now,
         "privacy_policy_version": cmd.privacy_policy_version,
         "terms_of_use_version": cmd.terms_of_use_version,
+        "client_address": caller.client_address,
+        "correlation_id": caller.correlation_id,
     })
     _mail_key(conn, application_id, cmd.email, auth_key, now, valid_until, config, caller,
               replaces_earlier=replaces_earlier)
-    _audit(conn, "CREATED", now, caller, code.code_id, application_id)
     return {"application_token": token, "email": cmd.email,
             "auth_key_expires_at": iso(valid_until)}
 
@@ -171,7 +184,8 @@ def resend_auth_key(conn: Connection, cmd: ResendAuthKey, now: datetime, *,
         if application["delivered_at"] is not None:
             raise Refused("AUTH_KEY_DELIVERED")
         code_id = application["code_id"]
-        limited = _mail_limit(conn, code_id, now, config)
+        limited = _mail_limit(
+            applications.mails_since(conn, code_id, domain.mail_window_start(now)), now, config)
         if limited is not None:
             raise limited
         auth_key = random_crockford(formats.KEY_LENGTH)
