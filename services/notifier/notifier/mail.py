@@ -6,12 +6,11 @@ from __future__ import annotations
 import smtplib
 import ssl
 from datetime import datetime
-from email.message import EmailMessage
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from notifier.config import Config
-from notifier.templates import AUTH_KEY, Letterhead, ja, render
+from notifier.templates import AUTH_KEY, Letterhead, Mail, ja, render
 from shared.logs import mask_text
 
 SUBJECT = ja.TEMPLATES[AUTH_KEY].subject  # パスワード登録申込受付通知
@@ -27,7 +26,7 @@ def letterhead(config: Config) -> Letterhead:
 def render_auth_key_mail(*, to: str, auth_key: str, handed_at: datetime, minutes: int,
                          tz: ZoneInfo, mail_from: str | None = None,
                          heading: Letterhead | None = None, replaces_earlier: bool = False,
-                         language: str = "ja") -> EmailMessage:
+                         language: str = "ja") -> Mail:
     """The auth-key mail (パスワード登録申込受付通知, R9, R10); the key is its only secret.
     `mail_from` alone gives the default letterhead with that sender."""
     if heading is None:
@@ -60,7 +59,7 @@ def delivery_error(exc: Exception) -> DeliveryError:
 
 
 class Mailer(Protocol):
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: Mail) -> None:
         """Hand the message to the mail server; DeliveryError if it was not accepted."""
 
 
@@ -77,7 +76,7 @@ class SmtpMailer:
         self.password = password
         self.timeout = timeout
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: Mail) -> None:
         try:
             smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
         except (smtplib.SMTPException, OSError) as exc:
@@ -87,7 +86,7 @@ class SmtpMailer:
                 smtp.starttls(context=ssl.create_default_context(cafile=self.ca_file))
             if self.user:
                 smtp.login(self.user, self.password)
-            smtp.send_message(message)
+            smtp.sendmail(message.sender, [message.recipient], message.data)
         except (smtplib.SMTPException, OSError) as exc:
             raise delivery_error(exc) from None
         finally:
