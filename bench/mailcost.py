@@ -52,6 +52,18 @@ def sent_count(conn: psycopg.Connection) -> int:
     return conn.execute("SELECT count(*) FROM notices WHERE status = 'sent'").fetchone()[0]
 
 
+def connect(dsn: str, timeout: float = 120) -> psycopg.Connection:
+    """A connection, waiting while the (shared) server has none to give."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return psycopg.connect(dsn, autocommit=True)
+        except psycopg.OperationalError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(1)
+
+
 def unpublished(conns: list[psycopg.Connection]) -> int:
     return sum(conn.execute("SELECT count(*) FROM outbox WHERE published_at IS NULL")
                .fetchone()[0] for conn in conns)
@@ -90,8 +102,8 @@ def main(argv: list[str]) -> None:
         try:
             sessions = cpu.sessions_of(system)
             time.sleep(3)
-            with psycopg.connect(system.databases["registration"], autocommit=True) as reg, \
-                    psycopg.connect(system.databases["notifier"], autocommit=True) as notif:
+            with connect(system.databases["registration"]) as reg, \
+                    connect(system.databases["notifier"]) as notif:
                 results = [one_round(system, sessions, mails, reg, notif)
                            for _ in range(rounds)]
         finally:
