@@ -98,8 +98,12 @@ def main(argv: list[str]) -> None:
     mails = int(argv[0]) if argv else 300
     rounds = int(argv[1]) if len(argv) > 1 else 3
     with tempfile.TemporaryDirectory(prefix="mailcost-") as tmp:
-        system = harness.start(Path(tmp))
+        system = harness.System(Path(tmp))  # as harness.start, but stopped even if it fails
+        for pinned in ("WEB_CONCURRENCY", "NOTIFIER_CONCURRENCY"):
+            system.env.pop(pinned, None)
+        system.env.update(harness.BENCH_SETTINGS)
         try:
+            system.start()
             sessions = cpu.sessions_of(system)
             time.sleep(3)
             with connect(system.databases["registration"]) as reg, \
