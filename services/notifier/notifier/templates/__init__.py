@@ -6,17 +6,27 @@ from the same text with every character escaped (only the service's address beco
 link), so both parts always say the same. Headers: From with the sender's display name,
 To, Subject, Date, a Message-ID on the sender's domain, and `Auto-Submitted:
 auto-generated` (RFC 3834) so that auto-responders stay quiet.
+
+The message is written out as bytes here (`Mail`), ready for SMTP: building it as an
+`EmailMessage` and flattening that cost about 5 ms of CPU per mail (the email package parses
+every header it is given and refolds the encoded Japanese ones on output), more than the
+rest of a mail's work in the worker; writing the same MIME directly costs about 0.2 ms.
+`Mail.parsed()` reads it back as an `EmailMessage` for whoever wants to look inside.
 """
 
 from __future__ import annotations
 
+import base64
 import html
 import unicodedata
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from email.headerregistry import Address
+from email import policy
+from email.header import Header
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.parser import BytesParser
+from email.utils import format_datetime, formataddr, make_msgid
 from zoneinfo import ZoneInfo
 
 from notifier.domain import deadline_shown, office_time_text
@@ -25,7 +35,8 @@ from notifier.templates.kinds import AUTH_KEY, KEY_KINDS, KINDS, Template
 
 LANGUAGES = {"ja": ja, "en": en}
 
-__all__ = ["AUTH_KEY", "KEY_KINDS", "KINDS", "LANGUAGES", "Letterhead", "Template", "render"]
+__all__ = ["AUTH_KEY", "KEY_KINDS", "KINDS", "LANGUAGES", "Letterhead", "Mail", "Template",
+           "render"]
 
 
 @dataclass(frozen=True)
@@ -54,13 +65,33 @@ def _plain(value: str | None, unknown: str) -> str:
         or unknown
 
 
+@dataclass(frozen=True)
+class Mail:
+    """One mail as the SMTP server receives it: the envelope, its Message-ID (recorded with
+    the delivery) and the whole message as bytes (CRLF lines, 7-bit: headers RFC 2047
+    encoded, both parts base64)."""
+
+    sender: str
+    recipient: str
+    message_id: str
+    data: bytes
+
+    def as_bytes(self) -> bytes:
+        return self.data
+
+    def parsed(self) -> EmailMessage:
+        """The message read back by the email package (tests, the operator's tools)."""
+        return BytesParser(policy=policy.default).parsebytes(self.data)
+
+
 def render(kind: str, language: str, *, to: str, letterhead: Letterhead, handed_at: datetime,
            tz: ZoneInfo, key: str | None = None, minutes: int | None = None,
            replaces_earlier: bool = False, occurred_at: datetime | None = None,
-           client_address: str | None = None, browser: str | None = None) -> EmailMessage:
+           client_address: str | None = None, browser: str | None = None) -> Mail:
     """The message of one mail. Key mails need `key` and `minutes` (the deadline shown is
     hand-over + minutes, cut to the minute); notices `occurred_at`. Times are written in
-    the office time zone as the portal writes them."""
+    the office time zone as the portal writes them. ValueError for an address that cannot
+    be a header (a line break, or not ASCII: R6 lets only ASCII addresses in)."""
     words = LANGUAGES[language]
     template: Template = words.TEMPLATES[kind]
     values = {
@@ -78,21 +109,63 @@ def render(kind: str, language: str, *, to: str, letterhead: Letterhead, handed_
         "sender_name": letterhead.names[language], "service_url": letterhead.service_url,
         "contact": letterhead.contacts[language]})
     subject = (words.REPLACES_SUBJECT if replaces_earlier else "") + template.subject
+    message_id = make_msgid(domain=letterhead.domain)
+    boundary = f"=_{uuid.uuid4().hex}"
+    headers = (
+        ("Subject", _encoded(subject, "Subject")),
+        ("From", _sender(letterhead.names[language], _address(letterhead.address))),
+        ("To", _address(to)),
+        ("Date", format_datetime(handed_at.astimezone(tz))),
+        ("Message-ID", message_id),
+        ("Auto-Submitted", "auto-generated"),
+        ("X-Auto-Response-Suppress", "All"),
+        ("Content-Language", _address(language)),
+        ("MIME-Version", "1.0"),
+        ("Content-Type", f'multipart/alternative;\r\n boundary="{boundary}"'),
+    )
+    parts = (("plain", text), ("html", html_of(text, subject, language, letterhead.service_url)))
+    lines = [f"{name}: {value}" for name, value in headers]
+    for subtype, content in parts:
+        lines += ["", f"--{boundary}", f'Content-Type: text/{subtype}; charset="utf-8"',
+                  "Content-Transfer-Encoding: base64", "", _base64(content)]
+    lines += [f"--{boundary}--", ""]
+    return Mail(sender=letterhead.address, recipient=to, message_id=message_id,
+                data="\r\n".join(lines).encode("ascii"))
 
-    message = EmailMessage()
-    message["Subject"] = subject
-    message["From"] = Address(display_name=letterhead.names[language],
-                              addr_spec=letterhead.address)
-    message["To"] = to
-    message["Date"] = format_datetime(handed_at.astimezone(tz))
-    message["Message-ID"] = make_msgid(domain=letterhead.domain)
-    message["Auto-Submitted"] = "auto-generated"
-    message["X-Auto-Response-Suppress"] = "All"
-    message["Content-Language"] = language
-    message.set_content(text, charset="utf-8", cte="base64")
-    message.add_alternative(html_of(text, subject, language, letterhead.service_url),
-                            subtype="html", charset="utf-8", cte="base64")
-    return message
+
+def _address(value: str) -> str:
+    """An address (or another plain value) as a header takes it, unencoded."""
+    if not value.isascii() or "\r" in value or "\n" in value:
+        raise ValueError("a header value must be one line of ASCII")
+    return value
+
+
+def _encoded(value: str, name: str) -> str:
+    """A header's text, RFC 2047 encoded where it is not ASCII, folded below 78 columns."""
+    if "\r" in value or "\n" in value:
+        raise ValueError("a header value must be one line")
+    return Header(value, header_name=name).encode(linesep="\r\n")
+
+
+def _sender(display_name: str, address: str) -> str:
+    """From: the display name (quoted where needed, RFC 2047 encoded where it is not ASCII)
+    and the address, which goes on a line of its own when one line would pass 78 columns."""
+    if "\r" in display_name or "\n" in display_name:
+        raise ValueError("a header value must be one line")
+    if display_name.isascii():
+        whole = formataddr((display_name, address))
+        if len(whole) <= 72:
+            return whole
+        name = formataddr((display_name, "x@x"))[: -len(" <x@x>")]
+    else:
+        name = _encoded(display_name, "From")
+    return f"{name}\r\n <{address}>"
+
+
+def _base64(content: str) -> str:
+    """A part's body: UTF-8, base64 in lines of 76 characters."""
+    return base64.encodebytes(content.encode("utf-8")).decode("ascii").replace(
+        "\n", "\r\n").rstrip("\r\n")
 
 
 def html_of(text: str, title: str, language: str, service_url: str) -> str:

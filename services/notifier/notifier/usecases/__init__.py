@@ -104,7 +104,7 @@ def _attempt(conn: Connection, cmd: commands.SendAuthKeyMail, now: datetime, mai
                            "attempts": attempts, "countdown": decision.countdown})
         return decision
     delivered_at = clock.now()  # the SMTP server has accepted the mail
-    store.record_sent(conn, cmd.application_id, delivered_at, message["Message-ID"])
+    store.record_sent(conn, cmd.application_id, delivered_at, message.message_id)
     add_event(conn, events.auth_key_mailed(cmd.application_id, delivered_at,
                                            correlation_id=correlation_id))
     expiry = domain.auth_key_expiry(cmd.application_id, delivered_at, config.auth_key_minutes)

@@ -15,7 +15,6 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from email.message import EmailMessage
 
 from psycopg import Connection
 from psycopg.errors import LockNotAvailable
@@ -25,14 +24,14 @@ from notifier import commands, domain, events
 from notifier.config import Config
 from notifier.mail import DeliveryError, Mailer, letterhead
 from notifier.store import notices as store
-from notifier.templates import render
+from notifier.templates import Mail, render
 from notifier.usecases import AlreadyHandled, Busy, Failed, Outcome, Sent
 from shared.clock import Clock
 from shared.outbox import add_event
 
 log = logging.getLogger(__name__)
 
-Compose = Callable[[datetime], EmailMessage]  # the message, handed to SMTP at this instant
+Compose = Callable[[datetime], Mail]  # the message, handed to SMTP at this instant
 
 
 def send_key_mail(pool: ConnectionPool, cmd: commands.SendKeyMail, now: datetime, *,
@@ -40,7 +39,7 @@ def send_key_mail(pool: ConnectionPool, cmd: commands.SendKeyMail, now: datetime
                   correlation_id: str | None = None) -> Outcome:
     """R15, R17: the key mail, sent once while its key is valid (R10's rules); notice.mailed's
     delivered_at starts the key's 50 minutes in registration."""
-    def compose(handed_at: datetime) -> EmailMessage:
+    def compose(handed_at: datetime) -> Mail:
         return render(cmd.kind, cmd.language, to=cmd.email, letterhead=letterhead(config),
                       handed_at=handed_at, tz=config.office_tz, key=cmd.key,
                       minutes=config.auth_key_minutes)
@@ -55,7 +54,7 @@ def send_notice(pool: ConnectionPool, cmd: commands.SendNotice, now: datetime, *
                 mailer: Mailer, clock: Clock, config: Config,
                 correlation_id: str | None = None) -> Outcome:
     """A notice, sent once, tried for `notice_retry_hours` from its first attempt."""
-    def compose(handed_at: datetime) -> EmailMessage:
+    def compose(handed_at: datetime) -> Mail:
         return render(cmd.kind, cmd.language, to=cmd.email, letterhead=letterhead(config),
                       handed_at=handed_at, tz=config.office_tz, occurred_at=cmd.occurred_at,
                       client_address=cmd.client_address, browser=cmd.browser)
@@ -141,7 +140,7 @@ def _attempt(conn: Connection, mail: _Mail, now: datetime, mailer: Mailer, clock
                            "countdown": decision.countdown})
         return decision
     delivered_at = clock.now()  # the SMTP server has accepted the mail
-    store.record_sent(conn, mail.notice_id, mail.kind, delivered_at, message["Message-ID"])
+    store.record_sent(conn, mail.notice_id, mail.kind, delivered_at, message.message_id)
     add_event(conn, events.notice_mailed(mail.notice_id, mail.kind, delivered_at,
                                          correlation_id=correlation_id))
     log.info("mail delivered", extra={"notice_id": str(mail.notice_id), "kind": mail.kind})

@@ -199,7 +199,7 @@ def test_a_resent_key_takes_a_pending_mail_over_and_the_old_tasks_retries_stop(p
     assert isinstance(deliver_auth_key_mail(pool, mailer, clock, config, resent, 0), Sent)
     assert deliver_auth_key_mail(pool, mailer, clock, config, stuck, 1) == AlreadyHandled("sent")
     [message] = mailer.sent
-    text = message.get_body(("plain",)).get_content()
+    text = message.parsed().get_body(("plain",)).get_content()
     assert "9QW4RT2Z" in text and KEY not in text
     row = delivery(pool, stuck.application_id)
     assert (row.issued_at, row.valid_until) == (resent.issued_at, resent.valid_until)

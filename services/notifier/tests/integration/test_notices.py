@@ -65,7 +65,7 @@ def row(pool, notice_id, kind):
 
 
 def text_of(message):
-    return message.get_body(("plain",)).get_content()
+    return message.parsed().get_body(("plain",)).get_content()
 
 
 def test_r15_a_reset_key_mail_is_sent_once_and_notice_mailed_carries_its_delivery(

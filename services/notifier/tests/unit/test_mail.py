@@ -66,7 +66,7 @@ def test_mail_carries_the_key_what_to_do_next_and_what_to_do_if_unexpected():
 
 def test_the_key_is_the_only_secret_and_appears_only_in_the_body():
     message = render()
-    headers = "\n".join(f"{k}: {v}" for k, v in message.items())
+    headers = "\n".join(f"{k}: {v}" for k, v in parsed(message).items())
     assert KEY not in headers
     assert KEY in parsed(message).get_body(("plain",)).get_content()
     # nothing but the text, the key and the deadline goes into the body

@@ -90,6 +90,35 @@ def test_every_mail_is_text_with_an_html_alternative_and_the_automatic_mail_head
 
 
 @pytest.mark.parametrize(("kind", "language"), EVERY)
+def test_every_mail_is_written_as_seven_bit_crlf_lines_of_at_most_78_columns(kind, language):
+    args = {"key": KEY, "minutes": 50} if kind in KEY_KINDS else {"occurred_at": OCCURRED}
+    raw = render(kind, language, to="taro@example.jp", letterhead=HEAD, handed_at=HANDED,
+                 tz=JST, replaces_earlier=kind == "auth_key", **args).as_bytes()
+    assert raw.isascii() and b"\n" not in raw.replace(b"\r\n", b"")
+    assert max(len(line) for line in raw.split(b"\r\n")) <= 78
+
+
+@pytest.mark.parametrize(("name", "address"), [
+    ("Hello Work My Page\r\nBcc: evil@example.com", "noreply@hw.example.jp"),
+    ("Hello Work My Page", "noreply@hw.example.jp\nBcc: evil@example.com"),
+    ("Hello Work My Page", "ｎｏｒｅｐｌｙ@hw.example.jp"),
+])
+def test_a_sender_that_cannot_be_one_header_line_is_refused(name, address):
+    head = Letterhead(address=address, names={"ja": name, "en": name})
+    with pytest.raises(ValueError):
+        render("new_login", "en", to="taro@example.jp", letterhead=head, handed_at=HANDED,
+               tz=JST, occurred_at=OCCURRED)
+
+
+def test_a_long_ascii_sender_name_is_quoted_and_folded():
+    name = "Hello Work Internet Service, Job Seeker My Page (development and tests)"
+    head = Letterhead(address="noreply@hw.example.jp", names={"ja": name, "en": name})
+    message = mail("new_login", "en", letterhead=head)
+    assert message["From"].addresses[0].display_name == name
+    assert message["From"].addresses[0].addr_spec == "noreply@hw.example.jp"
+
+
+@pytest.mark.parametrize(("kind", "language"), EVERY)
 def test_every_mail_names_the_service_its_address_and_the_contact(kind, language):
     text = plain(mail(kind, language))
     assert HEAD.names[language] in text
