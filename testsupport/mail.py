@@ -9,6 +9,7 @@ import os
 import secrets
 import subprocess
 import sys
+from urllib.parse import urlencode
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -47,8 +48,11 @@ class MailServer:
         assert status == 200, (status, raw)
         return json.loads(raw) if kind.startswith("application/json") else raw.decode()
 
-    def messages(self):
-        return self.call("GET", "/api/messages")
+    def messages(self, to: str | None = None, limit: int | None = None):
+        """The received mails, newest first: every one, or those to `to` (the server finds
+        them through its index by recipient); at most `limit`."""
+        query = {k: v for k, v in (("to", to), ("limit", limit)) if v is not None}
+        return self.call("GET", "/api/messages" + (f"?{urlencode(query)}" if query else ""))
 
     def status(self):
         return self.call("GET", "/api/status")
