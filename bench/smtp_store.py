@@ -92,7 +92,7 @@ class Sink:
 
     def get(self, path: str) -> bytes:
         with urllib.request.urlopen(f"http://127.0.0.1:{self.page_port}{path}",
-                                    timeout=120) as answer:
+                                    timeout=900) as answer:
             return answer.read()
 
     def clear(self) -> None:
@@ -137,21 +137,20 @@ def server_block(sink: Sink, size: int, mails: int, polls: int) -> dict:
         with smtplib.SMTP("127.0.0.1", sink.smtp_port, timeout=60) as smtp:
             delivery.append(timed(lambda: smtp.send_message(message))[0])  # noqa: B023
     cpu_per_mail = (sink.cpu_seconds() - cpu_before) * 1000 / mails
-    first_all = timed(lambda: sink.get("/api/messages"))[0]  # the new one decodes once here
     whole, one = [], []
     to_filter = sink.has_to_filter()
     for n in range(polls):
         person = f"timed{n % mails}@example.jp"
         ms, body = timed(lambda: sink.get("/api/messages"))
-        whole.append(ms)
+        whole.append(ms)  # the first after the deliveries: the new store decodes them here
         if to_filter:
             ms, body = timed(lambda: sink.get(f"/api/messages?to={person}"))  # noqa: B023
         listed = [m for m in json.loads(body) if m["to"] == person]
         one.append(ms)
         assert len(listed) == 1, (sink.name, person, len(listed))
     return {"delivery_ms": statistics.median(delivery), "cpu_ms_per_mail": cpu_per_mail,
-            "first_all_ms": first_all, "poll_all_ms": statistics.median(whole),
-            "poll_one_ms": statistics.median(one)}
+            "first_all_ms": whole[0], "poll_all_ms": statistics.median(whole[1:] or whole),
+            "poll_one_ms": statistics.median(one[1:] or one)}
 
 
 def run_server(args) -> dict:
