@@ -219,8 +219,8 @@ def prefill(store_class: type, directory: str, size: int, raw: Callable[[str], b
 def store_block(store_class: type, size: int, mails: int, raw: Callable[[str], bytes]) -> dict:
     with tempfile.TemporaryDirectory(prefix="store-") as directory:
         prefill(store_class, directory, size, raw)
+        assert len(list(Path(directory).glob("*.eml"))) == size
         store = store_class(directory)
-        assert len(store.messages()) == size, "the prefilled store reads back whole"
         wall, cpu = [], []
         for n in range(mails):
             message = raw(f"timed{n}@example.jp")
