@@ -31,6 +31,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Callable
 from contextlib import ExitStack
 from datetime import UTC, datetime
@@ -40,6 +41,7 @@ from zoneinfo import ZoneInfo
 
 from notifier.mail import render_auth_key_mail
 
+from shared.clock import iso
 from testsupport.servers import free_port
 
 HERE = Path(__file__).resolve().parent.parent
@@ -201,25 +203,40 @@ def stores(old_tree: Path) -> dict[str, type]:
             "new": load_store("new", (HERE / "devtools/mailstore.py").read_text())}
 
 
-def prefill(store_class: type, directory: str, size: int, raw: Callable[[str], bytes]) -> None:
-    """`size` mails in the store's own format, written by the appending store (the
-    rewriting one would take minutes to fill itself to 5,000: that is its defect)."""
-    appending = load_store("fill", (HERE / "devtools/mailstore.py").read_text())(directory)
+def template(directory: Path, size: int, raw: Callable[[str], bytes]) -> Path:
+    """`size` mails and their index lines (as the stores write them), written once: each
+    round starts from a copy. Written directly, as filling through `add` takes minutes on a
+    loaded machine."""
+    lines = []
     for n in range(size):
-        appending.add(raw(f"fill{n}@example.jp"), "system@mail.example.jp",
-                      [f"fill{n}@example.jp"])
+        at = datetime.now(UTC)
+        entry = {"id": f"{at:%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:8]}", "to": f"fill{n}@example.jp",
+                 "from": "system@mail.example.jp", "subject": "パスワード登録申込受付通知",
+                 "message_id": f"<fill{n}@example.jp>", "received_at": iso(at)}
+        (directory / f"{entry['id']}.eml").write_bytes(raw(entry["to"]))
+        lines.append(json.dumps(entry, ensure_ascii=False) + "\n")
+    (directory / "index.jsonl").write_text("".join(lines), encoding="utf-8")
+    return directory
+
+
+def prefill(store_class: type, directory: Path, filled: Path) -> None:
+    """The template's mails in the store's own format: the messages hard-linked (no store
+    writes to them), the index copied (every store writes to its index)."""
+    for eml in filled.glob("*.eml"):
+        os.link(eml, directory / eml.name)
+    lines = (filled / "index.jsonl").read_text(encoding="utf-8")
     if sys.modules[store_class.__module__].INDEX == "index.json":
-        lines = (Path(directory) / "index.jsonl").read_text(encoding="utf-8").splitlines()
-        (Path(directory) / "index.json").write_text(
-            json.dumps([json.loads(line) for line in lines], ensure_ascii=False, indent=1),
-            encoding="utf-8")
-        (Path(directory) / "index.jsonl").unlink()
+        (directory / "index.json").write_text(
+            json.dumps([json.loads(line) for line in lines.splitlines()], ensure_ascii=False,
+                       indent=1), encoding="utf-8")
+    else:
+        (directory / "index.jsonl").write_text(lines, encoding="utf-8")
 
 
-def store_block(store_class: type, size: int, mails: int, raw: Callable[[str], bytes]) -> dict:
+def store_block(store_class: type, filled: Path, mails: int,
+                raw: Callable[[str], bytes]) -> dict:
     with tempfile.TemporaryDirectory(prefix="store-") as directory:
-        prefill(store_class, directory, size, raw)
-        assert len(list(Path(directory).glob("*.eml"))) == size
+        prefill(store_class, Path(directory), filled)
         store = store_class(directory)
         wall, cpu = [], []
         for n in range(mails):
@@ -238,12 +255,15 @@ def run_store(args) -> dict:
              + [f"timed{n}@example.jp" for n in range(args.mails)]}
     results: dict = {}
     for size in args.sizes:
+        filled = template(Path(tempfile.mkdtemp(prefix="store-filled-")), size,
+                          mails.__getitem__)
         for round_ in range(args.rounds):
             for name, store_class in classes.items():
-                block = store_block(store_class, size, args.mails, mails.__getitem__)
+                block = store_block(store_class, filled, args.mails, mails.__getitem__)
                 results.setdefault((name, size), []).append(block)
                 print(f"store {name} size={size} round={round_ + 1}: "
                       + ", ".join(f"{k}={v:.3f}" for k, v in block.items()), flush=True)
+        shutil.rmtree(filled)
     print("\n| stored | store | add ms (median of the block) | add CPU ms (mean) |")
     print("|---|---|---|---|")
     for (name, size), blocks in results.items():
