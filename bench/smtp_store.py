@@ -23,6 +23,7 @@ import json
 import os
 import secrets
 import shutil
+import signal
 import smtplib
 import statistics
 import subprocess
@@ -282,6 +283,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--mails", type=int, default=100, help="timed mails per block")
     parser.add_argument("--polls", type=int, default=3, help="timed reads per block")
     args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # `timeout`: stop the servers too
     if not shutil.which("git"):
         sys.exit("git is needed to find the store before a8d92ff")
     (run_server if args.what == "server" else run_store)(args)
