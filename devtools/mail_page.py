@@ -1,5 +1,6 @@
-"""The local SMTP server's page: received mails as HTML at / and JSON at /api/messages,
-plus the test controls (refuse, delay, accept, clear), which need the page's token."""
+"""The local SMTP server's page: received mails as HTML at / and JSON at /api/messages
+(all, or `?to=<address>` and `?limit=<n>`), plus the test controls (refuse, delay, accept,
+clear), which need the page's token."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import secrets
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import parse_qs
 from zoneinfo import ZoneInfo
 
 from devtools.mailstore import MailStore
@@ -20,6 +22,39 @@ from devtools.smtp_server import Control
 log = logging.getLogger(__name__)
 MAX_BODY = 4096
 TOKEN_FILE = "page-token"  # noqa: S105 - a file name, not a token
+PAGE_MAILS = 200  # the HTML page shows the newest ones; /api/messages has every one
+MAX_LIMIT = 1_000_000
+
+
+class BadQuery(ValueError):
+    """A query parameter of /api/messages that cannot be used; `field` names it."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+def message_filters(query: str) -> dict:
+    """`to` and `limit` of GET /api/messages as MailStore.messages' arguments; anything
+    else, a repeated parameter or a bad value raises BadQuery (answered 422)."""
+    params = parse_qs(query, keep_blank_values=True)
+    for name, values in params.items():
+        if name not in ("to", "limit"):
+            raise BadQuery(name, f"unknown parameter {name!r}: /api/messages takes to and limit")
+        if len(values) > 1:
+            raise BadQuery(name, f"{name} may be given once")
+    filters: dict = {}
+    if "to" in params:
+        to = params["to"][0].strip()
+        if "@" not in to:
+            raise BadQuery("to", "to must be an e-mail address")
+        filters["to"] = to
+    if "limit" in params:
+        limit = params["limit"][0]
+        if not limit.isascii() or not limit.isdigit() or not 1 <= int(limit) <= MAX_LIMIT:
+            raise BadQuery("limit", f"limit must be a whole number from 1 to {MAX_LIMIT}")
+        filters["limit"] = int(limit)
+    return filters
 
 
 def authorised(header: str, token: str) -> bool:
@@ -44,8 +79,10 @@ def page_token(configured: str, store_dir: str | Path) -> tuple[str, str]:
     return token, str(path)
 
 
-def render_page(messages: list[dict], control: dict, tz: ZoneInfo) -> str:
-    """Every mail, newest first, escaped; times in office time."""
+def render_page(messages: list[dict], control: dict, tz: ZoneInfo,
+                total: int | None = None) -> str:
+    """The given mails (newest first) of `total` received, escaped; times in office time."""
+    total = len(messages) if total is None else total
     items = []
     for m in messages:
         at = datetime.fromisoformat(m["received_at"].replace("Z", "+00:00")).astimezone(tz)
@@ -62,7 +99,8 @@ def render_page(messages: list[dict], control: dict, tz: ZoneInfo) -> str:
         "<meta http-equiv='refresh' content='5'><title>受信メール</title>"
         "<style>body{font-family:sans-serif;max-width:60em;margin:auto}"
         "article{border-top:1px solid #ccc}pre{white-space:pre-wrap}</style></head><body>"
-        f"<h1>受信メール ({len(messages)} 通)</h1><p>SMTP サーバーの状態: {html.escape(state)}</p>"
+        f"<h1>受信メール ({total} 通)</h1><p>SMTP サーバーの状態: {html.escape(state)}</p>"
+        + (f"<p>新しい {len(messages)} 通を表示しています。</p>" if total > len(messages) else "")
         + ("".join(items) or "<p>まだメールはありません。</p>")
         + "</body></html>"
     )
@@ -118,21 +156,31 @@ def make_handler(store: MailStore, control: Control, tz: ZoneInfo,
             return data if isinstance(data, dict) else None
 
         def do_GET(self):  # noqa: N802
-            if self.path == "/":
-                page = render_page(store.messages(), control.status(), tz)
+            path, _, query = self.path.partition("?")
+            if path == "/":
+                page = render_page(store.messages(limit=PAGE_MAILS), control.status(), tz,
+                                   store.count())
                 self._send(200, page.encode(), "text/html; charset=utf-8")
-            elif self.path == "/api/messages":
-                self._json(200, store.messages())
-            elif self.path.startswith("/api/messages/") and self.path.endswith("/raw"):
-                raw = store.raw(self.path.split("/")[3])
+            elif path == "/api/messages":
+                self._messages(query)
+            elif path.startswith("/api/messages/") and path.endswith("/raw"):
+                raw = store.raw(path.split("/")[3])
                 if raw is None:
                     self._error(404, "no such message")
                 else:
                     self._send(200, raw, "message/rfc822")
-            elif self.path == "/api/status":
+            elif path == "/api/status":
                 self._json(200, control.status())
             else:
                 self._error(404, "not found")
+
+        def _messages(self, query: str) -> None:
+            try:
+                filters = message_filters(query)
+            except BadQuery as error:
+                self._json(422, {"error": {"message": str(error), "field": error.field}})
+                return
+            self._json(200, store.messages(**filters))
 
         def do_DELETE(self):  # noqa: N802
             if self._refused():

@@ -12,6 +12,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlencode
 
 from testsupport.polling import eventually
 from testsupport.processes import stop_groups
@@ -21,9 +22,10 @@ from testsupport.servers import free_port
 class MailServer:
     """Client of the local SMTP server's page API (its test controls need `token`)."""
 
-    def __init__(self, smtp_port: int, page_port: int):
+    def __init__(self, smtp_port: int, page_port: int, store_dir: Path | None = None):
         self.smtp_port = smtp_port
         self.page_port = page_port
+        self.store_dir = store_dir  # the server's MAIL_STORE_DIR, when this process started it
         self.token = secrets.token_urlsafe(32)
 
     def request(self, method: str, path: str, body=None, token: str | None = "") -> tuple[int, str, bytes]:
@@ -47,8 +49,11 @@ class MailServer:
         assert status == 200, (status, raw)
         return json.loads(raw) if kind.startswith("application/json") else raw.decode()
 
-    def messages(self):
-        return self.call("GET", "/api/messages")
+    def messages(self, to: str | None = None, limit: int | None = None):
+        """The received mails, newest first: every one, or those to `to` (the server finds
+        them through its index by recipient); at most `limit`."""
+        query = {k: v for k, v in (("to", to), ("limit", limit)) if v is not None}
+        return self.call("GET", "/api/messages" + (f"?{urlencode(query)}" if query else ""))
 
     def status(self):
         return self.call("GET", "/api/status")
@@ -69,9 +74,9 @@ class MailServer:
 @contextmanager
 def mail_sink(workdir: Path) -> Iterator[MailServer]:
     """`python -m devtools smtp` on free ports, its store and log in `workdir`."""
-    server = MailServer(free_port(), free_port())
+    server = MailServer(free_port(), free_port(), workdir / "mail")
     env = {**os.environ, "SMTP_LISTEN_PORT": str(server.smtp_port),
-           "MAIL_PAGE_PORT": str(server.page_port), "MAIL_STORE_DIR": str(workdir / "mail"),
+           "MAIL_PAGE_PORT": str(server.page_port), "MAIL_STORE_DIR": str(server.store_dir),
            "MAIL_PAGE_TOKEN": server.token, "PYTHONUNBUFFERED": "1"}
     with open(workdir / "smtp.log", "wb") as log:
         proc = subprocess.Popen([sys.executable, "-m", "devtools", "smtp"], cwd=workdir, env=env,

@@ -1,9 +1,15 @@
+import json
+import re
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 from notifier.mail import DeliveryError, SmtpMailer, render_auth_key_mail
+
+from devtools.mailstore import INDEX
 
 pytestmark = pytest.mark.integration
 
@@ -97,3 +103,72 @@ def test_item13_reading_needs_no_token(mailbox):
     assert mailbox.request("GET", "/api/messages", token=None)[0] == 200
     assert mailbox.request("GET", "/api/status", token=None)[0] == 200
     assert mailbox.request("GET", "/", token=None)[0] == 200
+
+
+def test_issue19_messages_to_one_address_and_the_newest_few(mailbox):
+    mailer = SmtpMailer("127.0.0.1", mailbox.smtp_port)
+    for to, key in [("a@example.jp", "AAAA1111"), ("b@example.jp", "BBBB2222"),
+                    ("a@example.jp", "AAAA3333")]:
+        mailer.send(auth_key_mail(to=to, key=key))
+    mine = mailbox.messages(to="a@example.jp")
+    assert [m["to"] for m in mine] == ["a@example.jp", "a@example.jp"]
+    assert "AAAA3333" in mine[0]["text"] and "AAAA1111" in mine[1]["text"]
+    assert mine == [m for m in mailbox.messages() if m["to"] == "a@example.jp"]
+    assert [m["to"] for m in mailbox.messages(limit=1)] == ["a@example.jp"]
+    assert mailbox.messages(to="nobody@example.jp") == []
+
+
+@pytest.mark.parametrize(("query", "field"), [
+    ("?limit=0", "limit"), ("?limit=x", "limit"), ("?limit=-1", "limit"),
+    ("?limit=%EF%BC%91", "limit"), ("?to=", "to"), ("?to=nobody", "to"), ("?from=a@example.jp", "from"),
+    ("?to=a@example.jp&to=b@example.jp", "to"),
+])
+def test_issue19_a_bad_filter_is_a_422_naming_it(mailbox, query, field):
+    status, kind, raw = mailbox.request("GET", f"/api/messages{query}")
+    assert status == 422 and kind.startswith("application/json")
+    assert json.loads(raw)["error"]["field"] == field
+
+
+def test_issue19_several_clients_at_once_every_mail_stored_once(mailbox):
+    """Eight SMTP clients sending at once while a reader polls by recipient: every mail is
+    listed once, the index has one line per mail and each line its file."""
+    faults, polls = [], []
+    done = threading.Event()
+
+    def poll():
+        while not done.is_set():
+            listed = mailbox.messages(to="w0@example.jp")
+            if len({m["id"] for m in listed}) != len(listed) or any(
+                    "認証キー" not in m["text"] for m in listed):
+                faults.append(listed)
+            polls.append(len(listed))
+
+    def send(worker):
+        mailer = SmtpMailer("127.0.0.1", mailbox.smtp_port)
+        for n in range(15):
+            mailer.send(auth_key_mail(to=f"w{worker}@example.jp", key=f"K{worker:03d}{n:04d}"))
+
+    reader = threading.Thread(target=poll)
+    reader.start()
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(send, range(8)))
+    done.set()
+    reader.join()
+    assert faults == [] and polls == sorted(polls) and polls[-1] <= 15
+    listed = mailbox.messages()
+    assert len(listed) == 120 and len({m["id"] for m in listed}) == 120
+    keys = {re.search(r"K[0-9]{7}", m["text"]).group(0) for m in listed}
+    assert keys == {f"K{w:03d}{n:04d}" for w in range(8) for n in range(15)}
+    for worker in range(8):
+        assert len(mailbox.messages(to=f"w{worker}@example.jp")) == 15
+    lines = (mailbox.store_dir / INDEX).read_bytes().splitlines()
+    assert sorted(json.loads(line)["id"] for line in lines) == sorted(m["id"] for m in listed)
+    assert all((mailbox.store_dir / f"{m['id']}.eml").exists() for m in listed)
+
+
+def test_issue19_the_page_counts_every_mail(mailbox):
+    mailer = SmtpMailer("127.0.0.1", mailbox.smtp_port)
+    for n in range(3):
+        mailer.send(auth_key_mail(to=f"p{n}@example.jp"))
+    page = mailbox.request("GET", "/")[2].decode()
+    assert "受信メール (3 通)" in page and "p0@example.jp" in page and "p2@example.jp" in page

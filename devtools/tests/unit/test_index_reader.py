@@ -43,3 +43,19 @@ def test_after_a_clear_the_reader_starts_again_from_the_beginning(tmp_path):
     assert reader.read() == []
     again = store.add(mail("d@example.jp"), "system@example.jp", ["d@example.jp"])
     assert [e["id"] for e in reader.read()] == [again["id"]]
+
+
+def test_starts_counts_each_time_the_reader_had_to_begin_again(tmp_path):
+    """A caller keeping what it read (the server's own store) forgets it when this grows."""
+    store, reader = MailStore(tmp_path), IndexReader(tmp_path)
+    reader.read()
+    assert reader.starts == 0  # no index yet is not a new beginning
+    store.add(mail("a@example.jp"), "system@example.jp", ["a@example.jp"])
+    reader.read()
+    reader.read()
+    assert reader.starts == 0
+    store.clear()
+    reader.read()
+    assert reader.starts == 1
+    reader.read()
+    assert reader.starts == 1  # still no index: nothing new to forget

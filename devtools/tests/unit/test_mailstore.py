@@ -1,3 +1,6 @@
+import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 
@@ -72,3 +75,83 @@ def test_a_multipart_alternative_mail_is_listed_with_its_decoded_plain_part(tmp_
     [listed] = store.messages()
     assert listed["subject"] == "パスワード変更のお知らせ"
     assert listed["text"].strip() == "パスワードが変更されました。"
+
+
+def test_messages_to_one_recipient_are_found_through_the_index_newest_first(tmp_path):
+    store = MailStore(tmp_path)
+    for n, to in enumerate(["a@example.jp", "b@example.jp", "A@Example.jp", "c@example.jp"]):
+        store.add(mail(f"件名{n}", f"本文{n}"), "x@example.jp", [to])
+    store.add(mail("二人へ", "本文"), "x@example.jp", ["b@example.jp", "a@example.jp"])
+    assert [m["subject"] for m in store.messages(to="a@example.jp")] == ["二人へ", "件名2", "件名0"]
+    assert [m["subject"] for m in store.messages(to=" B@EXAMPLE.JP ")] == ["二人へ", "件名1"]
+    assert store.messages(to="nobody@example.jp") == []
+    assert store.messages(to="a@example.jp")[1]["text"].strip() == "本文2"
+    # a recipient is a whole address, not a part of one
+    assert store.messages(to="example.jp") == []
+
+
+def test_limit_gives_the_newest(tmp_path):
+    store = MailStore(tmp_path)
+    for n in range(5):
+        store.add(mail(f"件名{n}", "本文"), "x@example.jp", ["a@example.jp"])
+    assert [m["subject"] for m in store.messages(limit=2)] == ["件名4", "件名3"]
+    assert [m["subject"] for m in store.messages(to="a@example.jp", limit=1)] == ["件名4"]
+    assert len(store.messages(limit=50)) == 5 and store.count() == 5
+
+
+def test_after_a_clear_the_recipient_index_forgets_and_new_mail_is_found(tmp_path):
+    store = MailStore(tmp_path)
+    store.add(mail("前", "本文"), "x@example.jp", ["a@example.jp"])
+    assert len(store.messages(to="a@example.jp")) == 1
+    assert store.clear() == 1
+    assert store.messages(to="a@example.jp") == [] and store.count() == 0
+    store.add(mail("後", "本文"), "x@example.jp", ["a@example.jp"])
+    assert [m["subject"] for m in store.messages(to="a@example.jp")] == ["後"]
+
+
+def test_a_store_reads_mail_another_process_appended_and_a_clear_made_elsewhere(tmp_path):
+    """The index is the truth, not the server's memory: a second store on the same folder
+    (as after a restart, or the chaos suite's reader) sees the same mails."""
+    server, other = MailStore(tmp_path), MailStore(tmp_path)
+    server.add(mail("一", "本文"), "x@example.jp", ["a@example.jp"])
+    assert [m["subject"] for m in other.messages(to="a@example.jp")] == ["一"]
+    server.add(mail("二", "本文"), "x@example.jp", ["a@example.jp"])
+    assert [m["subject"] for m in other.messages(to="a@example.jp")] == ["二", "一"]
+    other.clear()
+    assert server.messages() == []
+    server.add(mail("三", "本文"), "x@example.jp", ["a@example.jp"])
+    assert [m["subject"] for m in other.messages()] == ["三"]
+
+
+def test_many_threads_adding_at_once_keep_every_mail_once_while_a_reader_lists(tmp_path):
+    store = MailStore(tmp_path)
+    seen_counts, faults = [], []
+    done = threading.Event()
+
+    def read_while_writing():
+        while not done.is_set():
+            listed = store.messages()
+            ids = [m["id"] for m in listed]
+            if len(ids) != len(set(ids)) or any(m["text"].strip() != "本文" for m in listed):
+                faults.append(listed)  # a mail twice, or a half file
+            seen_counts.append(len(ids))
+
+    def send(worker):
+        for n in range(40):
+            store.add(mail(f"{worker}-{n}", "本文"), "x@example.jp", [f"w{worker}@example.jp"])
+
+    reader = threading.Thread(target=read_while_writing)
+    reader.start()
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(send, range(8)))
+    done.set()
+    reader.join()
+    assert faults == [] and len(seen_counts) > 1
+    assert seen_counts == sorted(seen_counts)  # the list only grows
+    assert store.count() == 320
+    for worker in range(8):
+        subjects = [m["subject"] for m in store.messages(to=f"w{worker}@example.jp")]
+        assert subjects == [f"{worker}-{n}" for n in reversed(range(40))]
+    lines = (tmp_path / INDEX).read_bytes().splitlines()
+    assert len(lines) == 320 and len({json.loads(line)["id"] for line in lines}) == 320
+    assert len(list(tmp_path.glob("*.eml"))) == 320 and not list(tmp_path.glob(".*.tmp"))
