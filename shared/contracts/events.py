@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -213,15 +214,22 @@ def dumps(message: Any) -> bytes:
         return json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode()
 
 
+# 19 digits in a row may be an integer past 64 bits, which orjson would read as a float.
+_LONG_TEXT, _LONG_BYTES = re.compile(r"\d{19}").search, re.compile(rb"\d{19}").search
+
+
 def loads(text: str | bytes | bytearray | memoryview) -> Any:
     """JSON text read by orjson, or by the standard library when orjson refuses it (NaN,
-    a lone surrogate's escape), so what is read and what is refused stays as before."""
-    try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError:
-        if isinstance(text, memoryview | bytearray):
-            text = bytes(text)
-        return json.loads(text)
+    a lone surrogate's escape) or would read it otherwise (an integer past 64 bits), so
+    what is read and what is refused stays as before."""
+    if isinstance(text, memoryview | bytearray):
+        text = bytes(text)
+    if not (_LONG_BYTES if isinstance(text, bytes) else _LONG_TEXT)(text):
+        try:
+            return orjson.loads(text)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(text)
 
 
 @dataclass(frozen=True)

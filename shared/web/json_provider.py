@@ -23,6 +23,8 @@ from flask import Flask, Response
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.http import http_date
 
+from shared.contracts.events import loads as read_json
+
 # datetimes go to `_default` (HTTP dates, as Flask writes them); other types orjson writes
 # natively as Flask would (UUID, dataclass), or hands to `_default` (Decimal, __html__).
 _OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME
@@ -57,11 +59,9 @@ def dumps_bytes(value: Any, *, sort_keys: bool = False, indent: bool = False) ->
 
 def loads(text: str | bytes) -> Any:
     """orjson's reading, or the standard library's for a text orjson refuses (it is
-    stricter: NaN, lone surrogate escapes), so the caller's errors stay the same."""
-    try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError:
-        return json.loads(text)
+    stricter: NaN, lone surrogate escapes) or reads otherwise (integers past 64 bits, which
+    orjson makes floats), so what is read and what is refused stays as before."""
+    return read_json(text)
 
 
 class OrjsonProvider(DefaultJSONProvider):
