@@ -13,6 +13,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
+import orjson
 from pythonjsonlogger.json import JsonFormatter
 
 _correlation: contextvars.ContextVar[str | None] = contextvars.ContextVar(
@@ -99,11 +100,25 @@ class MaskingFilter(logging.Filter):
         return True
 
 
+class JsonLines(JsonFormatter):
+    """python-json-logger's lines, the same fields in the same order, written by orjson
+    (half the formatter's time, a line on every request); what orjson refuses (keys that
+    are not text, integers past 64 bits) is written by the standard library as before."""
+
+    def jsonify_log_record(self, log_record) -> str:
+        try:
+            return orjson.dumps(log_record, default=self.json_default).decode()
+        except orjson.JSONEncodeError:
+            return super().jsonify_log_record(log_record)
+
+
 def configure(service: str, level: str = "INFO") -> None:
     """JSON lines on stderr for the whole process, masked, with the service name."""
+    # A record's thread and process names are not in the lines: not looked up for each one.
+    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(
-        JsonFormatter(
+        JsonLines(
             "%(asctime)s %(levelname)s %(name)s %(message)s",
             rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
             static_fields={"service": service},
