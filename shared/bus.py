@@ -15,10 +15,12 @@ from dataclasses import dataclass
 
 from kombu import Connection, Exchange, Queue, binding
 from kombu.mixins import ConsumerMixin
+from kombu.serialization import register as register_serializer
 from marshmallow import ValidationError
+from psycopg.types.json import set_json_dumps, set_json_loads
 
 from shared import metrics
-from shared.contracts.events import CATALOG, Event, parse_envelope
+from shared.contracts.events import CATALOG, Event, dumps, loads, parse_envelope
 from shared.contracts.subscriptions import SUBSCRIPTIONS
 from shared.logs import correlation
 
@@ -28,6 +30,23 @@ log = logging.getLogger(__name__)
 HELD = object()
 # Event types a metric may name (anything else a producer invents counts as "unknown").
 SUBSCRIBABLE = frozenset(CATALOG)
+
+# The envelope's serializer: orjson, under the content type of JSON, so a consumer of any
+# kind (kombu's own "json", Celery, the office systems) reads it as before (issue 19).
+SERIALIZER = "orjson"
+CONTENT_TYPE = "application/json"
+
+
+def register_codecs() -> None:
+    """Events written with orjson wherever they are written: kombu's `SERIALIZER` (encoder
+    only: kombu's reader of application/json stays its own, for Celery's messages) and
+    psycopg's json/jsonb (the outbox's rows) both ways. Idempotent; done at import."""
+    register_serializer(SERIALIZER, dumps, None, CONTENT_TYPE, "utf-8")
+    set_json_dumps(dumps)
+    set_json_loads(loads)
+
+
+register_codecs()
 
 # Redelivery of a message whose handler keeps failing stops here; then it is dead-lettered.
 DELIVERY_LIMIT = 5
@@ -169,7 +188,7 @@ class EventConsumer(ConsumerMixin):
         self.topology.declare(self.connection)
         consumer = Consumer(
             queues=[self.topology.service_queue(self.service)],
-            callbacks=[self.on_message],
+            on_message=self.on_raw_message,  # decoded here, with orjson
             accept=["json"],
             on_decode_error=self.on_decode_error,
         )
@@ -187,6 +206,20 @@ class EventConsumer(ConsumerMixin):
         log.warning("undecodable message dead-lettered", extra={"error": str(exc)[:200]})
         self._count("undecodable", "dead_lettered")
         message.reject(requeue=False)
+
+    def on_raw_message(self, message) -> None:
+        """A message as the broker gave it: JSON only (what kombu's `accept=["json"]`
+        lets through), read with orjson, then `on_message`; anything else dead-lettered."""
+        if message.content_type != CONTENT_TYPE:
+            self.on_decode_error(message, ValueError(
+                f"refused content type {message.content_type!r}"))
+            return
+        try:
+            body = loads(message.body)
+        except (ValueError, RecursionError) as exc:  # json's errors are ValueErrors
+            self.on_decode_error(message, exc)
+            return
+        self.on_message(body, message)
 
     def _keep_broker_alive(self) -> None:
         """Tell the broker this connection lives while a message is held (no frames are read

@@ -13,6 +13,7 @@ from flask import Flask, Response, request
 from shared.config import Network
 from shared.web import access, errors, ops
 from shared.web.inputs import limit_streamed_body
+from shared.web.json_provider import use_orjson
 from shared.web.messages import Messages
 
 SECURITY_HEADERS = {
@@ -40,8 +41,7 @@ def install(
     (client addresses read behind `trusted_proxies`) and /healthz,
     /readyz (`readiness`: name -> a check that raises when unavailable), /metrics."""
     app.config["MAX_CONTENT_LENGTH"] = max_body_bytes
-    app.json.ensure_ascii = False
-    app.json.sort_keys = False
+    use_orjson(app)  # non-ASCII as itself, keys in the order written
     errors.install_handlers(app, messages, refusals or {})
 
     access.instrument(app, service=service, trusted_proxies=trusted_proxies)

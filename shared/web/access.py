@@ -1,5 +1,7 @@
 """Every request, seen once: its correlation id (taken from the caller, or made here), its
-count and duration in `http_request_duration_seconds`, and one JSON access-log line."""
+count and duration in `http_request_duration_seconds`, and one JSON access-log line, which
+names the error code of an error answer (`error_code`, the contract's; the one line a
+refused request writes)."""
 
 from __future__ import annotations
 
@@ -32,10 +34,16 @@ def instrument(app: Flask, *, service: str, trusted_proxies: tuple[Network, ...]
         seconds = time.perf_counter() - started if started is not None else 0.0
         metrics.observe(service, route, request.method, response.status_code, seconds)
         response.headers["X-Correlation-ID"] = g.get("correlation_id", "")
-        log.info("request", extra={
-            "method": request.method, "route": route, "status": response.status_code,
-            "duration_ms": round(seconds * 1000, 2),
-            # the address a view already resolved (rate limits), else resolved here
-            "client": mask_address(g.get("client_address") or client_address(trusted_proxies)),
-        })
+        if log.isEnabledFor(logging.INFO):
+            line = {
+                "method": request.method, "route": route, "status": response.status_code,
+                "duration_ms": round(seconds * 1000, 2),
+                # the address a view already resolved (rate limits), else resolved here
+                "client": mask_address(g.get("client_address")
+                                       or client_address(trusted_proxies)),
+            }
+            error_code = g.get("error_code")
+            if error_code is not None:
+                line["error_code"] = error_code
+            log.info("request", extra=line)
         return response

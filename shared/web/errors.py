@@ -6,7 +6,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, Response, jsonify
+from flask import Flask, Response, g, has_app_context, jsonify
 from werkzeug.exceptions import HTTPException
 
 from shared.errors import Refused
@@ -35,6 +35,9 @@ class ApiError(Exception):
 
 
 def error_response(messages: Messages, error: ApiError) -> Response:
+    """The contract's JSON answer for `error`; its code goes to the access log line."""
+    if has_app_context():
+        g.error_code = error.code
     lang = language()
     body: dict[str, Any] = {"code": error.code, "message": messages.error(error.code, lang)}
     body.update({name: value for name, value in error.details.items()

@@ -5,12 +5,30 @@ from __future__ import annotations
 
 import io
 import json
-from typing import Any
+import threading
+from typing import Any, TypeVar
 
 from flask import request
 from marshmallow import Schema, ValidationError
 
 from shared.web.errors import ApiError
+
+S = TypeVar("S", bound=Schema)
+_schemas = threading.local()
+
+
+def schema(cls: type[S], **settings: Any) -> S:
+    """An instance of `cls` built with `settings`, made once per thread and kept while the
+    settings stay the same (a date changes once a day). Building a schema deep-copies its
+    fields, which cost more than reading a body with it; an instance per thread, since a
+    schema may keep what it is loading on itself (the typed email, to compare)."""
+    made = getattr(_schemas, "made", None)
+    if made is None:
+        made = _schemas.made = {}
+    kept = made.get(cls)
+    if kept is None or kept[0] != settings:
+        kept = made[cls] = (settings, cls(**settings))
+    return kept[1]
 
 
 def load_json(schema: Schema) -> dict[str, Any]:

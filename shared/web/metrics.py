@@ -21,8 +21,17 @@ REQUESTS = Histogram(
 )
 
 
+# The histogram's child per label set, looked up once: `labels()` checks and locks on every
+# call, and a service answers few distinct (route, method, status).
+_children: dict[tuple[str, str, str, int], Histogram] = {}
+
+
 def observe(service: str, route: str, method: str, status: int, seconds: float) -> None:
-    REQUESTS.labels(service, route, method, str(status)).observe(seconds)
+    key = (service, route, method, status)
+    child = _children.get(key)
+    if child is None:
+        child = _children[key] = REQUESTS.labels(service, route, method, str(status))
+    child.observe(seconds)
 
 
 def exposition() -> Response:

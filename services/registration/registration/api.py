@@ -13,7 +13,7 @@ from registration.usecases import applications, registrations, resets, sessions
 from shared.clock import office_date
 from shared.openapi import Operation, build
 from shared.web.errors import ApiError
-from shared.web.inputs import load_json
+from shared.web.inputs import load_json, schema
 
 bp = Blueprint("registration", __name__)
 
@@ -33,7 +33,8 @@ def create_application():
     """Steps 1-2: terms agreed, identity checked, auth key mailed."""
     rt = runtime.current()
     now = rt.clock.now()
-    cmd = load_json(schemas.ApplicationRequest(today=office_date(now, rt.config.office_tz)))
+    cmd = load_json(schema(schemas.ApplicationRequest,
+                                today=office_date(now, rt.config.office_tz)))
     with rt.pool.connection() as conn:
         return created(applications.submit_application(conn, cmd, now, config=rt.config,
                                                        caller=caller()))
@@ -44,7 +45,7 @@ def create_application():
 def create_password_registration():
     """Step 3: password and auth key; the account is opened."""
     rt = runtime.current()
-    cmd = load_json(schemas.PasswordRegistrationRequest())
+    cmd = load_json(schema(schemas.PasswordRegistrationRequest))
     return created(registrations.register_password(
         rt.pool, cmd, rt.clock.now(), config=rt.config, passwords=rt.passwords, clock=rt.clock,
         caller=caller()))
@@ -55,7 +56,7 @@ def create_password_registration():
 def create_session():
     """Login with email and password (R13)."""
     rt = runtime.current()
-    cmd = load_json(schemas.SessionRequest())
+    cmd = load_json(schema(schemas.SessionRequest))
     return created(sessions.log_in(rt.pool, cmd, rt.clock.now(), config=rt.config,
                                    passwords=rt.passwords, limits=rt.limits, clock=rt.clock,
                                    caller=caller()))
@@ -138,7 +139,8 @@ def create_password_reset():
     """R15: email, number and birth date; the same 202 whether or not they match."""
     rt = runtime.current()
     now = rt.clock.now()
-    cmd = load_json(schemas.PasswordResetRequest(today=office_date(now, rt.config.office_tz)))
+    cmd = load_json(schema(schemas.PasswordResetRequest,
+                                today=office_date(now, rt.config.office_tz)))
     return resets.request_reset(rt.pool, cmd, now, config=rt.config, caller=caller()), 202
 
 
@@ -147,7 +149,7 @@ def create_password_reset():
 def create_password_reset_completion():
     """R15: the mailed reset key and a new password; every session of the account ends."""
     rt = runtime.current()
-    cmd = load_json(schemas.PasswordResetCompletionRequest())
+    cmd = load_json(schema(schemas.PasswordResetCompletionRequest))
     return resets.complete_reset(rt.pool, cmd, rt.clock.now(), config=rt.config,
                                  passwords=rt.passwords, limits=rt.limits, clock=rt.clock,
                                  caller=caller())

@@ -4,7 +4,6 @@ group, the caller and the Bearer session."""
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Callable
 from functools import wraps
@@ -19,7 +18,6 @@ from shared.web.addresses import client_address
 from shared.web.errors import ApiError
 from shared.web.messages import language
 
-log = logging.getLogger(__name__)
 _BEARER = re.compile(r"^Bearer ([A-Za-z0-9_-]{20,100})$")
 
 REFUSALS = {
@@ -54,7 +52,7 @@ THROTTLES = {"MAIL_LIMIT_REACHED": "mails_per_code"}
 
 def limited(group: str) -> Callable:
     """Per-client-address request limit of an endpoint group (Redis; lapses without it);
-    a use case's refusal is logged on its way to the answer."""
+    a use case's 429 refusal is counted on its way to the answer."""
 
     def decorate(view):
         @wraps(view)
@@ -70,11 +68,9 @@ def limited(group: str) -> Callable:
             try:
                 return view(*args, **kwargs)
             except Refused as refused:
+                # The refusal's code is logged in the request's access line (error_code).
                 if REFUSALS[refused.code] == 429:
                     THROTTLE_REFUSALS.labels("registration", THROTTLES.get(refused.code, group)).inc()
-                log.info("request refused", extra={
-                    "error_code": refused.code, "status": REFUSALS[refused.code],
-                    "client_address": g.client_address})
                 raise
         return wrapper
     return decorate

@@ -108,3 +108,31 @@ def test_the_access_line_is_one_json_object(app, capsys):
                                         "service")} == {
         "message": "request", "route": "/things/<int:number>", "status": 200,
         "correlation_id": "cid-1", "service": "test-access"}
+
+
+def test_an_error_answer_names_its_code_in_the_one_access_line(lines):
+    from shared.errors import Refused
+    from shared.web import install
+    from shared.web.errors import ApiError
+    from shared.web.messages import Messages
+
+    app = Flask(__name__)
+    install(app, service="test-access", messages=Messages({}, {}), readiness={},
+            refusals={"IDENTITY_MISMATCH": 400})
+
+    @app.post("/refused")
+    def refused():
+        raise Refused("IDENTITY_MISMATCH")
+
+    @app.post("/invalid")
+    def invalid():
+        raise ApiError(422, "VALIDATION_FAILED", {"email": ["Not a valid email address."]})
+
+    client = app.test_client()
+    assert client.post("/refused").status_code == 400
+    assert client.post("/invalid").status_code == 422
+    assert client.get("/healthz").status_code == 200
+    refused_line, invalid_line, fine_line = lines()
+    assert (refused_line.status, refused_line.error_code) == (400, "IDENTITY_MISMATCH")
+    assert (invalid_line.status, invalid_line.error_code) == (422, "VALIDATION_FAILED")
+    assert not hasattr(fine_line, "error_code")

@@ -144,3 +144,25 @@ def test_a_refusals_details_are_members_of_the_error_object_and_cannot_replace_i
     error = answer.get_json()["error"]
     assert error["code"] == "AUTH_KEY_MISMATCH"
     assert error["attempts_left"] == 3
+
+
+def test_a_schema_is_made_once_per_thread_and_settings():
+    import threading
+
+    from shared.web.inputs import schema
+
+    class Dated(Schema):
+        def __init__(self, *, today, **kwargs):
+            super().__init__(**kwargs)
+            self.today = today
+
+    first = schema(Dated, today="2026-04-01")
+    assert schema(Dated, today="2026-04-01") is first
+    assert schema(Login) is schema(Login) and schema(Login) is not first
+    next_day = schema(Dated, today="2026-04-02")
+    assert next_day is not first and next_day.today == "2026-04-02"
+    other = []
+    thread = threading.Thread(target=lambda: other.append(schema(Dated, today="2026-04-02")))
+    thread.start()
+    thread.join()
+    assert other[0] is not next_day  # a schema may hold what it loads: never shared
