@@ -242,7 +242,8 @@ class _Confirms:
 class Relay:
     """Publishes a service's outbox; run several at once safely. Between looks that find
     nothing it waits for a NOTIFY on the outbox channel, at most `poll_interval` seconds
-    (OUTBOX_POLL_INTERVAL): the longest a row written without a NOTIFY waits."""
+    (OUTBOX_POLL_INTERVAL): a row written without a NOTIFY waits at most that, plus the
+    look it just missed and the look that publishes it."""
 
     def __init__(
         self,
