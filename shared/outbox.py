@@ -71,7 +71,7 @@ def wake_mode() -> str:
 
 
 def set_wake_mode(mode: str) -> None:
-    """Set this process's wake mode (tests, and the bench's in-process writers)."""
+    """Set this process's wake mode (tests; a process reads OUTBOX_WAKE by itself)."""
     global _wake
     if mode not in OUTBOX_WAKES:
         raise ConfigError(f"OUTBOX_WAKE must be one of {', '.join(OUTBOX_WAKES)}, got {mode!r}")
