@@ -55,7 +55,8 @@ class ServiceCli:
             run_relay(config.database_url, config.broker_url, config.bus_namespace,
                       config.bus_quorum, make_clock(config.test_clock_file),
                       name=f"{self.service}-relay:{socket.gethostname()}:{os.getpid()}",
-                      process=f"{self.service}-relay", extra_queues=self.extra_queues(config))
+                      process=f"{self.service}-relay", extra_queues=self.extra_queues(config),
+                      poll_interval=config.outbox_poll_interval)
         elif args.command == "consumer":
             self._consume(config)
 

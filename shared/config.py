@@ -289,6 +289,45 @@ def validate(config: Any) -> None:
                              test_clock_file=getattr(config, "test_clock_file", None), **generated)
 
 
+# --- the outbox's wake-up (shared.outbox), declared once for every service with an outbox
+NOTIFY, NOTIFY_IF_EMPTY, POLL = "notify", "notify-if-empty", "poll"
+OUTBOX_WAKES = (NOTIFY, NOTIFY_IF_EMPTY, POLL)
+
+
+def positive_seconds(raw: str) -> float:
+    """A number of seconds above zero (a relay that polls every 0 s would spin)."""
+    value = float(raw)
+    if not value > 0:
+        raise ValueError(f"must be a number of seconds above 0, got {raw!r}")
+    return value
+
+
+@dataclasses.dataclass(frozen=True)
+class OutboxSettings:
+    """How a committed outbox row reaches its relay. The services with an outbox inherit
+    these two settings into their Config (so the settings table and production's checks
+    see them); shared.outbox reads the same variables once per process, because its
+    writers are called deep in use cases that hold no Config.
+
+    `notify`: every writing transaction sends NOTIFY, and PostgreSQL serialises the commits
+    of notifying transactions on one lock. `notify-if-empty`: only a transaction that found
+    no announced row waiting does (a row waiting means the relay is woken or draining);
+    one that commits just after the relay's last look waits for its poll. `poll`: no NOTIFY,
+    the relay looks every OUTBOX_POLL_INTERVAL."""
+
+    outbox_wake: str = setting(
+        NOTIFY, choices=OUTBOX_WAKES,
+        doc="how a write wakes the relay: `notify` (every transaction sends NOTIFY), "
+            "`notify-if-empty` (only when no announced row waits), `poll` (never; the relay "
+            "polls); bench/levers/outbox-notify.md")
+    outbox_poll_interval: float = setting(
+        1.0, parse=positive_seconds,
+        doc="seconds between the relay's looks at its outbox when no NOTIFY came: the "
+            "longest a row whose NOTIFY was skipped (or R5's quiet events) waits")
+
+    from_env = classmethod(load)
+
+
 def setting_rows(configs: Mapping[str, type]) -> list[tuple[str, str, str, str]]:
     """(variable, default, used by, meaning): docs/CONVENTIONS.md's settings table."""
     rows: dict[str, tuple[str, list[str], str]] = {}

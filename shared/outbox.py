@@ -5,6 +5,16 @@
 sent; rows are claimed with FOR UPDATE SKIP LOCKED so several relays never publish the
 same row at once. A task row's arguments (which may hold a secret such as the plain auth
 key) are scrubbed once the broker confirmed the message.
+
+How a committed row wakes the relay is OUTBOX_WAKE (shared.config.OutboxSettings): with
+`notify` every writing transaction sends NOTIFY, whose commit PostgreSQL serialises on one
+lock across the cluster; with `notify-if-empty` only a transaction that saw no announced row
+waiting does (a row waiting means a relay was woken for it or is draining it; the relay
+keeps looking until a look finds nothing, and its poll bounds the rare row that commits
+just after that last look); with `poll` nobody does. Whatever the mode, the relay LISTENs
+and polls every OUTBOX_POLL_INTERVAL, so processes of different modes work together (a
+rolling change of the setting loses nothing). Each writer is one statement whatever the
+mode: the insert, and the notification in the same statement.
 """
 
 from __future__ import annotations
@@ -28,34 +38,75 @@ from psycopg.types.json import Jsonb
 from shared import metrics
 from shared.bus import Topology
 from shared.clock import Clock
+from shared.config import NOTIFY, NOTIFY_IF_EMPTY, OUTBOX_WAKES, POLL, ConfigError, OutboxSettings
 from shared.contracts import tasks
 from shared.contracts.events import Event
 
 log = logging.getLogger(__name__)
 CHANNEL = "outbox"
+# Rows of add_quiet_events carry this header: they were announced to no relay, so a writer
+# in `notify-if-empty` mode does not count them as a reason to keep quiet itself.
+QUIET = "quiet"
+_INSERT = ("INSERT INTO outbox (message_id, kind, destination, body, headers, created_at) "
+           "VALUES (%s, %s, %s, %s, %s, %s)")
+# The statement's snapshot does not see its own insert: "waiting" means rows committed
+# before it (or written earlier in the same transaction, which notified already).
+_ANNOUNCED_ROW_WAITS = (f"EXISTS (SELECT 1 FROM outbox WHERE published_at IS NULL "
+                        f"AND NOT headers ? '{QUIET}')")
+_WAKE_SUFFIX = {
+    NOTIFY: f"SELECT pg_notify('{CHANNEL}', '')",
+    NOTIFY_IF_EMPTY: f"SELECT pg_notify('{CHANNEL}', '') WHERE NOT {_ANNOUNCED_ROW_WAITS}",
+}
+_wake: str | None = None
 
 
-def add_event(conn: Connection, event: Event) -> None:
-    """Queue an event for publication in the caller's transaction."""
+def wake_mode() -> str:
+    """This process's OUTBOX_WAKE, read from the environment on first use (the writers are
+    called deep in use cases that hold no Config; the service's Config checked the same
+    variable when the process started)."""
+    global _wake
+    if _wake is None:
+        _wake = OutboxSettings.from_env().outbox_wake
+    return _wake
+
+
+def set_wake_mode(mode: str) -> None:
+    """Set this process's wake mode (tests; a process reads OUTBOX_WAKE by itself)."""
+    global _wake
+    if mode not in OUTBOX_WAKES:
+        raise ConfigError(f"OUTBOX_WAKE must be one of {', '.join(OUTBOX_WAKES)}, got {mode!r}")
+    _wake = mode
+
+
+def _with_wake(insert: str, wake: str | None) -> str:
+    """`insert` and, in the same statement, the NOTIFY the wake mode asks for."""
+    mode = wake or wake_mode()
+    if mode == POLL:
+        return insert
+    return f"WITH queued AS ({insert}) {_WAKE_SUFFIX[mode]}"
+
+
+def add_event(conn: Connection, event: Event, *, wake: str | None = None) -> None:
+    """Queue an event for publication in the caller's transaction (`wake`: this process's
+    OUTBOX_WAKE unless given)."""
     conn.execute(
-        "INSERT INTO outbox (message_id, kind, destination, body, headers, created_at) "
-        "VALUES (%s, 'event', %s, %s, '{}', %s)",
-        (event.event_id, event.type, Jsonb(event.to_message()), event.occurred_at),
+        _with_wake(_INSERT, wake),
+        (event.event_id, "event", event.type, Jsonb(event.to_message()), Jsonb({}),
+         event.occurred_at),
     )
-    conn.execute(f"NOTIFY {CHANNEL}")
 
 
 def add_quiet_events(conn: Connection, events: list[Event], *, keep: bool = True) -> None:
     """Queue events with one statement and no NOTIFY (the relay's poll finds them within
-    a second), for a caller whose answer time must not tell whether it wrote anything
-    (R5's step 2): such a caller sends a decoy with keep=False when it has nothing to
-    say, and the statement does the same work but the insert."""
+    OUTBOX_POLL_INTERVAL), for a caller whose answer time must not tell whether it wrote
+    anything (R5's step 2): such a caller sends a decoy with keep=False when it has nothing
+    to say, and the statement does the same work but the insert."""
     conn.execute(
         "INSERT INTO outbox (message_id, kind, destination, body, headers, created_at) "
-        "SELECT message_id, 'event', destination, body, '{}', created_at FROM "
+        "SELECT message_id, 'event', destination, body, %s, created_at FROM "
         "unnest(%s::uuid[], %s::text[], %s::jsonb[], %s::timestamptz[]) "
         "AS e (message_id, destination, body, created_at) WHERE %s",
-        ([e.event_id for e in events], [e.type for e in events],
+        (Jsonb({QUIET: True}), [e.event_id for e in events], [e.type for e in events],
          [Jsonb(e.to_message()) for e in events], [e.occurred_at for e in events], keep),
     )
 
@@ -69,6 +120,7 @@ def add_task(
     now: datetime,
     correlation_id: str | None = None,
     task_id: uuid.UUID | None = None,
+    wake: str | None = None,
 ) -> uuid.UUID:
     """Queue a Celery task of the contract (shared.contracts.tasks) in the caller's
     transaction, to the contract's queue; its arguments are checked strictly first
@@ -76,18 +128,26 @@ def add_task(
     tasks.check_arguments(task, kwargs)
     task_id = task_id or uuid.uuid4()
     conn.execute(
-        "INSERT INTO outbox (message_id, kind, destination, body, headers, created_at) "
-        "VALUES (%s, 'task', %s, %s, %s, %s)",
+        _with_wake(_INSERT, wake),
         (
             task_id,
+            "task",
             tasks.queue_name(namespace, tasks.TASKS[task].queue),
             Jsonb({"task": task, "kwargs": kwargs}),
             Jsonb({"correlation_id": correlation_id}),
             now,
         ),
     )
-    conn.execute(f"NOTIFY {CHANNEL}")
     return task_id
+
+
+def add_decoy_task(conn: Connection, *, wake: str | None = None) -> None:
+    """What `add_task` costs (its one statement, with the same wake-up), writing nothing:
+    for a caller whose answer without a mail must take as long as the one with a mail."""
+    conn.execute(
+        _with_wake("INSERT INTO outbox (message_id, kind, destination, body, headers, "
+                   "created_at) SELECT gen_random_uuid(), 'task', '', '{}', '{}', now() "
+                   "WHERE false", wake))
 
 
 def task_queue(name: str) -> Queue:
@@ -180,7 +240,10 @@ class _Confirms:
 
 
 class Relay:
-    """Publishes a service's outbox; run several at once safely."""
+    """Publishes a service's outbox; run several at once safely. Between looks that find
+    nothing it waits for a NOTIFY on the outbox channel, at most `poll_interval` seconds
+    (OUTBOX_POLL_INTERVAL): a row written without a NOTIFY waits at most that, plus the
+    look it just missed and the look that publishes it."""
 
     def __init__(
         self,
@@ -319,12 +382,16 @@ class Relay:
         return len(rows)
 
     def _wait(self, listener: Connection | None) -> Connection | None:
-        """Sleep until NOTIFY or the poll interval; returns a (re)usable listener."""
+        """Sleep until NOTIFY or the poll interval; returns a (re)usable listener. The
+        notifications that came meanwhile are taken with the first: one look serves them
+        all (a look takes every committed row, up to the batch size)."""
         try:
             if listener is None or listener.closed:
                 listener = psycopg.connect(self.dsn, autocommit=True)
                 listener.execute(f"LISTEN {CHANNEL}")
             for _ in listener.notifies(timeout=self.poll_interval, stop_after=1):
+                pass
+            for _ in listener.notifies(timeout=0):
                 pass
             return listener
         except psycopg.Error:
@@ -356,7 +423,10 @@ class Relay:
                 self.stopping.wait(backoff)
                 backoff = min(backoff * 2, 5)
                 continue
-            if count < self.batch_size:
+            # Look again at once after a look that published anything: rows committed
+            # while it ran may have skipped their NOTIFY (notify-if-empty) because they
+            # saw its rows waiting. Only a look that finds nothing sleeps.
+            if count == 0:
                 listener = self._wait(listener)
         if listener is not None:
             listener.close()

@@ -43,13 +43,16 @@ def stop_on_signals(stop: threading.Event) -> None:
 
 
 def run_relay(dsn: str, broker_url: str, namespace: str, quorum: bool, clock: Clock,
-              name: str, process: str | None = None, extra_queues: tuple = ()) -> None:
+              name: str, process: str | None = None, extra_queues: tuple = (),
+              poll_interval: float = 1.0) -> None:
     """Publish the outbox until a signal. `process` (e.g. `registration-relay`) picks the
     probes' default port; by default the part of `name` before any ':'. Its /metrics also
-    tells the depth of the service's queue, of `extra_queues` and of its dead letters."""
+    tells the depth of the service's queue, of `extra_queues` and of its dead letters.
+    `poll_interval` is OUTBOX_POLL_INTERVAL: its longest wait without a NOTIFY."""
     process = process or name.split(":", 1)[0]
     service = process.removesuffix("-relay")
-    relay = Relay(dsn, broker_url, Topology(namespace, quorum), clock, name=name, service=service)
+    relay = Relay(dsn, broker_url, Topology(namespace, quorum), clock, name=name, service=service,
+                  poll_interval=poll_interval)
     register_once(QueueCollector(broker_url, Topology(namespace, quorum), service,
                                  SERVICES[service], extra_queues))
     stop_on_signals(relay.stopping)
@@ -63,7 +66,7 @@ def run_relay(dsn: str, broker_url: str, namespace: str, quorum: bool, clock: Cl
     relay.run_once = run_once  # type: ignore[method-assign]
     server = probes.serve(process, {"database": probes.database_url(dsn)}, heartbeat)
     probes.watch_broker(broker_url)
-    log.info("outbox relay started", extra={"relay": name})
+    log.info("outbox relay started", extra={"relay": name, "poll_interval": poll_interval})
     try:
         relay.run()
     finally:

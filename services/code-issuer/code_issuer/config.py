@@ -14,6 +14,7 @@ from shared.config import (
     URL,
     ConfigError,
     Network,
+    OutboxSettings,
     load,
     parse_trusted_proxies,
     setting,
@@ -25,7 +26,7 @@ PRODUCER = "code-issuer"
 
 
 @dataclass(frozen=True)
-class Config:
+class Config(OutboxSettings):  # OUTBOX_WAKE, OUTBOX_POLL_INTERVAL
     mode: str = setting(DEVELOPMENT, env="APP_MODE", choices=MODES)
     database_url: str = setting("postgresql://postgres@127.0.0.1:5432/jobportal_code_issuer",
                                 secret=URL)

@@ -5,7 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from shared.config import DEVELOPMENT, MODES, PASSWORD, URL, ConfigError, load, setting
+from shared.config import (
+    DEVELOPMENT,
+    MODES,
+    PASSWORD,
+    URL,
+    ConfigError,
+    OutboxSettings,
+    load,
+    setting,
+)
 from shared.contracts.tasks import MAIL, TIMERS, queue_name
 
 SERVICE = "notifier"  # its queue and subscriptions (shared.contracts.subscriptions)
@@ -13,7 +22,7 @@ PRODUCER = "notifier"  # the producer of its events
 
 
 @dataclass(frozen=True)
-class Config:
+class Config(OutboxSettings):  # OUTBOX_WAKE, OUTBOX_POLL_INTERVAL
     mode: str = setting(DEVELOPMENT, env="APP_MODE", choices=MODES)
     database_url: str = setting("postgresql://postgres@127.0.0.1:5432/jobportal_notifier",
                                 secret=URL)

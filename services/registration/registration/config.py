@@ -12,6 +12,7 @@ from shared.config import (
     MODES,
     URL,
     Network,
+    OutboxSettings,
     load,
     parse_trusted_proxies,
     setting,
@@ -23,7 +24,7 @@ PRODUCER = "registration"
 
 
 @dataclass(frozen=True)
-class Config:
+class Config(OutboxSettings):  # OUTBOX_WAKE, OUTBOX_POLL_INTERVAL
     mode: str = setting(DEVELOPMENT, env="APP_MODE", choices=MODES,
                         doc="`production` refuses development secrets and the test clock")
     database_url: str = setting("postgresql://postgres@127.0.0.1:5432/jobportal_registration",
