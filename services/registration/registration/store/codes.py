@@ -15,7 +15,7 @@ from registration.domain import Code
 from shared.clock import iso
 from shared.contracts.events import ENVELOPE_VERSION
 from shared.logs import mask_address
-from shared.outbox import CHANNEL
+from shared.outbox import CHANNEL, QUIET
 
 _CODE_COLUMNS = (
     "code_id, job_seeker_number, birth_date, issued_at, expires_at, failed_attempts, "
@@ -167,7 +167,8 @@ WITH found AS MATERIALIZED (
                    'client_address', %(masked_address)s::text)
                ELSE jsonb_build_object('code_id', code_id, 'reason', 'too_many_attempts',
                                        'failed_attempts', failed_attempts) END),
-           '{{}}', %(now)s
+           CASE WHEN type = 'code.failure_counted' THEN '{{"{QUIET}": true}}'::jsonb
+                ELSE '{{}}'::jsonb END, %(now)s
       FROM events ORDER BY rank, code_id
 ), notified AS MATERIALIZED (
     SELECT pg_notify(%(channel)s, '') FROM events WHERE type = 'code.invalidated' LIMIT 1
