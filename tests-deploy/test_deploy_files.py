@@ -96,6 +96,13 @@ def accepts(package: str, command: str) -> bool:
                           capture_output=True, timeout=60).returncode == 0
 
 
+def check_wsgi_target(target: str) -> None:
+    """`module:attribute` names a module that assigns the attribute."""
+    module, attr = target.split(":")
+    assert importlib.util.find_spec(module) is not None, module
+    assert f"{attr} =" in Path(importlib.util.find_spec(module).origin).read_text()
+
+
 def check_command(argv: list[str]) -> None:
     """The program and module a process command names exist and accept it."""
     if argv[:2] == ["sh", "-c"]:
@@ -111,11 +118,11 @@ def check_command(argv: list[str]) -> None:
             f"{package} has no __main__"
         assert accepts(package, sub), f"{package} does not know the command {sub!r}"
     elif program == "gunicorn":
-        target = argv[-1]
-        module, attr = target.split(":")
-        assert importlib.util.find_spec(module) is not None, module
-        assert f"{attr} =" in Path(importlib.util.find_spec(module).origin).read_text()
+        check_wsgi_target(argv[-1])
         assert (ROOT / argv[argv.index("-c") + 1]).exists()
+    elif program == "scripts/serve":  # HTTP_SERVER picks gunicorn or granian
+        assert len(argv) == 3 and re.fullmatch(r"[\d.]+:\d+", argv[1]), argv
+        check_wsgi_target(argv[2])
     elif program == "celery":
         module = argv[argv.index("-A") + 1]
         assert importlib.util.find_spec(module) is not None, module
