@@ -21,7 +21,7 @@ from deploytools import pod_spec, render, workloads
 
 ROOT = Path(__file__).resolve().parent.parent
 OVERRIDES = [ROOT / "deploy" / "compose.local.yml", ROOT / "deploy" / "compose.dev.yml"]
-SOURCE_DIRS = [ROOT / "shared", ROOT / "services", ROOT / "deploy" / "gunicorn.conf.py"]
+SOURCE_DIRS = [ROOT / "shared", ROOT / "services", ROOT / "deploy" / "granian_server.py"]
 # Variables read by the server images themselves, not by our code.
 IMAGE_VARIABLES = {"POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_DB", "RABBITMQ_DEFAULT_USER",
                    "RABBITMQ_DEFAULT_PASS", "REDISCLI_AUTH"}
@@ -111,6 +111,10 @@ def check_command(argv: list[str]) -> None:
             check_command(words)
         return
     program = argv[0]
+    if argv[:2] == ["python", "deploy/granian_server.py"]:  # the HTTP services (granian)
+        check_wsgi_target(argv[-1])
+        assert (ROOT / argv[1]).exists()
+        return
     if program == "python":
         assert argv[1] == "-m"
         package, sub = argv[2], argv[3]
