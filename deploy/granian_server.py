@@ -19,6 +19,7 @@ it when HTTP_SERVER=granian). What gunicorn did beyond serving, and how it is ke
   it.
 - SIGTERM: stop accepting, finish the requests in flight, stop the workers within
   GRACEFUL_TIMEOUT seconds (gunicorn's graceful_timeout); a worker that dies is replaced.
+- Oversized request heads are refused before the application (MAX_HEAD).
 - REMOTE_ADDR is the peer's address; X-Forwarded-For is the application's business
   (shared.web.addresses, TRUSTED_PROXIES), as under gunicorn.
 """
@@ -34,6 +35,9 @@ from typing import Any
 
 WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
 
+# A request's line and headers at most (granian's read buffer, 400 KiB by default): larger
+# ones are refused with 431 before the application, as gunicorn refused a header over 8 KiB.
+MAX_HEAD = 16 * 1024
 # The WSGI/CGI names granian puts in the environ itself, which must stay.
 OWN_KEYS = {"GATEWAY_INTERFACE", "SCRIPT_NAME", "SERVER_SOFTWARE"}
 
@@ -101,7 +105,7 @@ def main(argv: list[str] | None = None) -> None:
         args.target, address=host, port=int(port), interface=Interfaces.WSGI,
         http=HTTPModes.http1, websockets=False,
         workers=int(os.environ.get("WEB_CONCURRENCY", "2")), blocking_threads=threads,
-        http1_settings=HTTP1Settings(header_read_timeout=30_000),
+        http1_settings=HTTP1Settings(header_read_timeout=30_000, max_buffer_size=MAX_HEAD),
         log_level=LogLevels(level), log_dictconfig=log_config(level), log_access=False,
         respawn_failed_workers=True,
         workers_kill_timeout=int(os.environ.get("GRACEFUL_TIMEOUT", "10")),

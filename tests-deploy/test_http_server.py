@@ -84,3 +84,10 @@ def test_sigterm_finishes_the_request_in_flight_then_exits(served):
     assert proc.wait(timeout=15) == 0
     lines = [line for line in log.read_text().splitlines() if line.strip()]
     assert lines and all(json.loads(line)["level"] for line in lines), lines
+
+
+def test_an_oversized_request_head_is_refused_before_the_application(served):
+    url, _proc, _log = served
+    assert requests.get(url, headers={"X-Cookieish": "a" * 6000}, timeout=5).status_code == 200
+    refused = requests.get(url, headers={"X-Big": "a" * 20000}, timeout=5)
+    assert 400 <= refused.status_code < 500
