@@ -211,8 +211,8 @@ class Bench:
 
     def start_trivial(self) -> str:
         port = harness.free_port()
-        command = (f"exec gunicorn -c deploy/gunicorn.conf.py --bind 127.0.0.1:{port} "
-                   "bench.trivial:app")
+        # the same process server as the services (scripts/serve, HTTP_SERVER)
+        command = f"exec scripts/serve 127.0.0.1:{port} bench.trivial:app"
         self._trivial = subprocess.Popen(["bash", "-c", command], cwd=harness.ROOT,
                                          env=self.system.env, start_new_session=True,
                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

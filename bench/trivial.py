@@ -1,5 +1,5 @@
-"""B1's second ceiling: a trivial JSON endpoint, served by the same gunicorn configuration
-(`gunicorn -c deploy/gunicorn.conf.py bench.trivial:app`)."""
+"""B1's second ceiling: a trivial JSON endpoint, served by the same process server and
+settings as the services (`scripts/serve ADDRESS bench.trivial:app`, HTTP_SERVER)."""
 
 from flask import Flask
 

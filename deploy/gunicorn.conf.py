@@ -1,4 +1,6 @@
-"""gunicorn settings shared by every HTTP service (override with GUNICORN_CMD_ARGS)."""
+"""gunicorn settings for HTTP_SERVER=gunicorn (scripts/serve, development only): the server
+granian replaced (deploy/granian_server.py; bench/levers/http-server.md), kept for A/B runs.
+Override with GUNICORN_CMD_ARGS."""
 
 import os
 import tempfile

@@ -21,7 +21,7 @@ from deploytools import pod_spec, render, workloads
 
 ROOT = Path(__file__).resolve().parent.parent
 OVERRIDES = [ROOT / "deploy" / "compose.local.yml", ROOT / "deploy" / "compose.dev.yml"]
-SOURCE_DIRS = [ROOT / "shared", ROOT / "services", ROOT / "deploy" / "gunicorn.conf.py"]
+SOURCE_DIRS = [ROOT / "shared", ROOT / "services", ROOT / "deploy" / "granian_server.py"]
 # Variables read by the server images themselves, not by our code.
 IMAGE_VARIABLES = {"POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_DB", "RABBITMQ_DEFAULT_USER",
                    "RABBITMQ_DEFAULT_PASS", "REDISCLI_AUTH"}
@@ -96,6 +96,13 @@ def accepts(package: str, command: str) -> bool:
                           capture_output=True, timeout=60).returncode == 0
 
 
+def check_wsgi_target(target: str) -> None:
+    """`module:attribute` names a module that assigns the attribute."""
+    module, attr = target.split(":")
+    assert importlib.util.find_spec(module) is not None, module
+    assert f"{attr} =" in Path(importlib.util.find_spec(module).origin).read_text()
+
+
 def check_command(argv: list[str]) -> None:
     """The program and module a process command names exist and accept it."""
     if argv[:2] == ["sh", "-c"]:
@@ -104,6 +111,10 @@ def check_command(argv: list[str]) -> None:
             check_command(words)
         return
     program = argv[0]
+    if argv[:2] == ["python", "deploy/granian_server.py"]:  # the HTTP services (granian)
+        check_wsgi_target(argv[-1])
+        assert (ROOT / argv[1]).exists()
+        return
     if program == "python":
         assert argv[1] == "-m"
         package, sub = argv[2], argv[3]
@@ -111,11 +122,11 @@ def check_command(argv: list[str]) -> None:
             f"{package} has no __main__"
         assert accepts(package, sub), f"{package} does not know the command {sub!r}"
     elif program == "gunicorn":
-        target = argv[-1]
-        module, attr = target.split(":")
-        assert importlib.util.find_spec(module) is not None, module
-        assert f"{attr} =" in Path(importlib.util.find_spec(module).origin).read_text()
+        check_wsgi_target(argv[-1])
         assert (ROOT / argv[argv.index("-c") + 1]).exists()
+    elif program == "scripts/serve":  # HTTP_SERVER picks gunicorn or granian
+        assert len(argv) == 3 and re.fullmatch(r"[\d.]+:\d+", argv[1]), argv
+        check_wsgi_target(argv[2])
     elif program == "celery":
         module = argv[argv.index("-A") + 1]
         assert importlib.util.find_spec(module) is not None, module

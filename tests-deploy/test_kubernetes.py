@@ -250,7 +250,7 @@ def connections_per_pod(container: dict, config: dict) -> int:
     pools as the code makes them: shared.db.make_pool and its callers)."""
     args, env = container["args"], {**config, **{e["name"]: e.get("value")
                                                  for e in container.get("env", [])}}
-    if args[0] == "gunicorn":
+    if args[:2] == ["python", "deploy/granian_server.py"]:
         module = args[-1].split(".")[0]
         per_worker = {"code_issuer": 10, "registration": int(env.get("DB_POOL_SIZE") or 10),
                       "portal": 0}[module]

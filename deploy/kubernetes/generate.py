@@ -26,7 +26,7 @@ class Process:
     name: str
     service: str | None  # whose database (secret key <SERVICE>_DATABASE_URL); None: none
     command: list[str]
-    port: int | None = None  # HTTP processes: gunicorn's BIND port and the Service's
+    port: int | None = None  # HTTP processes: granian's BIND port and the Service's
     health_port: int | None = None  # the others: shared.probes' HEALTH_PORT
     health_env: str = "HEALTH_PORT"
     replicas: int | None = None  # fixed replicas; None when an autoscaler owns them
@@ -43,19 +43,20 @@ class Process:
         return self.port or self.health_port  # type: ignore[return-value]
 
 
-def gunicorn(module: str) -> list[str]:
-    # The address comes from BIND (deploy/gunicorn.conf.py): set per container below.
-    return ["gunicorn", "-c", "deploy/gunicorn.conf.py", f"{module}.wsgi:app"]
+def http(module: str) -> list[str]:
+    # granian with the services' settings (bench/levers/http-server.md); the address comes
+    # from BIND: set per container below.
+    return ["python", "deploy/granian_server.py", f"{module}.wsgi:app"]
 
 
 PROCESSES = [
-    Process("code-issuer", "CODE_ISSUER", gunicorn("code_issuer"), port=8001,
+    Process("code-issuer", "CODE_ISSUER", http("code_issuer"), port=8001,
             autoscale=(2, 6), cpu=("250m", "1"), memory=("256Mi", "512Mi")),
     Process("code-issuer-relay", "CODE_ISSUER", ["python", "-m", "code_issuer", "relay"],
             health_port=9101, replicas=2, direct_database=True),
     Process("code-issuer-consumer", "CODE_ISSUER", ["python", "-m", "code_issuer", "consumer"],
             health_port=9102, replicas=2),
-    Process("registration", "REGISTRATION", gunicorn("registration"), port=8002,
+    Process("registration", "REGISTRATION", http("registration"), port=8002,
             autoscale=(3, 12), cpu=("500m", "2"), memory=("384Mi", "768Mi")),
     Process("registration-relay", "REGISTRATION", ["python", "-m", "registration", "relay"],
             health_port=9111, replicas=2, direct_database=True),
@@ -72,7 +73,7 @@ PROCESSES = [
             health_port=9121, replicas=2, direct_database=True),
     Process("notifier-consumer", "NOTIFIER", ["python", "-m", "notifier", "consumer"],
             health_port=9122, replicas=2),
-    Process("portal", None, gunicorn("portal"), port=8000, autoscale=(2, 8),
+    Process("portal", None, http("portal"), port=8000, autoscale=(2, 8),
             cpu=("250m", "1"), memory=("256Mi", "512Mi")),
 ]
 
@@ -133,7 +134,7 @@ def main_container(process: Process) -> dict:
         "securityContext": security_context(),
         "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
     }
-    if process.port:  # let the load balancer stop sending before gunicorn stops accepting
+    if process.port:  # let the load balancer stop sending before granian stops accepting
         spec["lifecycle"] = {"preStop": {"sleep": {"seconds": 5}}}
     return spec
 
