@@ -36,7 +36,7 @@ from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 from shared import metrics
-from shared.bus import Topology
+from shared.bus import SERIALIZER, Topology
 from shared.clock import Clock
 from shared.config import NOTIFY, NOTIFY_IF_EMPTY, OUTBOX_WAKES, POLL, ConfigError, OutboxSettings
 from shared.contracts import tasks
@@ -325,7 +325,7 @@ class Relay:
                 exchange=self.topology.exchange,
                 routing_key=row["destination"],
                 delivery_mode=2,
-                serializer="json",
+                serializer=SERIALIZER,  # orjson, as application/json
                 message_id=str(row["message_id"]),
                 correlation_id=body.get("correlation_id"),
                 type=body.get("type"),

@@ -19,7 +19,7 @@ import requests
 from kombu import Producer
 
 from code_issuer import domain
-from shared.bus import Topology, connect
+from shared.bus import SERIALIZER, Topology, connect
 from shared.contracts import formats
 from shared.contracts.events import new_event
 
@@ -118,7 +118,7 @@ def publish_event(args) -> int:
             topology.declare(connection)
             Producer(connection.default_channel).publish(
                 event.to_message(), exchange=topology.exchange, routing_key=event.type,
-                serializer="json", delivery_mode=2, message_id=str(event.event_id),
+                serializer=SERIALIZER, delivery_mode=2, message_id=str(event.event_id),
                 correlation_id=event.correlation_id, type=event.type)
     except Exception as exc:  # noqa: BLE001 - connection errors vary by transport
         print(f"office: cannot publish to the broker: {exc}", file=sys.stderr)
