@@ -341,7 +341,9 @@ def test_the_scrape_configuration_covers_every_process_of_make_up_at_its_port():
     for line in procfile.splitlines():
         if line and not line.startswith("#"):
             name, command = line.split(":", 1)
-            bind = re.search(r"--bind 127\.0\.0\.1:\$\{\w+:-(\d+)\}", command)
+            # gunicorn's `--bind ADDRESS` or scripts/serve's first argument
+            bind = re.search(r"(?:--bind |scripts/serve )127\.0\.0\.1:\$\{\w+:-(\d+)\}",
+                             command)
             processes[name] = int(bind.group(1)) if bind else DEFAULT_PORTS.get(name)
     processes.pop("smtp")
     config = yaml.safe_load(CONFIG.read_text())

@@ -1,3 +1,4 @@
+import dataclasses
 import json
 import re
 import threading
@@ -35,10 +36,12 @@ def test_received_mails_are_listed_newest_first_with_decoded_subject_and_text(ma
 
 
 def test_the_page_shows_the_mails_readably_and_escaped(mailbox):
-    message = auth_key_mail()  # multipart/alternative: the page shows its plain part
+    mail = auth_key_mail()  # multipart/alternative: the page shows its plain part
+    message = mail.parsed()
     message.get_body(("plain",)).set_content("<script>alert(1)</script> 認証キー",
                                              charset="utf-8", cte="base64")
-    SmtpMailer("127.0.0.1", mailbox.smtp_port).send(message)
+    SmtpMailer("127.0.0.1", mailbox.smtp_port).send(
+        dataclasses.replace(mail, data=message.as_bytes(policy=message.policy.clone(linesep="\r\n"))))
     status, kind, body = mailbox.request("GET", "/")
     page = body.decode("utf-8")
     assert status == 200 and kind == "text/html; charset=utf-8"
